@@ -1,0 +1,122 @@
+"""The `interdict` command: one entry point for every kind of user.
+
+- feeds:           interdict feed publish FILE
+- desks:           interdict desk watch --country mx
+- administrators:  interdict watchlist ...
+- analysts:        interdict screen --name "..."
+- operators:       interdict ingest | matcher | notifier (one worker each), interdict stack ...
+"""
+
+from __future__ import annotations
+
+import typer
+
+from services.desk.watch import desk_app
+from services.feed.publish import feed_app
+from services.localstack.cli import stack_app
+from services.shared.settings import Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, help="Interdiction alerting: manifests in, watchlist matches out, alerts to desks.")
+app.add_typer(feed_app, name="feed")
+app.add_typer(desk_app, name="desk")
+app.add_typer(stack_app, name="stack")
+
+topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")
+app.add_typer(topics_app, name="topics")
+schemas_app = typer.Typer(no_args_is_help=True, help="JSON Schema files generated from the message models.")
+app.add_typer(schemas_app, name="schemas")
+
+
+def _worker_settings(web_port: int | None, metrics_port: int | None, service: str) -> tuple[Settings, int]:
+    """Several workers of one service on one host need their own ports; the rest is shared."""
+    settings = get_settings()
+    if web_port is not None:
+        settings = settings.model_copy(update={f"{service}_web_port": web_port})
+    port = metrics_port if metrics_port is not None else getattr(settings, f"{service}_metrics_port")
+    return settings, port
+
+
+WEB_PORT = typer.Option(None, help="faust web port of this worker (default from settings)")
+METRICS_PORT = typer.Option(None, help="Prometheus /metrics port of this worker (default from settings)")
+LOGLEVEL = typer.Option("INFO", help="log level")
+
+
+def _run_service(service: str, web_port: int | None, metrics_port: int | None, loglevel: str) -> None:
+    from importlib import import_module
+
+    from services.shared.metrics import serve_metrics
+    from services.shared.streaming import run_worker
+
+    settings, port = _worker_settings(web_port, metrics_port, service)
+    serve_metrics(port)
+    app_module = import_module(f"services.{service}.app")
+    run_worker(app_module.build_app(settings), loglevel=loglevel)
+
+
+@app.command()
+def ingest(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL) -> None:
+    """Run one ingest worker: manifests.raw -> manifests.valid | manifests.dlq."""
+    _run_service("ingest", web_port, metrics_port, loglevel)
+
+
+@app.command()
+def matcher(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL) -> None:
+    """Run one matcher worker: manifests.valid -> matches."""
+    _run_service("matcher", web_port, metrics_port, loglevel)
+
+
+@app.command()
+def notifier(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL) -> None:
+    """Run one notifier worker: matches -> alerts.<country>."""
+    _run_service("notifier", web_port, metrics_port, loglevel)
+
+
+@topics_app.command("ensure")
+def ensure_all_topics() -> None:
+    """Create every missing topic with the configured partitions and replication (idempotent)."""
+    from services.shared.kafka_admin import ensure_topics
+    from services.shared.topics import all_topics
+
+    settings = get_settings()
+    created = ensure_topics(settings)
+    typer.echo(f"{len(all_topics(settings))} topics present, {len(created)} created: {', '.join(created) or '-'}")
+
+
+@topics_app.command("list")
+def list_topics() -> None:
+    """Each topic of the system with its partition count on the broker."""
+    from services.shared.kafka_admin import partition_counts
+    from services.shared.topics import all_topics
+
+    settings = get_settings()
+    for name, count in partition_counts(settings, all_topics(settings)).items():
+        typer.echo(f"{name}\t{count}")
+
+
+@schemas_app.command("export")
+def export_schemas() -> None:
+    """Regenerate schemas/*.schema.json from the models."""
+    from services.shared.schema_export import write_schemas
+
+    for path in write_schemas():
+        typer.echo(f"wrote {path}")
+
+
+@schemas_app.command("check")
+def check_schemas() -> None:
+    """Fail if schemas/ is not what the models generate."""
+    from services.shared.schema_export import stale_schemas
+
+    stale = stale_schemas()
+    if stale:
+        typer.echo(f"stale schema files: {', '.join(stale)}; run `interdict schemas export`", err=True)
+        raise typer.Exit(1)
+    typer.echo("schemas are current")
+
+
+@app.command()
+def demo() -> None:
+    """The end-to-end demo on the local stack: import OFAC SDN, run the services, publish the sample feed."""
+    from services.demo import run_demo
+
+    raise typer.Exit(run_demo(get_settings()))

@@ -1,0 +1,60 @@
+"""Turning a feed's raw bytes into a validated manifest, or into a precise reason why not."""
+
+from __future__ import annotations
+
+import orjson
+from pydantic import ValidationError
+
+from services.shared.models import ManifestAdapter
+from services.shared.models.manifest import ShipmentManifest, VesselManifest
+
+#: Larger messages are rejected before parsing: no real manifest comes near it, and parsing an
+#: attacker's 100 MB JSON would stall the partition.
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+MAX_REPORTED_ERRORS = 20
+
+
+class InvalidManifest(Exception):
+    """A message that is not a valid manifest; `reason` is a short code for metrics and headers."""
+
+    def __init__(self, reason: str, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.error_class = type(cause).__qualname__ if cause else type(self).__qualname__
+        if cause is not None:
+            self.error_class = f"{type(cause).__module__}.{type(cause).__qualname__}"
+
+
+def parse_manifest(raw: bytes) -> ShipmentManifest | VesselManifest:
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise InvalidManifest("too_large", f"message of {len(raw)} bytes exceeds {MAX_MESSAGE_BYTES}")
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise InvalidManifest("invalid_json", f"not JSON: {error}", error) from error
+    if not isinstance(document, dict):
+        raise InvalidManifest("not_an_object", f"expected a JSON object, got {type(document).__name__}")
+    if document.get("kind") not in ("shipment", "vessel"):
+        raise InvalidManifest("unknown_kind", f"'kind' must be 'shipment' or 'vessel', got {document.get('kind')!r}")
+    try:
+        return ManifestAdapter.validate_python(document)
+    except ValidationError as error:
+        raise InvalidManifest("schema_violation", describe_validation_error(error), error) from error
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem, with the JSON path, so a feed can fix its message without guessing."""
+    problems = []
+    for detail in error.errors(include_url=False)[:MAX_REPORTED_ERRORS]:
+        location = ".".join(str(part) for part in _without_union_tag(detail["loc"]))
+        problems.append(f"{location or '<root>'}: {detail['msg']}")
+    hidden = error.error_count() - len(problems)
+    if hidden > 0:
+        problems.append(f"... and {hidden} more")
+    return "; ".join(problems)
+
+
+def _without_union_tag(location: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # pydantic prefixes discriminated-union errors with the tag ("shipment.parties.0.name").
+    return location[1:] if location and location[0] in ("shipment", "vessel") else location

@@ -1,0 +1,72 @@
+"""`interdict stack up|down|status`: the local Kafka broker and Redis server on loopback."""
+
+from __future__ import annotations
+
+import typer
+from kafka.errors import KafkaError
+from rich.console import Console
+from rich.table import Table
+
+from services.localstack import stack
+from services.localstack.config import StackConfigError
+from services.localstack.prereqs import MissingPrerequisite
+from services.localstack.servers import StackError
+from services.shared.settings import get_settings
+
+stack_app = typer.Typer(
+    no_args_is_help=True,
+    help="Run the local Kafka broker and Redis server (state under INTERDICT_STATE_DIR).",
+)
+console = Console(stderr=True)
+
+#: Failures we can explain in one message; anything else is a bug and keeps its traceback.
+_EXPLAINED = (StackError, StackConfigError, MissingPrerequisite, KafkaError)
+
+
+def _say(message: str) -> None:
+    console.print(f"[dim]stack:[/dim] {message}", highlight=False)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    console.print(f"[bold red]stack error:[/bold red] {error}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@stack_app.command()
+def up(
+    timeout: float = typer.Option(180.0, help="seconds to wait for the servers to answer"),
+) -> None:
+    """Start Kafka and Redis if they are not running, then create every topic."""
+    try:
+        created = stack.up(get_settings(), timeout_s=timeout, say=_say)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    if created:
+        _say(f"created topics: {', '.join(created)}")
+
+
+@stack_app.command()
+def down(
+    timeout: float = typer.Option(30.0, help="seconds to wait after SIGTERM before SIGKILL"),
+) -> None:
+    """Stop the servers this stack started; servers it did not start are left alone."""
+    try:
+        stack.down(get_settings(), timeout_s=timeout, say=_say)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+
+
+@stack_app.command()
+def status() -> None:
+    """Show each server: pid, address, and whether it answers."""
+    try:
+        rows = stack.status(get_settings())
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    table = Table(title=f"local stack ({get_settings().state_dir})")
+    for column in ("component", "pid", "address", "state", "healthy"):
+        table.add_column(column)
+    for row in rows:
+        healthy = "[green]yes[/green]" if row.healthy else f"[red]no[/red] ({row.problem})"
+        table.add_row(row.component, str(row.pid or "-"), row.address, row.state.value, healthy)
+    Console().print(table)

@@ -1,0 +1,239 @@
+"""The two servers of the local stack: a single-node KRaft Kafka broker and Redis.
+
+Each knows how to prepare its files, start itself in the background, and say whether it is
+healthy. Lifecycle decisions (what to start, when to give up) belong to stack.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import redis
+
+from services.localstack.config import (
+    KAFKA_HEAP,
+    Endpoint,
+    StackPaths,
+    controller_endpoint,
+    kafka_endpoint,
+    new_cluster_id,
+    redis_endpoint,
+    render_log4j_properties,
+    render_redis_conf,
+    render_server_properties,
+)
+from services.localstack.pidfile import PidFile
+from services.shared.kafka_admin import probe_kafka
+from services.shared.settings import Settings
+
+Say = Callable[[str], None]
+
+
+class StackError(RuntimeError):
+    """The stack could not be brought to the requested state; the message says why."""
+
+
+def port_in_use(endpoint: Endpoint, timeout_s: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:]) or f"({path} is empty)"
+
+
+def _rotate(log_path: Path) -> None:
+    # One previous run is kept for post-mortems; older ones would only grow the state dir.
+    if log_path.exists():
+        log_path.replace(log_path.with_name(log_path.name + ".1"))
+
+
+class Server:
+    name: str
+    workdir: Path
+    log_path: Path
+    pid_file: PidFile
+
+    def address(self) -> str:
+        raise NotImplementedError
+
+    def ports(self) -> list[Endpoint]:
+        raise NotImplementedError
+
+    def programs_needed(self) -> list[str]:
+        raise NotImplementedError
+
+    def prepare(self, say: Say) -> None:
+        raise NotImplementedError
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def probe(self) -> str | None:
+        """None when healthy, otherwise the reason it is not."""
+        raise NotImplementedError
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        _rotate(self.log_path)
+        with self.log_path.open("wb") as log:
+            # A new session: Ctrl-C in the terminal that ran `stack up` must not reach the servers.
+            process = subprocess.Popen(
+                self.command(),
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid_file.write(process.pid)
+        return process
+
+
+class KafkaBroker(Server):
+    name = "kafka"
+
+    def __init__(self, settings: Settings, paths: StackPaths) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.broker = kafka_endpoint(settings)
+        self.controller = controller_endpoint(settings)
+        self.workdir = paths.kafka_dir
+        self.log_path = paths.kafka_log
+        self.pid_file = PidFile(paths.kafka_pid, paths.kafka_dir)
+
+    def address(self) -> str:
+        return f"{self.broker} (controller {self.controller.port})"
+
+    def ports(self) -> list[Endpoint]:
+        return [self.broker, self.controller]
+
+    def jars_ready(self) -> bool:
+        return (self.paths.kafka_libs / ".complete").exists()
+
+    def programs_needed(self) -> list[str]:
+        return ["java"] if self.jars_ready() else ["java", "mvn"]
+
+    def prepare(self, say: Say) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.paths.server_properties.write_text(render_server_properties(self.settings, self.paths))
+        self.paths.log4j_properties.write_text(render_log4j_properties())
+        if not self.jars_ready():
+            say(f"fetching Kafka {self.settings.kafka_version} jars from Maven Central (first run only)")
+            fetch_kafka_jars(self.paths, self.settings.kafka_version)
+        if not (self.paths.kafka_data / "meta.properties").exists():
+            say(f"formatting KRaft storage in {self.paths.kafka_data}")
+            self._format_storage()
+
+    def _java(self, main_class: str, *arguments: str) -> list[str]:
+        return [
+            "java",
+            KAFKA_HEAP,
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{self.paths.log4j_properties}",
+            "-cp",
+            f"{self.paths.kafka_libs}/*",
+            main_class,
+            *arguments,
+        ]
+
+    def _format_storage(self) -> None:
+        command = self._java(
+            "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(self.paths.server_properties)
+        )
+        result = subprocess.run(command, cwd=self.workdir, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            raise StackError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+
+    def command(self) -> list[str]:
+        return self._java("kafka.Kafka", str(self.paths.server_properties))
+
+    def probe(self) -> str | None:
+        return probe_kafka(self.settings, timeout_ms=2000)
+
+
+def fetch_kafka_jars(paths: StackPaths, version: str) -> None:
+    """Copy kafka_2.13:<version> and its runtime dependencies into paths.kafka_libs via Maven.
+
+    Downloads go to a scratch directory renamed into place at the end, so an interrupted fetch
+    never leaves a half-filled libs directory that looks complete.
+    """
+    paths.kafka_dist.mkdir(parents=True, exist_ok=True)
+    pom = paths.kafka_dist / "pom.xml"
+    pom.write_text(resources.files("services.localstack").joinpath("kafka-pom.xml").read_text())
+    scratch = paths.kafka_dist / "libs.partial"
+    shutil.rmtree(scratch, ignore_errors=True)
+    command = [
+        "mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+        f"-DoutputDirectory={scratch}", "-DincludeScope=runtime", f"-Dkafka.version={version}",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=paths.kafka_dist, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
+        raise StackError(f"Maven could not fetch Kafka {version} (exit {result.returncode}):\n{tail}")
+    if not (scratch / f"kafka_2.13-{version}.jar").exists():
+        raise StackError(f"Maven finished but kafka_2.13-{version}.jar is not in {scratch}")
+    (scratch / ".complete").write_text(f"kafka_2.13 {version}\n")
+    shutil.rmtree(paths.kafka_libs, ignore_errors=True)
+    scratch.rename(paths.kafka_libs)
+
+
+class RedisServer(Server):
+    name = "redis"
+
+    def __init__(self, settings: Settings, paths: StackPaths) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.endpoint = redis_endpoint(settings)
+        self.workdir = paths.redis_dir
+        self.log_path = paths.redis_log
+        self.pid_file = PidFile(paths.redis_pid, paths.redis_dir)
+
+    def address(self) -> str:
+        return str(self.endpoint)
+
+    def ports(self) -> list[Endpoint]:
+        return [self.endpoint]
+
+    def programs_needed(self) -> list[str]:
+        return ["redis-server"]
+
+    def prepare(self, say: Say) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.paths.redis_conf.write_text(render_redis_conf(self.settings, self.paths))
+
+    def command(self) -> list[str]:
+        return ["redis-server", str(self.paths.redis_conf)]
+
+    def probe(self) -> str | None:
+        client = redis.Redis(
+            host=self.endpoint.host,
+            port=self.endpoint.port,
+            password=self.endpoint.password,
+            socket_timeout=1,
+            socket_connect_timeout=1,
+        )
+        try:
+            client.ping()
+        except redis.RedisError as error:
+            return f"{type(error).__name__}: {error}"
+        finally:
+            client.close()
+        return None
+
+
+def servers(settings: Settings, paths: StackPaths) -> list[Server]:
+    """In start order; stopped in reverse, so Kafka goes before the Redis it does not need."""
+    return [RedisServer(settings, paths), KafkaBroker(settings, paths)]

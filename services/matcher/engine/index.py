@@ -1,0 +1,195 @@
+"""The name index: tokens -> names, with rarity weights and typo / sound-alike neighbours.
+
+Candidates for a query come only from here (never from a scan of the list): each query token is
+expanded to the listed tokens within one or two edits (SymSpell-style single-deletion keys over the
+vocabulary, verified with rapidfuzz) or with the same sound key, and only the rarest query tokens
+are used to fetch candidates (prefix filtering: a name that shares none of them cannot reach the
+threshold, because the tokens left over do not weigh enough).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.fuzz import ratio
+
+from services.matcher.engine.normalize import phonetic_key
+from services.shared.models.common import EntityKind
+from services.shared.models.watchlist import NameType
+
+#: similarity given to a listed token one or two edits away, or sounding alike
+SIM_ONE_EDIT = 0.9
+SIM_TWO_EDITS = 0.8
+SIM_SOUND_ALIKE = 0.85
+_MIN_FUZZY_LEN = 4
+_EXPANSION_CACHE_LIMIT = 300_000
+
+
+@dataclass(slots=True, frozen=True)
+class IndexedName:
+    entry_id: str
+    text: str
+    name_type: NameType
+    kind: EntityKind
+    tokens: tuple[str, ...]
+
+
+def deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def allowed_edits(left: str, right: str) -> int:
+    shortest = min(len(left), len(right))
+    if shortest < _MIN_FUZZY_LEN:
+        return 0
+    return 2 if shortest >= 8 else 1
+
+
+class NameIndex:
+    """Inverted index of name tokens; supports adding and removing one name at a time."""
+
+    def __init__(self) -> None:
+        self.names: list[IndexedName | None] = []
+        self._free: list[int] = []
+        self.postings: dict[str, set[int]] = {}
+        self._deletes: dict[str, set[str]] = {}
+        self._sounds: dict[str, set[str]] = {}
+        self.live_names = 0
+        self._expansions: dict[str, dict[str, float]] = {}
+
+    # -- maintenance -------------------------------------------------------------------------
+
+    def add(self, name: IndexedName) -> int:
+        if self._free:
+            name_id = self._free.pop()
+            self.names[name_id] = name
+        else:
+            name_id = len(self.names)
+            self.names.append(name)
+        for token in set(name.tokens):
+            posting = self.postings.get(token)
+            if posting is None:
+                self.postings[token] = {name_id}
+                self._add_vocabulary(token)
+            else:
+                posting.add(name_id)
+        self.live_names += 1
+        self._expansions.clear()
+        return name_id
+
+    def remove(self, name_id: int) -> None:
+        name = self.names[name_id]
+        if name is None:
+            return
+        for token in set(name.tokens):
+            posting = self.postings.get(token)
+            if posting is not None:
+                posting.discard(name_id)
+                if not posting:
+                    # vocabulary neighbours are dropped lazily: lookups check the posting exists
+                    del self.postings[token]
+        self.names[name_id] = None
+        self._free.append(name_id)
+        self.live_names -= 1
+        self._expansions.clear()
+
+    def _add_vocabulary(self, token: str) -> None:
+        if len(token) >= _MIN_FUZZY_LEN:
+            self._deletes.setdefault(token, set()).add(token)
+            for variant in deletions(token):
+                self._deletes.setdefault(variant, set()).add(token)
+        key = phonetic_key(token)
+        if key != token:
+            self._sounds.setdefault(key, set()).add(token)
+
+    # -- weights -----------------------------------------------------------------------------
+
+    def weight(self, token: str) -> float:
+        """Inverse document frequency: generic words ("TRADING", "GROUP") weigh little."""
+        posting = self.postings.get(token)
+        df = len(posting) if posting else 1
+        base = math.log(1.0 + self.live_names / df)
+        # initials and two-letter tokens identify almost nothing, however rare
+        return base * 0.5 if len(token) <= 2 else base
+
+    def unseen_weight(self) -> float:
+        return math.log(1.0 + max(self.live_names, 1))
+
+    def document_frequency(self, token: str) -> int:
+        posting = self.postings.get(token)
+        return len(posting) if posting else 0
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def expand(self, token: str) -> dict[str, float]:
+        """Listed tokens this query token may stand for, with their similarity (1.0 = same)."""
+        cached = self._expansions.get(token)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        if token in self.postings:
+            found[token] = 1.0
+        if len(token) >= _MIN_FUZZY_LEN:
+            self._add_typo_neighbours(token, found)
+            self._add_sound_alikes(token, found)
+        if len(self._expansions) > _EXPANSION_CACHE_LIMIT:
+            self._expansions.clear()
+        self._expansions[token] = found
+        return found
+
+    def _add_typo_neighbours(self, token: str, found: dict[str, float]) -> None:
+        seen: set[str] = set()
+        for variant in (token, *deletions(token)):
+            for listed in self._deletes.get(variant, ()):
+                if listed in seen or listed in found:
+                    continue
+                seen.add(listed)
+                if listed not in self.postings:
+                    continue
+                max_edits = allowed_edits(token, listed)
+                if max_edits == 0:
+                    continue
+                edits = OSA.distance(token, listed, score_cutoff=max_edits)
+                if 0 < edits <= max_edits:
+                    found[listed] = SIM_ONE_EDIT if edits == 1 else SIM_TWO_EDITS
+
+    def _add_sound_alikes(self, token: str, found: dict[str, float]) -> None:
+        key = phonetic_key(token)
+        if key == token:
+            return
+        for listed in self._sounds.get(key, ()):
+            if listed in found or listed not in self.postings:
+                continue
+            # a shared sound key alone is too loose (PEREZ / PARIS): the spelling must be close too
+            if ratio(token, listed) >= 70:
+                found[listed] = SIM_SOUND_ALIKE
+
+    def candidates(self, expansions: list[dict[str, float]], weights: list[float], min_coverage: float) -> set[int]:
+        """Names sharing at least one of the query's rarest tokens (enough to reach min_coverage)."""
+        total = sum(weights)
+        if total <= 0:
+            return set()
+        order = sorted(
+            range(len(expansions)),
+            key=lambda i: sum(self.document_frequency(t) for t in expansions[i]),
+        )
+        budget = (1.0 - min_coverage) * total
+        covered = 0.0
+        found: set[int] = set()
+        for i in order:
+            for listed in expansions[i]:
+                posting = self.postings.get(listed)
+                if posting:
+                    found.update(posting)
+            covered += weights[i]
+            if covered > budget:
+                break
+        return found
+
+    def bulk_names(self) -> Iterable[tuple[int, IndexedName]]:
+        for name_id, name in enumerate(self.names):
+            if name is not None:
+                yield name_id, name

@@ -1,0 +1,348 @@
+"""MatchingEngine: the watchlist index and the screening of one query against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from services.matcher.engine.identifiers import SCHEME_LABELS, compact, identifier_class, problem
+from services.matcher.engine.index import IndexedName, NameIndex
+from services.matcher.engine.models import EntryMatch, ScreeningQuery
+from services.matcher.engine.normalize import name_tokens
+from services.matcher.engine.remarks import remark_aliases
+from services.matcher.engine.scoring import NameComparison, compare_tokens, min_query_coverage
+from services.shared.models.alert import Evidence
+from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
+from services.shared.models.watchlist import NameType, WatchlistEntry
+
+#: the most a name alone can give: even an exact name leaves room for corroboration to rank higher
+NAME_CEILING = 0.95
+#: OFAC's weak aliases are generic or short: alone they must stay under the threshold
+WEAK_ALIAS_FACTOR = 0.8
+#: corroboration only counts on top of a name that already resembles the listed one
+CORROBORATION_FLOOR = 0.7
+
+_ID_STRENGTH: dict[IdentifierScheme, float] = {
+    IdentifierScheme.IMO: 0.93,
+    IdentifierScheme.MMSI: 0.9,
+    IdentifierScheme.CALL_SIGN: 0.6,  # call signs are reassigned when a vessel changes flag
+    IdentifierScheme.CONTAINER: 0.85,
+    IdentifierScheme.REGISTRATION: 0.75,
+    IdentifierScheme.OTHER: 0.75,
+}
+_DOCUMENT_STRENGTH = 0.9
+_DOB_EXACT = 0.5
+_DOB_PARTIAL = 0.3
+_COUNTRY_MATCH = 0.25
+_DOB_CONTRADICTION = 0.75
+_COUNTRY_CONTRADICTION = 0.92
+_KIND_CONTRADICTION = {True: 0.7, False: 0.85}  # keyed by "one side is a person"
+
+_NAME_TYPE_WORDS = {
+    NameType.PRIMARY: "listed name",
+    NameType.AKA: "listed alias (a.k.a.)",
+    NameType.FKA: "listed former name (f.k.a.)",
+    NameType.NKA: "listed new name (n.k.a.)",
+    NameType.WEAK: "listed weak alias",
+}
+
+
+@dataclass(slots=True)
+class _Hit:
+    """What one entry gathered for a query before it is scored."""
+
+    name: IndexedName | None = None
+    comparison: NameComparison | None = None
+    identifiers: list[tuple[Identifier, Identifier]] = field(default_factory=list)
+
+
+class MatchingEngine:
+    """Screens names and identifiers against watchlist entries held in memory."""
+
+    def __init__(self, threshold: float = 0.80) -> None:
+        self.threshold = threshold
+        self._entries: dict[str, WatchlistEntry] = {}
+        self._entry_names: dict[str, list[int]] = {}
+        self._entry_identifier_keys: dict[str, list[tuple[str, str]]] = {}
+        self._identifiers: dict[tuple[str, str], set[str]] = {}
+        self._index = NameIndex()
+
+    # -- maintenance -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._entries
+
+    def get(self, entry_id: str) -> WatchlistEntry | None:
+        return self._entries.get(entry_id)
+
+    def upsert(self, entry: WatchlistEntry) -> None:
+        """Add an entry, or replace the entry with the same entry_id."""
+        if entry.entry_id in self._entries:
+            self.remove(entry.entry_id)
+        self._entries[entry.entry_id] = entry
+        name_ids: list[int] = []
+        for listed in (*entry.names, *remark_aliases(entry)):
+            tokens = name_tokens(listed.name, entry.kind)
+            if tokens:
+                indexed = IndexedName(entry.entry_id, listed.name, listed.name_type, entry.kind, tokens)
+                name_ids.append(self._index.add(indexed))
+        self._entry_names[entry.entry_id] = name_ids
+        keys: list[tuple[str, str]] = []
+        for identifier in entry.identifiers:
+            key = (identifier_class(identifier.scheme), compact(identifier))
+            if key[1]:
+                self._identifiers.setdefault(key, set()).add(entry.entry_id)
+                keys.append(key)
+        self._entry_identifier_keys[entry.entry_id] = keys
+
+    def remove(self, entry_id: str) -> None:
+        """Forget an entry; unknown ids are ignored (a removal may be replayed)."""
+        if self._entries.pop(entry_id, None) is None:
+            return
+        for name_id in self._entry_names.pop(entry_id, []):
+            self._index.remove(name_id)
+        for key in self._entry_identifier_keys.pop(entry_id, []):
+            holders = self._identifiers.get(key)
+            if holders is not None:
+                holders.discard(entry_id)
+                if not holders:
+                    del self._identifiers[key]
+
+    def load(self, entries: Iterable[WatchlistEntry]) -> None:
+        for entry in entries:
+            self.upsert(entry)
+
+    # -- screening ---------------------------------------------------------------------------
+
+    @staticmethod
+    def validate_identifiers(identifiers: Iterable[Identifier]) -> list[str]:
+        """Human-readable problems with the identifiers (bad check digit, wrong length...)."""
+        return [found for identifier in identifiers if (found := problem(identifier))]
+
+    def screen(self, query: ScreeningQuery, limit: int = 10) -> list[EntryMatch]:
+        """Entries scoring at least the threshold, best first."""
+        hits: dict[str, _Hit] = {}
+        if query.name:
+            self._screen_name(query, hits)
+        self._screen_identifiers(query, hits)
+        matches = [match for entry_id, hit in hits.items() if (match := self._score(query, entry_id, hit))]
+        matches.sort(key=lambda match: (-match.score, match.entry.entry_id))
+        return matches[:limit]
+
+    def _needed_name_score(self, query: ScreeningQuery) -> float:
+        """The lowest name score that corroboration could still lift to the threshold."""
+        room = 1.0
+        if query.date_of_birth:
+            room *= 1.0 - _DOB_EXACT
+        if query.countries:
+            room *= 1.0 - _COUNTRY_MATCH
+        needed_probability = 1.0 - (1.0 - self.threshold) / room
+        return max(CORROBORATION_FLOOR, min(needed_probability / NAME_CEILING, 1.0))
+
+    def _screen_name(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
+        assert query.name is not None
+        tokens = name_tokens(query.name, query.kind)
+        if not tokens:
+            return
+        index = self._index
+        expansions = [index.expand(token) for token in tokens]
+        weights = [self._query_weight(token, options) for token, options in zip(tokens, expansions, strict=True)]
+        needed = self._needed_name_score(query)
+        for name_id in index.candidates(expansions, weights, min_query_coverage(needed)):
+            name = index.names[name_id]
+            if name is None:
+                continue
+            comparison = compare_tokens(index, tokens, expansions, weights, name.tokens)
+            if comparison.score < needed:
+                continue
+            hit = hits.get(name.entry_id)
+            if hit is None:
+                hits[name.entry_id] = _Hit(name, comparison)
+            elif hit.comparison is None or self._name_probability(name, comparison) > self._name_probability(
+                hit.name, hit.comparison
+            ):
+                hit.name, hit.comparison = name, comparison
+
+    def _query_weight(self, token: str, options: dict[str, float]) -> float:
+        if not options:
+            weight = self._index.unseen_weight()
+            return weight * 0.5 if len(token) <= 2 else weight
+        best = max(options, key=lambda listed: (options[listed], -self._index.document_frequency(listed)))
+        return self._index.weight(best)
+
+    def _screen_identifiers(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
+        for identifier in query.identifiers:
+            key = (identifier_class(identifier.scheme), compact(identifier))
+            for entry_id in self._identifiers.get(key, ()):
+                entry = self._entries[entry_id]
+                for listed in entry.identifiers:
+                    if (identifier_class(listed.scheme), compact(listed)) != key:
+                        continue
+                    if identifier.country and listed.country and identifier.country != listed.country:
+                        continue  # the same passport number issued by another country is another person
+                    hits.setdefault(entry_id, _Hit()).identifiers.append((identifier, listed))
+                    break
+
+    @staticmethod
+    def _name_probability(name: IndexedName | None, comparison: NameComparison | None) -> float:
+        if name is None or comparison is None:
+            return 0.0
+        factor = WEAK_ALIAS_FACTOR if name.name_type is NameType.WEAK else 1.0
+        return NAME_CEILING * comparison.score * factor
+
+    # -- evidence ----------------------------------------------------------------------------
+
+    def _score(self, query: ScreeningQuery, entry_id: str, hit: _Hit) -> EntryMatch | None:
+        entry = self._entries[entry_id]
+        positives: list[tuple[float, str, str, str, str]] = []  # p, method, query, listed, words
+        if hit.name is not None and hit.comparison is not None:
+            positives.append(self._name_evidence(query, hit.name, hit.comparison))
+        for given, listed in hit.identifiers:
+            strength = _ID_STRENGTH.get(given.scheme, _DOCUMENT_STRENGTH)
+            label = SCHEME_LABELS[listed.scheme]
+            words = f"{SCHEME_LABELS[given.scheme]} {given.value} equals the listed {label} {listed.value}"
+            positives.append((strength, f"identifier:{listed.scheme.value}", given.value, listed.value, words))
+        if not positives:
+            return None
+        strongest = max(p for p, *_ in positives)
+        negatives: list[tuple[float, str, str, str, str]] = []
+        if strongest >= NAME_CEILING * CORROBORATION_FLOOR or hit.identifiers:
+            positives += self._corroboration(query, entry, negatives)
+        negatives += self._kind_contradiction(query, entry)
+
+        score = 0.0
+        evidence: list[Evidence] = []
+        for probability, method, given, listed, words in positives:
+            updated = 1.0 - (1.0 - score) * (1.0 - probability)
+            evidence.append(self._evidence(query, method, given, listed, updated - score, words))
+            score = updated
+        for factor, method, given, listed, words in negatives:
+            updated = score * factor
+            evidence.append(self._evidence(query, method, given, listed, updated - score, words))
+            score = updated
+        if score < self.threshold:
+            return None
+        score = round(score, 6)
+        summary = "; ".join(
+            f"{item.explanation} ({'+' if item.contribution >= 0 else ''}{item.contribution:.2f})" for item in evidence
+        )
+        explanation = f"Matches {entry.primary_name} [{entry.entry_id}] with score {score:.2f}: {summary}."
+        return EntryMatch(entry=entry, score=score, evidence=evidence, explanation=explanation)
+
+    @staticmethod
+    def _evidence(query: ScreeningQuery, method: str, given: str, listed: str, delta: float, words: str) -> Evidence:
+        return Evidence(
+            where=query.where,
+            method=method,
+            query_value=given,
+            matched_value=listed,
+            contribution=round(delta, 4),
+            explanation=words,
+        )
+
+    def _name_evidence(
+        self, query: ScreeningQuery, name: IndexedName, comparison: NameComparison
+    ) -> tuple[float, str, str, str, str]:
+        assert query.name is not None
+        probability = self._name_probability(name, comparison)
+        kind_words = _NAME_TYPE_WORDS[name.name_type]
+        if comparison.exact:
+            method = "name:exact"
+            how = "the same words once case, accents, punctuation, word order, legal forms and particles are ignored"
+        else:
+            method = "name:fuzzy"
+            parts = []
+            for given, listed, sim in comparison.pairs:
+                if sim == 1.0:
+                    parts.append(listed.upper())
+                else:
+                    parts.append(f"{given.upper()}~{listed.upper()} ({_similarity_words(sim)})")
+            missing = [token.upper() for token in name.tokens if token not in {listed for _, listed, _ in comparison.pairs}]
+            how = f"{comparison.matched} word(s) agree: {', '.join(parts)}"
+            if missing:
+                how += f"; listed words absent from the manifest: {', '.join(missing)}"
+        if name.name_type is NameType.WEAK:
+            method = "name:weak_alias"
+            how += "; weak aliases are too generic to alert on by themselves"
+        words = f"name {query.name!r} resembles the {kind_words} {name.text!r} ({comparison.score:.0%} similar): {how}"
+        return probability, method, query.name, name.text, words
+
+    def _corroboration(
+        self, query: ScreeningQuery, entry: WatchlistEntry, negatives: list[tuple[float, str, str, str, str]]
+    ) -> list[tuple[float, str, str, str, str]]:
+        positives: list[tuple[float, str, str, str, str]] = []
+        if query.date_of_birth and entry.dates_of_birth:
+            verdict = _compare_dates(query.date_of_birth, entry.dates_of_birth)
+            listed = ", ".join(entry.dates_of_birth)
+            if verdict == "exact":
+                words = f"same date of birth {query.date_of_birth}"
+                positives.append((_DOB_EXACT, "corroboration:dob", query.date_of_birth, listed, words))
+            elif verdict == "partial":
+                words = f"date of birth {query.date_of_birth} agrees with the listed {listed} as far as both are known"
+                positives.append((_DOB_PARTIAL, "corroboration:dob", query.date_of_birth, listed, words))
+            elif verdict == "different":
+                words = f"date of birth {query.date_of_birth} differs from the listed {listed}"
+                negatives.append((_DOB_CONTRADICTION, "contradiction:dob", query.date_of_birth, listed, words))
+        listed_countries = _entry_countries(entry)
+        given_countries = {country.upper() for country in query.countries}
+        if given_countries and listed_countries:
+            shared = sorted(given_countries & listed_countries)
+            if shared:
+                flag = entry.vessel_flag in given_countries
+                what = "vessel flag" if flag and len(shared) == 1 else "country"
+                words = f"same {what} {', '.join(shared)}"
+                positives.append((_COUNTRY_MATCH, "corroboration:country", ", ".join(sorted(given_countries)),
+                                  ", ".join(sorted(listed_countries)), words))
+            else:
+                words = (
+                    f"countries {', '.join(sorted(given_countries))} differ from the listed "
+                    f"{', '.join(sorted(listed_countries))}"
+                )
+                negatives.append((_COUNTRY_CONTRADICTION, "contradiction:country", ", ".join(sorted(given_countries)),
+                                  ", ".join(sorted(listed_countries)), words))
+        return positives
+
+    @staticmethod
+    def _kind_contradiction(query: ScreeningQuery, entry: WatchlistEntry) -> list[tuple[float, str, str, str, str]]:
+        unknown = EntityKind.UNKNOWN
+        if query.kind in (unknown, entry.kind) or entry.kind is unknown:
+            return []
+        person = EntityKind.PERSON in (query.kind, entry.kind)
+        words = f"the manifest describes a {query.kind.value}, the entry is a {entry.kind.value}"
+        return [(_KIND_CONTRADICTION[person], "contradiction:kind", query.kind.value, entry.kind.value, words)]
+
+
+def _similarity_words(sim: float) -> str:
+    if sim >= 0.9:
+        return "one letter differs"
+    if sim >= 0.85:
+        return "sounds alike"
+    return "two letters differ"
+
+
+def _entry_countries(entry: WatchlistEntry) -> set[str]:
+    countries = {*entry.nationalities, *entry.countries}
+    countries.update(address.country for address in entry.addresses if address.country)
+    if entry.vessel_flag:
+        countries.add(entry.vessel_flag)
+    return countries
+
+
+def _compare_dates(given: str, listed: list[str]) -> str:
+    """'exact', 'partial' (agree as far as both are known), 'near' (a year apart) or 'different'."""
+    given = given.strip()
+    best = "different"
+    for value in listed:
+        value = value.strip()
+        if value == given:
+            return "exact"
+        shorter = min(len(value), len(given))
+        if shorter >= 4 and value[:shorter] == given[:shorter]:
+            best = "partial"
+        elif best == "different" and value[:4].isdigit() and given[:4].isdigit():
+            if abs(int(value[:4]) - int(given[:4])) <= 1:
+                best = "near"
+    return best

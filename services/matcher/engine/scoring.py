@@ -1,0 +1,78 @@
+"""How much two token lists agree, weighted by how rare each token is.
+
+The name score blends two coverages: how much of the query the listed name explains, and how much
+of the listed name the query explains. Extra listed tokens (a middle name, a second surname the
+manifest left out) cost less than unexplained query tokens, and a single shared token never makes a
+strong match on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.matcher.engine.index import NameIndex
+
+#: share of the name score given to covering the query (the rest: covering the listed name)
+QUERY_SHARE = 0.6
+#: a match resting on one token between multi-token names stays below any sensible threshold
+SINGLE_TOKEN_CAP = 0.7
+SHORT_SINGLE_NAME_CAP = 0.75
+
+
+@dataclass(slots=True, frozen=True)
+class NameComparison:
+    score: float
+    matched: int
+    exact: bool
+    pairs: tuple[tuple[str, str, float], ...]  # query token, listed token, similarity
+
+
+def min_query_coverage(name_threshold: float) -> float:
+    """The query coverage below which no listed name can reach name_threshold."""
+    return max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
+
+
+def compare_tokens(
+    index: NameIndex,
+    query_tokens: tuple[str, ...],
+    expansions: list[dict[str, float]],
+    query_weights: list[float],
+    listed_tokens: tuple[str, ...],
+) -> NameComparison:
+    listed_weights = [index.weight(token) for token in listed_tokens]
+    used = [False] * len(listed_tokens)
+    pairs: list[tuple[str, str, float]] = []
+    matched_weight = 0.0  # similarity-weighted
+    matched_plain = 0.0
+    unmatched_query = 0.0
+    order = sorted(range(len(query_tokens)), key=lambda i: -query_weights[i])
+    for i in order:
+        options = expansions[i]
+        best_j, best_sim = -1, 0.0
+        for j, listed in enumerate(listed_tokens):
+            if used[j]:
+                continue
+            sim = options.get(listed, 0.0)
+            if sim > best_sim:
+                best_j, best_sim = j, sim
+                if sim == 1.0:
+                    break
+        if best_j < 0:
+            unmatched_query += query_weights[i]
+            continue
+        used[best_j] = True
+        weight = listed_weights[best_j]
+        matched_weight += weight * best_sim
+        matched_plain += weight
+        pairs.append((query_tokens[i], listed_tokens[best_j], best_sim))
+    if not pairs:
+        return NameComparison(0.0, 0, False, ())
+    query_cover = matched_weight / (matched_plain + unmatched_query)
+    listed_cover = matched_weight / sum(listed_weights)
+    score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
+    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1):
+        score = min(score, SINGLE_TOKEN_CAP)
+    elif len(pairs) == 1 and len(listed_tokens[0]) < 4:
+        score = min(score, SHORT_SINGLE_NAME_CAP)
+    exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
+    return NameComparison(score, len(pairs), exact, tuple(pairs))

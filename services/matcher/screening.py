@@ -1,0 +1,183 @@
+"""Where a manifest is matched: every party, vessel, person and identifier becomes a query.
+
+A manifest can hit one watchlist entry several times (the consignee's name and its RFC, say); those
+hits become one match whose evidence lists them all, so a desk receives one alert per manifest and
+entry, with every reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
+from services.shared.models import (
+    EntityKind,
+    EntrySummary,
+    Identifier,
+    IdentifierScheme,
+    ManifestRef,
+    Match,
+    NameType,
+    ShipmentManifest,
+    VesselManifest,
+    WatchlistEntry,
+    route_countries,
+)
+from services.shared.models.alert import match_id_for
+from services.shared.models.manifest import PersonOnBoard, Vessel, VesselRef
+
+AnyManifest = ShipmentManifest | VesselManifest
+
+
+def queries_for(manifest: AnyManifest) -> list[ScreeningQuery]:
+    if isinstance(manifest, ShipmentManifest):
+        return _shipment_queries(manifest)
+    return _vessel_manifest_queries(manifest)
+
+
+def _shipment_queries(manifest: ShipmentManifest) -> list[ScreeningQuery]:
+    queries = [
+        ScreeningQuery(
+            name=party.name,
+            kind=party.kind,
+            countries=[country for country in [party.country, party.address.country if party.address else None] if country],
+            identifiers=list(party.identifiers),
+            where=f"parties[{index}] ({party.role.value.replace('_', ' ')})",
+        )
+        for index, party in enumerate(manifest.parties)
+    ]
+    if manifest.vessel is not None:
+        queries.append(_vessel_query(manifest.vessel))
+    containers = dict.fromkeys(
+        [container.number for container in manifest.containers]
+        + [item.container_number for item in manifest.commodities if item.container_number]
+    )
+    for number in containers:
+        identifier = Identifier(scheme=IdentifierScheme.CONTAINER, value=number)
+        queries.append(ScreeningQuery(identifiers=[identifier], where=f"container {number}"))
+    return queries
+
+
+def _vessel_manifest_queries(manifest: VesselManifest) -> list[ScreeningQuery]:
+    queries = [_vessel_query(manifest.vessel)]
+    if manifest.vessel.owner:
+        queries.append(ScreeningQuery(name=manifest.vessel.owner, kind=EntityKind.ORGANIZATION, where="vessel owner"))
+    if manifest.vessel.operator:
+        queries.append(ScreeningQuery(name=manifest.vessel.operator, kind=EntityKind.ORGANIZATION, where="vessel operator"))
+    queries += [_person_query(person, f"crew[{index}]") for index, person in enumerate(manifest.crew)]
+    queries += [_person_query(person, f"passengers[{index}]") for index, person in enumerate(manifest.passengers)]
+    return queries
+
+
+def _vessel_query(vessel: Vessel | VesselRef) -> ScreeningQuery:
+    identifiers = [
+        Identifier(scheme=scheme, value=value)
+        for scheme, value in (
+            (IdentifierScheme.IMO, vessel.imo),
+            (IdentifierScheme.MMSI, vessel.mmsi),
+            (IdentifierScheme.CALL_SIGN, vessel.call_sign),
+        )
+        if value
+    ]
+    countries = [vessel.flag] if vessel.flag else []
+    return ScreeningQuery(
+        name=vessel.name, kind=EntityKind.VESSEL, countries=countries, identifiers=identifiers, where="vessel"
+    )
+
+
+def _person_query(person: PersonOnBoard, where: str) -> ScreeningQuery:
+    return ScreeningQuery(
+        name=person.name,
+        kind=EntityKind.PERSON,
+        countries=[person.nationality] if person.nationality else [],
+        date_of_birth=person.date_of_birth.isoformat() if person.date_of_birth else None,
+        identifiers=list(person.documents),
+        where=where,
+    )
+
+
+def manifest_ref(manifest: AnyManifest) -> ManifestRef:
+    is_shipment = isinstance(manifest, ShipmentManifest)
+    vessel = manifest.vessel
+    return ManifestRef(
+        manifest_id=manifest.manifest_id,
+        kind=manifest.kind,
+        feed=manifest.feed,
+        reported_at=manifest.reported_at,
+        bill_of_lading=manifest.bill_of_lading if is_shipment else None,
+        vessel_name=vessel.name if vessel else None,
+        vessel_imo=vessel.imo if vessel else None,
+        route_ports=manifest.route_ports(),
+        route_countries=route_countries(manifest),
+    )
+
+
+def entry_summary(entry: WatchlistEntry, list_version: int) -> EntrySummary:
+    return EntrySummary(
+        entry_id=entry.entry_id,
+        list_id=entry.list_id,
+        list_version=list_version,
+        source_ids=entry.source_ids,
+        kind=entry.kind,
+        primary_name=entry.primary_name,
+        aliases=[name.name for name in entry.names[1:] if name.name_type is not NameType.WEAK],
+        programs=entry.programs,
+        owner_country=entry.owner_country,
+        sharing=entry.sharing,
+    )
+
+
+@dataclass
+class _EntryHits:
+    entry: WatchlistEntry
+    hits: list[EntryMatch] = field(default_factory=list)
+
+
+def screen_manifest(
+    manifest: AnyManifest,
+    engine: MatchingEngine,
+    list_versions: Mapping[str, int],
+    retroactive: bool = False,
+) -> list[Match]:
+    """Every watchlist entry the manifest matches, one Match each, strongest first."""
+    queries = queries_for(manifest)
+    by_entry: dict[str, _EntryHits] = {}
+    for query in queries:
+        for hit in engine.screen(query):
+            by_entry.setdefault(hit.entry.entry_id, _EntryHits(hit.entry)).hits.append(hit)
+    if not by_entry:
+        return []
+    identifier_problems = engine.validate_identifiers(_all_identifiers(queries))
+    reference = manifest_ref(manifest)
+    matches = [
+        _match_for(reference, grouped, list_versions.get(grouped.entry.list_id, 0), identifier_problems, retroactive)
+        for grouped in by_entry.values()
+    ]
+    return sorted(matches, key=lambda match: (-match.score, match.entry.entry_id))
+
+
+def _all_identifiers(queries: Iterable[ScreeningQuery]) -> list[Identifier]:
+    return [identifier for query in queries for identifier in query.identifiers]
+
+
+def _match_for(
+    reference: ManifestRef,
+    grouped: _EntryHits,
+    list_version: int,
+    identifier_problems: list[str],
+    retroactive: bool,
+) -> Match:
+    hits = sorted(grouped.hits, key=lambda hit: -hit.score)
+    explanation = " ".join(hit.explanation for hit in hits)
+    if identifier_problems:
+        explanation += " Identifier problems on this manifest: " + "; ".join(identifier_problems) + "."
+    return Match(
+        match_id=match_id_for(reference.feed, reference.manifest_id, grouped.entry.entry_id),
+        manifest=reference,
+        entry=entry_summary(grouped.entry, list_version),
+        score=hits[0].score,
+        evidence=[item for hit in hits for item in hit.evidence],
+        explanation=explanation,
+        retroactive=retroactive,
+    )

@@ -1,0 +1,41 @@
+"""Plain Kafka clients (kafka-python) for the command-line tools: feeds publishing, desks reading.
+
+The services themselves run on faust; these are for short-lived commands and tests.
+"""
+
+from __future__ import annotations
+
+from kafka import KafkaConsumer, KafkaProducer
+
+from services.shared.settings import Settings
+
+
+def make_producer(settings: Settings) -> KafkaProducer:
+    # acks=all and idempotence-free retries: a feed's message is either on the broker or the
+    # command fails loudly; duplicates are harmless downstream thanks to deterministic ids.
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        retries=5,
+        linger_ms=5,
+        client_id="interdict-cli",
+    )
+
+
+def make_consumer(
+    settings: Settings,
+    topics: list[str],
+    group_id: str | None = None,
+    from_beginning: bool = True,
+    idle_timeout_ms: int | None = None,
+) -> KafkaConsumer:
+    options: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group_id,
+        "auto_offset_reset": "earliest" if from_beginning else "latest",
+        "enable_auto_commit": group_id is not None,
+        "client_id": "interdict-cli",
+    }
+    if idle_timeout_ms is not None:
+        options["consumer_timeout_ms"] = idle_timeout_ms
+    return KafkaConsumer(*topics, **options)

@@ -1,0 +1,74 @@
+"""Building blocks shared by manifests, watchlist entries and alerts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+CountryCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(_upper),
+    Field(description="ISO 3166-1 alpha-2 country code", examples=["MX"]),
+]
+
+UNLocode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}[A-Za-z2-9]{3}$"),
+    AfterValidator(_upper),
+    Field(description="UN/LOCODE: country code and three-character location", examples=["MXZLO"]),
+]
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are an error: a feed that misspells a field learns it from the dead-letter topic."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class IdentifierScheme(StrEnum):
+    IMO = "imo"
+    MMSI = "mmsi"
+    CALL_SIGN = "call_sign"
+    PASSPORT = "passport"
+    NATIONAL_ID = "national_id"
+    CEDULA = "cedula"  # Colombian citizenship card (cedula de ciudadania)
+    NIT = "nit"  # Colombian tax number
+    RFC = "rfc"  # Mexican tax number
+    CURP = "curp"  # Mexican population registry key
+    EIN = "ein"  # US employer identification number
+    CONTAINER = "container"  # ISO 6346
+    REGISTRATION = "registration"  # company or aircraft registration numbers
+    OTHER = "other"
+
+
+class Identifier(StrictModel):
+    scheme: IdentifierScheme
+    value: NonEmptyStr
+    country: CountryCode | None = Field(default=None, description="issuing country, when known")
+
+
+class EntityKind(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    VESSEL = "vessel"
+    AIRCRAFT = "aircraft"
+    UNKNOWN = "unknown"
+
+
+class Address(StrictModel):
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: CountryCode | None = None
+    full: str | None = Field(default=None, description="the address as given, when it is not split")

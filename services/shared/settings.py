@@ -1,0 +1,64 @@
+"""One settings object for every service and command, read from INTERDICT_* environment variables.
+
+The defaults describe the local stack that `interdict stack up` starts on loopback, so a fresh
+clone works without any configuration; deploy/ overrides them for a real cluster.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: The partner countries, each with its own interdiction desk topic (ISO 3166-1 alpha-2).
+PARTNER_COUNTRIES: tuple[str, ...] = ("US", "CO", "MX", "PA", "BR", "CR", "GT", "HN", "CL", "EC")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INTERDICT_", env_file=None, extra="ignore")
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    topic_partitions: int = Field(default=4, ge=1, description="partitions of every topic we create")
+    topic_replication: int = Field(default=1, ge=1)
+    topic_prefix: str = Field(default="", description="prepended to every topic name (tests use it)")
+
+    # Redis
+    redis_url: str = "redis://127.0.0.1:16379/0"
+    redis_key_prefix: str = Field(default="interdict", description="namespace of every Redis key")
+
+    # Services
+    ingest_web_port: int = 6071
+    matcher_web_port: int = 6072
+    notifier_web_port: int = 6073
+    ingest_metrics_port: int = 9471
+    matcher_metrics_port: int = 9472
+    notifier_metrics_port: int = 9473
+    app_id_prefix: str = Field(default="interdict", description="faust app ids, hence consumer groups")
+    state_dir: Path = PROJECT_ROOT / ".state"
+    kafka_session_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how soon a dead worker's partitions move to a live one"
+    )
+    watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
+    match_threshold: float = Field(default=0.80, ge=0, le=1)
+
+    # Local stack
+    kafka_version: str = "3.9.1"
+    kafka_controller_port: int = 19093
+
+    @property
+    def partner_countries(self) -> tuple[str, ...]:
+        return PARTNER_COUNTRIES
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as INTERDICT_* variables, to hand them to a worker process."""
+        return {f"INTERDICT_{name.upper()}": str(getattr(self, name)) for name in type(self).model_fields}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,34 @@
+"""Every Kafka topic of the system, by name, in one place.
+
+A feed writes `manifests.raw`; ingest writes `manifests.valid` or `manifests.dlq`; the matcher
+writes `matches`; the notifier writes one `alerts.<country>` topic per partner desk.
+"""
+
+from __future__ import annotations
+
+from services.shared.settings import PARTNER_COUNTRIES, Settings
+
+MANIFESTS_RAW = "manifests.raw"
+MANIFESTS_VALID = "manifests.valid"
+MANIFESTS_DLQ = "manifests.dlq"
+MATCHES = "matches"
+ALERTS_PREFIX = "alerts."
+
+
+def desk_topic_base(country: str) -> str:
+    return f"{ALERTS_PREFIX}{country.lower()}"
+
+
+def qualified(settings: Settings, base: str) -> str:
+    """The topic's name on the broker (tests run in isolation under their own prefix)."""
+    return f"{settings.topic_prefix}{base}"
+
+
+def desk_topic(settings: Settings, country: str) -> str:
+    return qualified(settings, desk_topic_base(country))
+
+
+def all_topics(settings: Settings) -> list[str]:
+    bases = [MANIFESTS_RAW, MANIFESTS_VALID, MANIFESTS_DLQ, MATCHES]
+    bases += [desk_topic_base(country) for country in PARTNER_COUNTRIES]
+    return [qualified(settings, base) for base in bases]

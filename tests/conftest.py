@@ -1,0 +1,74 @@
+"""Fixtures shared by the integration and end-to-end tests.
+
+They need the real local Kafka broker and Redis server that `make test` starts. A test that finds
+them missing fails (it does not skip): a skipped integration test proves nothing.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
+from services.shared.settings import PROJECT_ROOT, Settings
+from services.shared.topics import all_topics
+
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "ofac-sdn" / "sdn.csv").exists():
+        pytest.fail(f"reference data missing: {SHARED_DATA} (the repository expects shared/ beside it)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def stack_settings() -> Settings:
+    settings = Settings()
+    reason = probe_kafka(settings)
+    if reason is not None:
+        pytest.fail(f"no Kafka at {settings.kafka_bootstrap} ({reason}); run the tests with `make test`")
+    try:
+        redis.Redis.from_url(settings.redis_url).ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"no Redis at {settings.redis_url} ({error}); run the tests with `make test`")
+    return settings
+
+
+@pytest.fixture
+def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A private namespace on the shared stack: own topics, Redis keys, consumer groups and ports."""
+    run = uuid.uuid4().hex[:10]
+    settings = stack_settings.model_copy(
+        update={
+            "topic_prefix": f"test-{run}.",
+            "topic_partitions": 2,
+            "redis_key_prefix": f"test-{run}",
+            "app_id_prefix": f"test-{run}",
+            "state_dir": tmp_path / "state",
+            "ingest_web_port": free_port(),
+            "matcher_web_port": free_port(),
+            "notifier_web_port": free_port(),
+            "ingest_metrics_port": free_port(),
+            "matcher_metrics_port": free_port(),
+            "notifier_metrics_port": free_port(),
+        }
+    )
+    ensure_topics(settings)
+    yield settings
+    delete_topics(settings, all_topics(settings))
+    client = redis.Redis.from_url(settings.redis_url)
+    for key in client.scan_iter(match=f"{settings.redis_key_prefix}*", count=1000):
+        client.delete(key)

@@ -1,0 +1,140 @@
+"""The three services end to end on the real broker and Redis, as separate worker processes."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+from kafka import TopicPartition
+
+from services.demo import SAMPLE_FEED, read_since, running_service, wait_for_pipeline
+from services.feed.publish import publish_file
+from services.shared import topics
+from services.shared.models import Alert
+from services.shared.progress import end_offsets
+from services.shared.settings import PARTNER_COUNTRIES, Settings
+from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
+from services.watchlist.store import WatchlistStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+# (manifest, OFAC entry) -> the desks that must receive it: the entry's owner (US) and the
+# partner countries on the route.
+EXPECTED_HITS = {
+    ("MZO-2026-11-0001", "ofac-sdn:7156"): {"US", "CO", "MX"},  # RFC and legal-form variant
+    ("CTG-2026-11-0042", "ofac-sdn:4106"): {"US", "CO", "PA"},  # word order
+    ("SSZ-2026-11-0777", "ofac-sdn:7157"): {"US", "BR", "MX"},  # punctuation of S.A. de C.V.
+    ("AIS-2026-11-9187655", "ofac-sdn:15037"): {"US", "PA", "GT"},  # IMO, MMSI, call sign
+    ("PCR-2026-11-0055", "ofac-sdn:4107"): {"US", "HN", "CR"},  # accents, passenger
+    ("GYE-2026-11-0333", "ofac-sdn:4149"): {"US", "EC", "CO"},  # cedula, missing second surname
+}
+EXPECTED_DEAD_LETTERS = Counter({"invalid_json": 1, "schema_violation": 2, "unknown_kind": 1})
+
+
+def expected_alerts(suffixes: list[str] | None = None) -> set[tuple[str, str, str]]:
+    suffixes = suffixes or [""]
+    return {
+        (desk, manifest + suffix, entry)
+        for (manifest, entry), desks in EXPECTED_HITS.items()
+        for desk in desks
+        for suffix in suffixes
+    }
+
+
+def import_ofac(settings: Settings, shared_data: Path) -> None:
+    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store.import_list("ofac-sdn", parse_ofac_sdn(shared_data / "ofac-sdn"), owner_country="US", actor="test")
+
+
+def output_start(settings: Settings) -> dict[TopicPartition, int]:
+    watched = [topics.desk_topic(settings, desk) for desk in PARTNER_COUNTRIES]
+    watched.append(topics.qualified(settings, topics.MANIFESTS_DLQ))
+    return {partition: offset for topic in watched for partition, offset in end_offsets(settings, topic).items()}
+
+
+def test_sample_feed_gives_exact_alerts_on_exact_desks(isolated_settings: Settings, shared_data: Path) -> None:
+    settings = isolated_settings
+    import_ofac(settings, shared_data)
+    with ExitStack() as stack:
+        for service in ("ingest", "matcher", "notifier"):
+            stack.enter_context(running_service(service, settings))
+        start = output_start(settings)
+        publish_file(SAMPLE_FEED, settings)
+        wait_for_pipeline(settings)
+        result = read_since(settings, start)
+
+    received = [alert for alerts in result.alerts.values() for alert in alerts]
+    assert {(a.desk_country, a.manifest.manifest_id, a.entry.entry_id) for a in received} == expected_alerts()
+    assert len(received) == len(expected_alerts()), "an alert reached a desk twice"
+    for alert in received:
+        assert alert.explanation and alert.evidence
+        assert alert.entry.source_ids == {"ent_num": alert.entry.entry_id.split(":")[1]}
+        assert alert.entry.list_version >= 1
+    ark = next(a for a in received if a.entry.entry_id == "ofac-sdn:15037")
+    assert ark.severity.value == "critical"
+    assert Counter(letter.reason for letter in result.dead_letters) == EXPECTED_DEAD_LETTERS
+    assert all(letter.message for letter in result.dead_letters)
+
+
+def many_copies(path: Path, copies: int) -> tuple[Path, list[str]]:
+    """The sample feed repeated with distinct manifest ids, to have a stream long enough to kill."""
+    lines = [line for line in SAMPLE_FEED.read_bytes().splitlines() if line.strip() and not line.startswith(b"#")]
+    suffixes = [f"-c{index:03d}" for index in range(copies)]
+    with path.open("wb") as out:
+        for suffix in suffixes:
+            for line in lines:
+                try:
+                    document = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    out.write(line + b"\n")
+                    continue
+                document["manifest_id"] = str(document.get("manifest_id", "")) + suffix
+                out.write(orjson.dumps(document) + b"\n")
+    return path, suffixes
+
+
+def wait_until_partway(settings: Settings, topic: str, at_least: int, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while sum(end_offsets(settings, topic).values()) < at_least:
+        assert time.monotonic() < deadline, f"{topic} never reached {at_least} records"
+        time.sleep(0.05)
+
+
+def test_workers_killed_mid_stream_lose_nothing_and_never_alert_differently(
+    isolated_settings: Settings, shared_data: Path, tmp_path: Path
+) -> None:
+    settings = isolated_settings
+    import_ofac(settings, shared_data)
+    feed, suffixes = many_copies(tmp_path / "feed.jsonl", copies=60)
+    expected = expected_alerts(suffixes)
+    matches_topic = topics.qualified(settings, topics.MATCHES)
+    with ExitStack() as stack:
+        stack.enter_context(running_service("ingest", settings))
+        matcher = stack.enter_context(running_service("matcher", settings))
+        notifier = stack.enter_context(running_service("notifier", settings))
+        start = output_start(settings)
+        publish_file(feed, settings)
+        wait_until_partway(settings, matches_topic, at_least=len(suffixes) * len(EXPECTED_HITS) // 4)
+        matcher.kill()  # SIGKILL: no chance to commit or flush anything
+        notifier.kill()
+        matcher.wait()
+        notifier.wait()
+        assert sum(end_offsets(settings, matches_topic).values()) < len(suffixes) * len(EXPECTED_HITS), (
+            "the matcher finished before it was killed; the test proves nothing"
+        )
+        stack.enter_context(running_service("matcher", settings))
+        stack.enter_context(running_service("notifier", settings))
+        wait_for_pipeline(settings, timeout_s=240)
+        result = read_since(settings, start)
+
+    received = [alert for alerts in result.alerts.values() for alert in alerts]
+    assert {(a.desk_country, a.manifest.manifest_id, a.entry.entry_id) for a in received} == expected
+    by_id: dict[tuple[str, str], Alert] = {}
+    for alert in received:
+        first = by_id.setdefault((alert.desk_country, alert.alert_id), alert)
+        assert first == alert, "two different alerts for the same manifest and entry"
