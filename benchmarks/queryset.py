@@ -313,7 +313,8 @@ def positives(entries: list[WatchlistEntry], rng: random.Random, per_change: int
         if split is None:
             return None
         surnames, given = split
-        if len(surnames) != 2 or any(word in PARTICLES for word in surnames):
+        # a first "surname" of three letters or fewer is a particle (DA, AL, BEN, ABU), not a surname
+        if len(surnames) != 2 or any(word in PARTICLES for word in surnames) or len(surnames[0]) <= 3:
             return None
         return " ".join([*given, surnames[0]]), entry.primary_name
 

@@ -6,7 +6,6 @@ them missing fails (it does not skip): a skipped integration test proves nothing
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +16,9 @@ import redis
 from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics
+from tests.support import free_port
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ one, so a large list is swapped in one step and a failed import leaves the live 
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -53,7 +54,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: Approximate length the change feed is trimmed to; a reader further behind must re-snapshot.
+#: Events the change feed keeps when trimmed; a reader further behind must re-snapshot.
 CHANGE_FEED_MAXLEN = 500_000
 #: Entries written to a staging hash per round trip.
 STAGING_CHUNK = 1000
@@ -61,6 +62,25 @@ STAGING_CHUNK = 1000
 STAGING_TTL_SECONDS = 3600
 #: Attempts of a transaction that another writer keeps invalidating.
 MAX_ATTEMPTS = 20
+
+
+# Atomic, so no event can be added between the trim and recording what it dropped.
+_TRIM_SCRIPT = """
+local dropped = redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])
+if dropped == 0 then return 0 end
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1]
+local dash = string.find(first, '-', 1, true)
+local millis, seq = string.sub(first, 1, dash - 1), string.sub(first, dash + 1)
+local before
+if seq ~= '0' then
+  before = millis .. '-' .. string.format('%d', tonumber(seq) - 1)
+else
+  before = string.format('%d', tonumber(millis) - 1) .. '-18446744073709551615'
+end
+redis.call('XSETID', KEYS[1], last, 'MAXDELETEDID', before)
+return dropped
+"""
 
 
 class EntryConflict(WatchlistError):
@@ -91,6 +111,7 @@ class WatchlistStore:
         self._expiry_key = f"{prefix}:expiry"
         self._changes_key = f"{prefix}:changes"
         self._audit_key = f"{prefix}:audit"
+        self._audit_sequence = itertools.count()
 
     # --- keys -----------------------------------------------------------------------------------
 
@@ -228,6 +249,7 @@ class WatchlistStore:
             )
         finally:
             self._redis.delete(staging)  # gone already when it was renamed over the live list
+            self.trim_changes(CHANGE_FEED_MAXLEN, only_if_longer_than=int(CHANGE_FEED_MAXLEN * 1.2))
 
     def _serialise_for_import(self, list_id: str, entries: Iterable[WatchlistEntry]) -> dict[str, bytes]:
         payload: dict[str, bytes] = {}
@@ -454,6 +476,18 @@ class WatchlistStore:
         # The sweep does not write wl:lists, so it watches the expiry set it consumes as well.
         return self._transaction(sweep, watch=(self._lists_key, self._expiry_key))
 
+    def trim_changes(self, keep: int, *, only_if_longer_than: int = 0) -> int:
+        """Drop all but the newest `keep` (at least 1) feed events; returns how many were dropped.
+
+        XADD's own MAXLEN would not tell readers what it dropped, so the trim records the id just
+        before the first kept event as the stream's max-deleted-entry-id, which read_changes checks.
+        """
+        if keep < 1:
+            raise ValueError("keep at least one event: it carries the feed's position")
+        if self._redis.xlen(self._changes_key) <= max(keep, only_if_longer_than):
+            return 0
+        return int(self._redis.eval(_TRIM_SCRIPT, 1, self._changes_key, keep))
+
     # --- transaction plumbing -------------------------------------------------------------------
 
     def _transaction(
@@ -493,7 +527,7 @@ class WatchlistStore:
 
     def _queue_change(self, pipe: Pipeline, change: WatchlistChange) -> None:
         body = change.model_dump_json(exclude={"stream_id"}).encode()
-        pipe.xadd(self._changes_key, {b"change": body}, maxlen=CHANGE_FEED_MAXLEN, approximate=True)
+        pipe.xadd(self._changes_key, {b"change": body})
 
     def _queue_expiry(self, pipe: Pipeline, entry: WatchlistEntry, now: datetime) -> None:
         if entry.expires_at is not None and entry.expires_at > now:
@@ -516,7 +550,8 @@ class WatchlistStore:
         details: dict[str, Any] | None = None,
     ) -> None:
         # Sortable by time, unique without a round trip (the transaction cannot read its own XADD ids).
-        audit_id = f"{at.timestamp() * 1e6:020.0f}-{uuid.uuid4().hex[:12]}"
+        # The counter keeps the records of one transaction (same timestamp) in the order written.
+        audit_id = f"{at.timestamp() * 1e6:020.0f}-{next(self._audit_sequence):010d}-{uuid.uuid4().hex[:8]}"
         record: dict[str, Any] = {
             "audit_id": audit_id, "at": at.isoformat(), "actor": actor, "operation": operation,
             "list_id": list_id, "entry_id": entry_id, "version": version,

@@ -219,10 +219,15 @@ def test_sweep_announces_expiry_once(store: WatchlistStore) -> None:
 
 def test_trimmed_feed_asks_for_a_new_snapshot(store: WatchlistStore, client: redis.Redis) -> None:
     store.import_list("demo", [entry(n) for n in range(5)], owner_country="CO", actor="alice")
-    client.xtrim(store._changes_key, maxlen=1, approximate=False)
+    all_changes, cursor = store.read_changes("0-0", 0, 100)
+    assert store.trim_changes(2) == 3
     with pytest.raises(ChangeFeedGap):
         store.read_changes("0-0", 0, 100)
-    assert store.read_changes(store.snapshot().cursor, 0, 100)[0] == []
+    with pytest.raises(ChangeFeedGap):
+        store.read_changes(all_changes[1].stream_id, 0, 100)
+    # A reader that had seen every dropped event has no gap.
+    assert store.read_changes(all_changes[2].stream_id, 0, 100)[0] == all_changes[3:]
+    assert store.read_changes(cursor, 0, 100)[0] == []
 
 
 def test_read_changes_blocks_until_an_event(store: WatchlistStore) -> None:

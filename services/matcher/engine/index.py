@@ -142,7 +142,12 @@ class NameIndex:
 
     def _add_typo_neighbours(self, token: str, found: dict[str, float]) -> None:
         seen: set[str] = set()
-        for variant in (token, *deletions(token)):
+        variants = {token, *deletions(token)}
+        if len(token) >= 8 and token not in self.postings:
+            # two edits in one long word: the vocabulary holds single deletions only (memory), so
+            # the query side deletes twice
+            variants.update(double for single in list(variants) for double in deletions(single))
+        for variant in variants:
             for listed in self._deletes.get(variant, ()):
                 if listed in seen or listed in found:
                     continue

@@ -144,16 +144,30 @@ class MatchingEngine:
 
     def _screen_name(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
         assert query.name is not None
-        tokens = name_tokens(query.name, query.kind)
+        needed = self._needed_name_score(query)
+        if query.kind is EntityKind.UNKNOWN:
+            as_person = name_tokens(query.name, EntityKind.PERSON)
+            as_entity = name_tokens(query.name, EntityKind.ORGANIZATION)
+            if as_person == as_entity:
+                self._screen_tokens(as_person, None, needed, hits)
+            else:
+                # each listed name is compared with the reading of the query that fits its kind
+                self._screen_tokens(as_person, True, needed, hits)
+                self._screen_tokens(as_entity, False, needed, hits)
+        else:
+            self._screen_tokens(name_tokens(query.name, query.kind), None, needed, hits)
+
+    def _screen_tokens(
+        self, tokens: tuple[str, ...], persons: bool | None, needed: float, hits: dict[str, _Hit]
+    ) -> None:
         if not tokens:
             return
         index = self._index
         expansions = [index.expand(token) for token in tokens]
         weights = [self._query_weight(token, options) for token, options in zip(tokens, expansions, strict=True)]
-        needed = self._needed_name_score(query)
         for name_id in index.candidates(expansions, weights, min_query_coverage(needed)):
             name = index.names[name_id]
-            if name is None:
+            if name is None or (persons is not None and (name.kind is EntityKind.PERSON) is not persons):
                 continue
             comparison = compare_tokens(index, tokens, expansions, weights, name.tokens)
             if comparison.score < needed:

@@ -11,7 +11,8 @@ import re
 from functools import lru_cache
 
 from normality import ascii_text
-from rigour.names import remove_obj_prefixes, remove_org_types
+from rapidfuzz.distance import Levenshtein
+from rigour.names import remove_obj_prefixes, remove_org_types, remove_person_prefixes
 from rigour.text import metaphone
 
 from services.shared.models.common import EntityKind
@@ -21,6 +22,8 @@ PARTICLES: frozenset[str] = frozenset(
     {"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos", "di", "du", "van", "von",
      "der", "den", "the", "of", "and"}
 )
+# Titles that rigour's prefix list misses when they are not at the head ("AL ZAWAHIRI, Dr. Ayman").
+PERSON_TITLES: frozenset[str] = frozenset({"dr", "mr", "mrs", "sr", "sra", "srta", "lic", "ing"})
 
 # Legal forms that rigour's org-type list leaves in place (it knows "S.A." but not "S A" once
 # punctuation is gone, nor the English "CO"/"CORP" family). Removed from the end of a name only,
@@ -43,9 +46,10 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 
-_VESSEL_PREFIXES: tuple[tuple[str, ...], ...] = (
-    ("m", "v"), ("m", "t"), ("m", "s"), ("m", "y"), ("f", "v"), ("s", "s"),
-    ("mv",), ("mt",), ("ms",), ("my",), ("fv",), ("ss",), ("mts",),
+# Long legal-form words that manifests mistype ("LIMTED", "COMPNAY"): a trailing word within one
+# or two edits of one of these is still a legal form.
+_FUZZY_LEGAL_WORDS: tuple[str, ...] = (
+    "limited", "company", "corporation", "incorporated", "limitada", "sociedad", "anonima", "compania",
 )
 
 _APOSTROPHES = re.compile(r"['’`´‘]")
@@ -56,7 +60,14 @@ _VOWELS = re.compile(r"[aeiouy]")
 def _ascii_lower(text: str) -> str:
     # normality transliterates through ICU: Cyrillic, Arabic, Greek, CJK and accents all become
     # plain Latin letters, so one index serves every script a manifest may use.
-    return ascii_text(text).lower()
+    return ascii_text(_APOSTROPHES.sub("", text)).lower()
+
+
+def _is_fuzzy_legal_word(token: str) -> bool:
+    if len(token) < 6:
+        return False
+    limit = 1 if len(token) < 8 else 2
+    return any(Levenshtein.distance(token, word, score_cutoff=limit) <= limit for word in _FUZZY_LEGAL_WORDS)
 
 
 def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
@@ -68,38 +79,45 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
                 tokens = tokens[: -len(form)]
                 changed = True
                 break
+        else:
+            if _is_fuzzy_legal_word(tokens[-1]):
+                tokens = tokens[:-1]
+                changed = True
     return tokens
 
 
-def _strip_vessel_prefix(tokens: list[str]) -> list[str]:
-    for prefix in _VESSEL_PREFIXES:
-        if len(prefix) < len(tokens) and tuple(tokens[: len(prefix)]) == prefix:
-            return tokens[len(prefix):]
-    return tokens
+def is_person_kind(kind: EntityKind) -> bool:
+    return kind is EntityKind.PERSON
 
 
 @lru_cache(maxsize=200_000)
 def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, ...]:
-    """The comparable tokens of a name, in their original order, without particles or legal forms."""
-    text = _APOSTROPHES.sub("", name.lower())
-    if kind is not EntityKind.PERSON:
-        # rigour's org-type list covers S.A., S.A.S., S.A. de C.V., Ltda., LLC, GmbH... in many
-        # languages; it needs the punctuation still present to recognise dotted forms.
-        text = remove_org_types(text) or text
-    if kind in (EntityKind.VESSEL, EntityKind.UNKNOWN):
+    """The comparable tokens of a name, without particles, titles, legal forms or vessel prefixes.
+
+    Persons and everything else are normalised differently (rigour's org-type list would eat
+    person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
+    engine screens an unknown query both ways.
+    """
+    text = _ascii_lower(name)
+    if is_person_kind(kind):
+        text = remove_person_prefixes(text) or text
+        tokens = [token for token in _NON_ALNUM.sub(" ", text).split() if token not in PERSON_TITLES]
+    else:
         text = remove_obj_prefixes(text) or text
-    tokens = _NON_ALNUM.sub(" ", _ascii_lower(text)).split()
-    if kind is not EntityKind.PERSON:
-        tokens = _strip_trailing_legal_forms(tokens)
-    if kind in (EntityKind.VESSEL, EntityKind.UNKNOWN):
-        tokens = _strip_vessel_prefix(tokens)
+        tokens = _strip_trailing_legal_forms(_NON_ALNUM.sub(" ", text).split())
+        # rigour's org-type list covers forms in many languages anywhere in the name
+        # (OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU, OAO, GMBH...)
+        stripped = remove_org_types(" ".join(tokens)).split()
+        # ...but not when that leaves nothing distinctive ("YU SON" is a vessel, not a "YU" company)
+        if len(stripped) >= 2 or any(len(token) >= 4 for token in stripped):
+            tokens = stripped
     kept = [token for token in tokens if token not in PARTICLES]
     return tuple(kept or tokens)
 
 
 def display_normal(name: str) -> str:
     """Case, accents and punctuation removed: what 'the same name' means to an officer."""
-    return " ".join(_NON_ALNUM.sub(" ", _ascii_lower(_APOSTROPHES.sub("", name))).split())
+    return " ".join(_NON_ALNUM.sub(" ", _ascii_lower(name)).split())
 
 
 @lru_cache(maxsize=200_000)

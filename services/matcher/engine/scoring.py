@@ -17,6 +17,8 @@ QUERY_SHARE = 0.6
 #: a match resting on one token between multi-token names stays below any sensible threshold
 SINGLE_TOKEN_CAP = 0.7
 SHORT_SINGLE_NAME_CAP = 0.75
+#: weight kept by listed words absent from a query whose own words all matched
+MISSING_LISTED_DISCOUNT = 0.5
 
 
 @dataclass(slots=True, frozen=True)
@@ -68,11 +70,16 @@ def compare_tokens(
     if not pairs:
         return NameComparison(0.0, 0, False, ())
     query_cover = matched_weight / (matched_plain + unmatched_query)
-    listed_cover = matched_weight / sum(listed_weights)
+    listed_total = sum(listed_weights)
+    if unmatched_query == 0.0 and len(pairs) >= 2:
+        # every word of the query is in the listed name: what the listed name has on top is most
+        # likely a middle name or second surname the manifest left out, which costs only half
+        listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
+    listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1):
         score = min(score, SINGLE_TOKEN_CAP)
-    elif len(pairs) == 1 and len(listed_tokens[0]) < 4:
-        score = min(score, SHORT_SINGLE_NAME_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
+    if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not exact:
+        score = min(score, SHORT_SINGLE_NAME_CAP)
     return NameComparison(score, len(pairs), exact, tuple(pairs))

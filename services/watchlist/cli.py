@@ -1,0 +1,252 @@
+"""`interdict watchlist ...`: administrators import, inspect and edit the watchlists in Redis."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import redis
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from services.shared.models.watchlist import Sharing, SharingScope, WatchlistEntry
+from services.shared.settings import get_settings
+from services.watchlist.errors import WatchlistError, WatchlistFileError
+from services.watchlist.events import ImportReport
+from services.watchlist.store import WatchlistStore
+
+watchlist_app = typer.Typer(no_args_is_help=True, help="Watchlists: import, inspect and edit them live.")
+import_app = typer.Typer(no_args_is_help=True, help="Replace a whole list from a file; unchanged content is a no-op.")
+watchlist_app.add_typer(import_app, name="import")
+
+console = Console()
+errors = Console(stderr=True)
+
+#: Exit code of a rejected file or a refused change (1 is left to unexpected failures).
+EXIT_REJECTED = 2
+
+ACTOR = typer.Option(None, "--actor", help="who makes the change, for the audit trail (default: login name)")
+
+
+def _store() -> WatchlistStore:
+    settings = get_settings()
+    return WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+
+
+def _actor(actor: str | None) -> str:
+    return actor or getpass.getuser()
+
+
+def parse_share(value: str) -> Sharing:
+    """'all', 'owner' or 'countries:CO,MX'."""
+    scope, _, countries = value.partition(":")
+    try:
+        if scope == SharingScope.NAMED_COUNTRIES.value:
+            codes = [code.strip() for code in countries.split(",") if code.strip()]
+            if not codes:
+                raise typer.BadParameter("countries:CC,CC needs at least one country code")
+            return Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=codes)
+        if countries:
+            raise typer.BadParameter(f"only 'countries' takes a list: {value!r}")
+        return Sharing(scope=SharingScope(scope))
+    except (ValueError, ValidationError) as error:
+        raise typer.BadParameter(f"expected all, owner or countries:CC,CC; got {value!r} ({error})") from error
+
+
+def _reject(error: WatchlistFileError | WatchlistError | ValidationError) -> typer.Exit:
+    if isinstance(error, WatchlistFileError):
+        errors.print(f"[red]rejected:[/red] {len(error.problems)} problem(s); nothing was imported")
+        for problem in error.problems:
+            errors.print(f"  {problem}", markup=False, highlight=False)
+    else:
+        errors.print(f"[red]refused:[/red] {error}", highlight=False)
+    return typer.Exit(EXIT_REJECTED)
+
+
+def _print_report(report: ImportReport) -> None:
+    if report.is_unchanged:
+        console.print(f"{report.list_id}: unchanged at version {report.version} ({len(report.unchanged)} entries)")
+        return
+    table = Table(title=f"{report.list_id}: version {report.previous_version} -> {report.version}")
+    for column in ("added", "changed", "removed", "unchanged"):
+        table.add_column(column, justify="right")
+    table.add_row(*(str(len(getattr(report, column))) for column in ("added", "changed", "removed", "unchanged")))
+    console.print(table)
+
+
+def _import(
+    list_id: str, load: Callable[[], list[WatchlistEntry]], owner: str, share: Sharing | None, title: str, actor: str | None
+) -> None:
+    try:
+        entries = load()
+        report = _store().import_list(list_id, entries, owner_country=owner, sharing=share, title=title, actor=_actor(actor))
+    except (WatchlistFileError, WatchlistError) as error:
+        raise _reject(error) from error
+    _print_report(report)
+
+
+@import_app.command("ofac-sdn")
+def import_ofac_sdn(
+    directory: Path = typer.Argument(..., exists=True, file_okay=False, help="folder with sdn.csv, alt.csv, add.csv, sdn_comments.csv"),
+    actor: str | None = ACTOR,
+) -> None:
+    """OFAC's SDN list in its legacy CSV form, as list 'ofac-sdn' owned by US and shared with all."""
+    from services.watchlist.importers import ofac_sdn
+
+    _import(
+        ofac_sdn.LIST_ID, lambda: ofac_sdn.parse_ofac_sdn(directory), ofac_sdn.OWNER_COUNTRY,
+        Sharing(scope=SharingScope.ALL_PARTNERS), "OFAC Specially Designated Nationals", actor,
+    )
+
+
+@import_app.command("jsonl")
+def import_jsonl(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="one WatchlistEntry JSON object per line"),
+    list_id: str = typer.Option(..., "--list-id", help="the list the file replaces"),
+    owner: str = typer.Option(..., "--owner", help="owner country code, for lines that do not give one"),
+    share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX (for lines without sharing)"),
+    title: str = typer.Option("", "--title"),
+    actor: str | None = ACTOR,
+) -> None:
+    """A list in the project's JSON Lines format (see services/watchlist/FORMATS.md)."""
+    from services.watchlist.importers.jsonl import parse_jsonl
+
+    sharing = parse_share(share)
+    owner_code = owner.upper()
+    _import(list_id, lambda: parse_jsonl(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code, sharing, title, actor)
+
+
+@watchlist_app.command("list")
+def list_lists() -> None:
+    """Every list with its owner, sharing, version and size."""
+    table = Table(title="watchlists")
+    for column in ("list", "title", "owner", "sharing", "version", "entries", "enabled", "updated"):
+        table.add_column(column)
+    for info in _store().lists():
+        sharing = info.sharing.scope.value + (":" + ",".join(info.sharing.countries) if info.sharing.countries else "")
+        table.add_row(
+            info.list_id, info.title, info.owner_country, sharing, str(info.version), str(info.entry_count),
+            "yes" if info.enabled else "[red]no[/red]", info.updated_at.isoformat(timespec="seconds"),
+        )
+    console.print(table)
+
+
+@watchlist_app.command()
+def show(entry_id: str, as_json: bool = typer.Option(False, "--json", help="print the entry as JSON")) -> None:
+    """One entry: names, identifiers and the rest."""
+    try:
+        entry = _store().get(entry_id)
+    except WatchlistError as error:
+        raise _reject(error) from error
+    if as_json:
+        console.print_json(entry.model_dump_json())
+        return
+    table = Table(title=entry.entry_id, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    table.add_row("list", entry.list_id)
+    table.add_row("kind", entry.kind.value)
+    table.add_row("names", "\n".join(f"{name.name} ({name.name_type.value})" for name in entry.names))
+    table.add_row("identifiers", "\n".join(f"{i.scheme.value}: {i.value}" + (f" ({i.country})" if i.country else "") for i in entry.identifiers))
+    for label, values in (("dates of birth", entry.dates_of_birth), ("nationalities", entry.nationalities),
+                          ("countries", entry.countries), ("programs", entry.programs)):
+        table.add_row(label, ", ".join(values))
+    table.add_row("addresses", "\n".join(address.full or "" for address in entry.addresses))
+    table.add_row("owner / sharing", f"{entry.owner_country} / {entry.sharing.scope.value} {','.join(entry.sharing.countries)}")
+    table.add_row("expires", entry.expires_at.isoformat() if entry.expires_at else "")
+    table.add_row("remarks", entry.remarks or "")
+    console.print(table)
+
+
+def _read_entry(file: Path) -> WatchlistEntry:
+    try:
+        return WatchlistEntry.model_validate_json(file.read_bytes())
+    except ValidationError as error:
+        errors.print(f"[red]rejected:[/red] {file.name} is not a valid watchlist entry")
+        for detail in error.errors():
+            errors.print(f"  {'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}", markup=False)
+        raise typer.Exit(EXIT_REJECTED) from error
+
+
+ENTRY_FILE = typer.Argument(..., exists=True, dir_okay=False, help="a JSON file holding one WatchlistEntry")
+
+
+@watchlist_app.command()
+def add(file: Path = ENTRY_FILE, actor: str | None = ACTOR) -> None:
+    """Add one new entry to its list."""
+    _edit(lambda store, who: store.add(_read_entry(file), actor=who), actor)
+
+
+@watchlist_app.command()
+def update(file: Path = ENTRY_FILE, actor: str | None = ACTOR) -> None:
+    """Replace one existing entry."""
+    _edit(lambda store, who: store.update(_read_entry(file), actor=who), actor)
+
+
+@watchlist_app.command()
+def remove(entry_id: str, actor: str | None = ACTOR) -> None:
+    """Remove one entry."""
+    _edit(lambda store, who: store.remove(entry_id, actor=who), actor)
+
+
+@watchlist_app.command()
+def expire(
+    entry_id: str,
+    at: datetime = typer.Option(..., "--at", help="ISO time with zone, e.g. 2026-12-31T00:00:00+00:00"),
+    actor: str | None = ACTOR,
+) -> None:
+    """Let one entry expire at a given time (in the past: now)."""
+    if at.tzinfo is None:
+        raise typer.BadParameter("give a time zone, e.g. +00:00", param_hint="--at")
+    _edit(lambda store, who: store.expire(entry_id, at, actor=who), actor)
+
+
+@watchlist_app.command()
+def enable(list_id: str, actor: str | None = ACTOR) -> None:
+    """Match against a list again."""
+    _edit(lambda store, who: store.enable_list(list_id, actor=who), actor)
+
+
+@watchlist_app.command()
+def disable(list_id: str, actor: str | None = ACTOR) -> None:
+    """Stop matching against a list, keeping its entries."""
+    _edit(lambda store, who: store.disable_list(list_id, actor=who), actor)
+
+
+@watchlist_app.command("sweep-expired")
+def sweep_expired(actor: str | None = ACTOR) -> None:
+    """Tell the matchers about entries whose expiry has passed."""
+    expired = _store().sweep_expired(actor=_actor(actor) if actor else "system:expiry")
+    console.print(f"{len(expired)} entr{'y' if len(expired) == 1 else 'ies'} expired" + (f": {', '.join(expired)}" if expired else ""))
+
+
+def _edit(change: Callable[[WatchlistStore, str], int], actor: str | None) -> None:
+    try:
+        version = change(_store(), _actor(actor))
+    except WatchlistError as error:
+        raise _reject(error) from error
+    console.print(f"done; list version {version}")
+
+
+@watchlist_app.command()
+def history(
+    entry_id: str | None = typer.Option(None, "--entry"),
+    list_id: str | None = typer.Option(None, "--list"),
+    actor: str | None = typer.Option(None, "--actor"),
+    limit: int = typer.Option(50, "--limit", help="the latest N records (0: all)"),
+) -> None:
+    """The audit trail: who changed what, when, oldest first."""
+    table = Table(title="watchlist history")
+    for column in ("time", "actor", "operation", "list", "entry", "version", "details"):
+        table.add_column(column)
+    for record in _store().history(entry_id=entry_id, list_id=list_id, actor=actor, limit=limit or None):
+        details = ", ".join(f"{key}={value}" for key, value in record.details.items())
+        table.add_row(
+            record.at.isoformat(timespec="seconds"), record.actor, record.operation, record.list_id,
+            record.entry_id or "", str(record.version), details,
+        )
+    console.print(table)

@@ -1,0 +1,121 @@
+"""The matcher's watchlist copy: follows changes live, survives losing Redis, catches up after."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from services.matcher.engine import MatchingEngine, ScreeningQuery
+from services.matcher.replica import WatchlistReplica
+from services.shared.models import EntityKind, EntryName, WatchlistEntry
+from services.shared.settings import Settings
+from services.watchlist.store import WatchlistStore
+from tests.support import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def entry(number: int, name: str) -> WatchlistEntry:
+    return WatchlistEntry(
+        entry_id=f"national-co:{number}",
+        list_id="national-co",
+        source_ids={"ref": str(number)},
+        kind=EntityKind.PERSON,
+        names=[EntryName(name=name)],
+        owner_country="CO",
+    )
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, with an append-only file so a restart keeps the data."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(self.directory), "--appendonly", "yes", "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, "private redis-server did not start"
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def names_found(engine: MatchingEngine, name: str) -> list[str]:
+    return [hit.entry.entry_id for hit in engine.screen(ScreeningQuery(name=name, kind=EntityKind.PERSON))]
+
+
+async def eventually(condition, timeout_s: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis: PrivateRedis) -> None:
+    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-test", watchlist_refresh_seconds=0.1)
+    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+    store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
+
+    replica = WatchlistReplica(MatchingEngine(), settings)
+    follower = asyncio.create_task(replica.run())
+    try:
+        await asyncio.wait_for(replica.wait_ready(), 15)
+        assert names_found(replica.engine, "Varela Fajardo Wilber Alirio") == ["national-co:1"]
+
+        # A change made while the matcher runs reaches it without a restart.
+        changed_at = time.monotonic()
+        store.add(entry(2, "Diego Leon Montoya Sanchez"), actor="admin-co")
+        await eventually(lambda: names_found(replica.engine, "Diego Montoya Sanchez") == ["national-co:2"])
+        assert time.monotonic() - changed_at < 5
+
+        private_redis.stop()
+        await eventually(lambda: replica.state.stale)
+        # Stale, but still matching against the last copy it had.
+        assert names_found(replica.engine, "Wilber Varela Fajardo") == ["national-co:1"]
+        assert replica.health()["stale"] is True
+
+        private_redis.start()
+        store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+        store.remove("national-co:1", actor="admin-co")
+        await eventually(lambda: not names_found(replica.engine, "Wilber Varela Fajardo"))
+        assert not replica.state.stale
+        assert replica.versions["national-co"] == store.info("national-co").version
+    finally:
+        follower.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await follower
