@@ -15,11 +15,13 @@ from services.desk.watch import desk_app
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
 from services.shared.settings import Settings, get_settings
+from services.watchlist.cli import watchlist_app
 
 app = typer.Typer(no_args_is_help=True, help="Interdiction alerting: manifests in, watchlist matches out, alerts to desks.")
 app.add_typer(feed_app, name="feed")
 app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
+app.add_typer(watchlist_app, name="watchlist")
 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")
 app.add_typer(topics_app, name="topics")

@@ -22,7 +22,7 @@ def build_app(settings: Settings) -> faust.App:
     valid_name = topics.qualified(settings, topics.MANIFESTS_VALID)
     matches_topic = raw_topic(app, topics.qualified(settings, topics.MATCHES))
     dead_letter_topic = raw_topic(app, topics.qualified(settings, topics.MANIFESTS_DLQ))
-    replica = WatchlistReplica(MatchingEngine(threshold=settings.match_threshold), settings)
+    replica = WatchlistReplica(lambda: MatchingEngine(threshold=settings.match_threshold), settings)
 
     @app.task
     async def follow_watchlists() -> None:

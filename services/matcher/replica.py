@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import redis
@@ -20,11 +21,14 @@ from services.shared import metrics
 from services.shared.settings import Settings
 from services.shared.streaming import TRANSIENT_ERRORS
 from services.watchlist.events import WatchlistChange
-from services.watchlist.store import WatchlistStore
+from services.watchlist.store import ChangeFeedGap, WatchlistStore
 
 log = logging.getLogger(__name__)
 
 CHANGE_BATCH = 1000
+#: How often a matcher asks the store to announce entries whose expiry time has passed. Any
+#: matcher may do it: the sweep is one Redis transaction, so concurrent sweeps announce once.
+EXPIRY_SWEEP_SECONDS = 30.0
 
 
 @dataclass
@@ -38,8 +42,9 @@ class ReplicaState:
 
 
 class WatchlistReplica:
-    def __init__(self, engine: MatchingEngine, settings: Settings) -> None:
-        self.engine = engine
+    def __init__(self, engine_factory: Callable[[], MatchingEngine], settings: Settings) -> None:
+        self._engine_factory = engine_factory
+        self.engine = engine_factory()
         self.state = ReplicaState()
         self._settings = settings
         self._store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
@@ -58,10 +63,14 @@ class WatchlistReplica:
     async def run(self) -> None:
         """Bootstrap, then follow changes forever (cancelled when the worker stops)."""
         await self._until_done(self._bootstrap, "watchlist snapshot")
+        next_sweep = time.monotonic() + EXPIRY_SWEEP_SECONDS
         while True:
             await self._until_done(self._follow_once, "watchlist change feed")
+            if time.monotonic() >= next_sweep:
+                await self._until_done(self._sweep_expired, "watchlist expiry sweep")
+                next_sweep = time.monotonic() + EXPIRY_SWEEP_SECONDS
 
-    async def _until_done(self, step, what: str) -> None:  # type: ignore[no-untyped-def]
+    async def _until_done(self, step: Callable[[], Awaitable[None]], what: str) -> None:
         delay = 0.2
         while True:
             try:
@@ -74,8 +83,11 @@ class WatchlistReplica:
                 delay = min(delay * 2, 5.0)
 
     async def _bootstrap(self) -> None:
+        """Load a consistent snapshot into a fresh engine, then swap it in whole."""
         snapshot = await asyncio.to_thread(self._store.snapshot)
-        await asyncio.to_thread(self.engine.load, snapshot.entries)
+        engine = self._engine_factory()
+        await asyncio.to_thread(engine.load, snapshot.entries)
+        self.engine = engine
         self._list_of_entry = {entry.entry_id: entry.list_id for entry in snapshot.entries}
         self._entries_per_list = Counter(self._list_of_entry.values())
         self.state.versions = dict(snapshot.versions)
@@ -86,14 +98,23 @@ class WatchlistReplica:
         log.info("watchlists loaded: %d entries, versions %s", len(self.engine), snapshot.versions)
 
     async def _follow_once(self) -> None:
-        changes, cursor = await asyncio.to_thread(
-            self._store.read_changes, self.state.cursor, self._block_ms, CHANGE_BATCH
-        )
+        try:
+            changes, cursor = await asyncio.to_thread(
+                self._store.read_changes, self.state.cursor, self._block_ms, CHANGE_BATCH
+            )
+        except ChangeFeedGap:
+            # Away so long that the feed was trimmed past our cursor: start over from a snapshot.
+            log.warning("change feed trimmed past cursor %s; reloading the watchlists", self.state.cursor)
+            await self._bootstrap()
+            return
         for change in changes:
             self.apply(change)
         self.state.cursor = cursor
         if changes:
             self._publish_gauges()
+
+    async def _sweep_expired(self) -> None:
+        await asyncio.to_thread(self._store.sweep_expired, actor="system:expiry")
 
     def apply(self, change: WatchlistChange) -> None:
         """Apply one change; upserts and removals are idempotent, so replaying an overlap is harmless."""

@@ -91,7 +91,7 @@ async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis
     store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
     store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
 
-    replica = WatchlistReplica(MatchingEngine(), settings)
+    replica = WatchlistReplica(MatchingEngine, settings)
     follower = asyncio.create_task(replica.run())
     try:
         await asyncio.wait_for(replica.wait_ready(), 15)
@@ -119,3 +119,26 @@ async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis
         follower.cancel()
         with pytest.raises(asyncio.CancelledError):
             await follower
+
+
+async def test_replica_reloads_when_the_change_feed_was_trimmed_past_it(private_redis: PrivateRedis) -> None:
+    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-gap", watchlist_refresh_seconds=0.1)
+    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+    store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
+    replica = WatchlistReplica(MatchingEngine, settings)
+    follower = asyncio.create_task(replica.run())
+    await asyncio.wait_for(replica.wait_ready(), 15)
+    follower.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await follower
+
+    # While this matcher was not following, two changes happened and the feed was trimmed.
+    store.add(entry(2, "Diego Leon Montoya Sanchez"), actor="admin-co")
+    store.remove("national-co:1", actor="admin-co")
+    store.trim_changes(1)
+    await replica._follow_once()
+
+    assert names_found(replica.engine, "Diego Montoya Sanchez") == ["national-co:2"]
+    assert names_found(replica.engine, "Wilber Varela Fajardo") == []
+    assert replica.versions["national-co"] == store.info("national-co").version
+

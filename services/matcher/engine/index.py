@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 
-from services.matcher.engine.normalize import phonetic_key
+from services.matcher.engine.normalize import fold, phonetic_key
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
 
@@ -26,6 +26,8 @@ SIM_TWO_EDITS = 0.8
 SIM_SOUND_ALIKE = 0.85
 _MIN_FUZZY_LEN = 4
 _EXPANSION_CACHE_LIMIT = 300_000
+#: words this long may carry two typos anywhere: found through a (first letter, length) bucket
+_LONG_WORD = 8
 
 
 @dataclass(slots=True, frozen=True)
@@ -39,6 +41,11 @@ class IndexedName:
 
 def deletions(token: str) -> set[str]:
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def typo_similarity(edits: int, listed: str) -> float:
+    """One typo in a long word says less than one in a short word."""
+    return max(SIM_TWO_EDITS, min(SIM_ONE_EDIT, 1.0 - 0.5 * edits / len(listed)))
 
 
 def allowed_edits(left: str, right: str) -> int:
@@ -57,6 +64,8 @@ class NameIndex:
         self.postings: dict[str, set[int]] = {}
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
+        self._folds: dict[str, set[str]] = {}
+        self._long_words: dict[tuple[str, int], set[str]] = {}
         self.live_names = 0
         self._expansions: dict[str, dict[str, float]] = {}
 
@@ -104,6 +113,9 @@ class NameIndex:
         key = phonetic_key(token)
         if key != token:
             self._sounds.setdefault(key, set()).add(token)
+        self._folds.setdefault(fold(token), set()).add(token)
+        if len(token) >= _LONG_WORD:
+            self._long_words.setdefault((token[0], len(token)), set()).add(token)
 
     # -- weights -----------------------------------------------------------------------------
 
@@ -135,6 +147,10 @@ class NameIndex:
         if len(token) >= _MIN_FUZZY_LEN:
             self._add_typo_neighbours(token, found)
             self._add_sound_alikes(token, found)
+        if len(token) >= 3:
+            for listed in self._folds.get(fold(token), ()):
+                if listed not in found and listed in self.postings:
+                    found[listed] = SIM_ONE_EDIT
         if len(self._expansions) > _EXPANSION_CACHE_LIMIT:
             self._expansions.clear()
         self._expansions[token] = found
@@ -142,12 +158,17 @@ class NameIndex:
 
     def _add_typo_neighbours(self, token: str, found: dict[str, float]) -> None:
         seen: set[str] = set()
-        variants = {token, *deletions(token)}
-        if len(token) >= 8 and token not in self.postings:
-            # two edits in one long word: the vocabulary holds single deletions only (memory), so
-            # the query side deletes twice
-            variants.update(double for single in list(variants) for double in deletions(single))
-        for variant in variants:
+        if len(token) >= _LONG_WORD and token not in self.postings:
+            # two edits in one long word: single-deletion keys miss some of those, so compare with
+            # the listed words of the same first letter and about the same length
+            for length in range(len(token) - 2, len(token) + 3):
+                for listed in self._long_words.get((token[0], length), ()):
+                    if listed in self.postings:
+                        seen.add(listed)
+                        edits = OSA.distance(token, listed, score_cutoff=2)
+                        if 0 < edits <= 2 and allowed_edits(token, listed) >= edits:
+                            found[listed] = typo_similarity(edits, listed)
+        for variant in (token, *deletions(token)):
             for listed in self._deletes.get(variant, ()):
                 if listed in seen or listed in found:
                     continue
@@ -159,7 +180,7 @@ class NameIndex:
                     continue
                 edits = OSA.distance(token, listed, score_cutoff=max_edits)
                 if 0 < edits <= max_edits:
-                    found[listed] = SIM_ONE_EDIT if edits == 1 else SIM_TWO_EDITS
+                    found[listed] = typo_similarity(edits, listed)
 
     def _add_sound_alikes(self, token: str, found: dict[str, float]) -> None:
         key = phonetic_key(token)
@@ -168,8 +189,12 @@ class NameIndex:
         for listed in self._sounds.get(key, ()):
             if listed in found or listed not in self.postings:
                 continue
-            # a shared sound key alone is too loose (PEREZ / PARIS): the spelling must be close too
-            if ratio(token, listed) >= 70:
+            # a shared sound key alone is too loose (PEREZ / PARIS, GEORGE / JORGE): the first
+            # letter must agree and the spelling be close too
+            if listed[0] != token[0]:
+                continue
+            similarity = ratio(token, listed)
+            if similarity >= 70 or (similarity >= 60 and listed[-1] == token[-1]):
                 found[listed] = SIM_SOUND_ALIKE
 
     def candidates(self, expansions: list[dict[str, float]], weights: list[float], min_coverage: float) -> set[int]:

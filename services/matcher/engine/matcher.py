@@ -25,10 +25,11 @@ CORROBORATION_FLOOR = 0.7
 _ID_STRENGTH: dict[IdentifierScheme, float] = {
     IdentifierScheme.IMO: 0.93,
     IdentifierScheme.MMSI: 0.9,
-    IdentifierScheme.CALL_SIGN: 0.6,  # call signs are reassigned when a vessel changes flag
+    # call signs are reassigned when a vessel changes flag: enough to alert, ranked below IMO/MMSI
+    IdentifierScheme.CALL_SIGN: 0.82,
     IdentifierScheme.CONTAINER: 0.85,
-    IdentifierScheme.REGISTRATION: 0.75,
-    IdentifierScheme.OTHER: 0.75,
+    IdentifierScheme.REGISTRATION: 0.85,
+    IdentifierScheme.OTHER: 0.82,
 }
 _DOCUMENT_STRENGTH = 0.9
 _DOB_EXACT = 0.5
@@ -169,7 +170,7 @@ class MatchingEngine:
             name = index.names[name_id]
             if name is None or (persons is not None and (name.kind is EntityKind.PERSON) is not persons):
                 continue
-            comparison = compare_tokens(index, tokens, expansions, weights, name.tokens)
+            comparison = compare_tokens(index, tokens, expansions, weights, name.tokens, name.kind is EntityKind.PERSON)
             if comparison.score < needed:
                 continue
             hit = hits.get(name.entry_id)

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from normality import ascii_text
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from rigour.names import remove_obj_prefixes, remove_org_types, remove_person_prefixes
 from rigour.text import metaphone
 
@@ -33,7 +33,7 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         (
             tuple(form.split())
             for form in (
-                "s a de c v", "sa de cv", "s de r l de c v", "s de rl de cv", "s de r l", "s a s", "sas",
+                "s a de c v", "sa de cv", "sade cv", "s c de r l de c v", "s de p r de r l de c v", "s de p r de r l", "s c de r l", "s c de c v", "s c", "a c", "s p r de r l", "s de r l de c v", "s de rl de cv", "s de r l", "s a s", "sas",
                 "s a", "sa", "s c", "s en c", "s en c s", "ltda", "ltd", "limitada", "limited", "llc",
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",
@@ -66,8 +66,8 @@ def _ascii_lower(text: str) -> str:
 def _is_fuzzy_legal_word(token: str) -> bool:
     if len(token) < 6:
         return False
-    limit = 1 if len(token) < 8 else 2
-    return any(Levenshtein.distance(token, word, score_cutoff=limit) <= limit for word in _FUZZY_LEGAL_WORDS)
+    limit = 1 if len(token) < 7 else 2
+    return any(OSA.distance(token, word, score_cutoff=limit) <= limit for word in _FUZZY_LEGAL_WORDS)
 
 
 def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
@@ -131,6 +131,23 @@ def phonetic_key(token: str) -> str:
         return token
     key = metaphone(token)
     return key if len(key) >= 2 else token
+
+
+_FOLDS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"))
+
+
+@lru_cache(maxsize=200_000)
+def fold(token: str) -> str:
+    """Spelling fold for romanisation variants (ALY/ALI, KWAI/KVAI, HUSSEIN/HUSEIN, YOUSEF/YUSEF)."""
+    if not token.isalpha():
+        return token
+    for old, new in _FOLDS:
+        token = token.replace(old, new)
+    out: list[str] = []
+    for char in token:
+        if not out or char != out[-1]:
+            out.append(char)
+    return "".join(out)
 
 
 def skeleton(token: str) -> str:

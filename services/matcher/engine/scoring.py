@@ -40,6 +40,7 @@ def compare_tokens(
     expansions: list[dict[str, float]],
     query_weights: list[float],
     listed_tokens: tuple[str, ...],
+    listed_is_person: bool,
 ) -> NameComparison:
     listed_weights = [index.weight(token) for token in listed_tokens]
     used = [False] * len(listed_tokens)
@@ -71,9 +72,10 @@ def compare_tokens(
         return NameComparison(0.0, 0, False, ())
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
-    if unmatched_query == 0.0 and len(pairs) >= 2:
-        # every word of the query is in the listed name: what the listed name has on top is most
-        # likely a middle name or second surname the manifest left out, which costs only half
+    if listed_is_person and unmatched_query == 0.0 and len(pairs) >= 2:
+        # every word of the query is in the listed person's name: what the listed name has on top
+        # is most likely a middle name or second surname the manifest left out, which costs half.
+        # Not so for companies: a missing distinctive word (COMPUTER, PIEDRA) is another company.
         listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
