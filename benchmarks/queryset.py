@@ -382,7 +382,10 @@ def negatives(listed: ListedNames, rng: random.Random, count: int, entries: list
         elif roll < 0.9:
             distinctive = rng.choice(listed_org_words) if hard else rng.choice(PLACE_WORDS + SURNAMES)
             words = [rng.choice(COMPANY_WORDS), distinctive] + ([rng.choice(COMPANY_WORDS)] if rng.random() < 0.5 else [])
-            name, kind = f"{' '.join(words)} {rng.choice(LEGAL_FORMS)}", EntityKind.ORGANIZATION
+            core, kind = " ".join(words), EntityKind.ORGANIZATION
+            if listed.is_listed(core):
+                continue
+            name = f"{core} {rng.choice(LEGAL_FORMS)}"
         else:
             name, kind = f"{rng.choice(PLACE_WORDS)} {rng.choice(PLACE_WORDS + COMPANY_WORDS[-10:])}", EntityKind.VESSEL
         if listed.is_listed(name):

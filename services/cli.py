@@ -73,6 +73,24 @@ def notifier(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS
     _run_service("notifier", web_port, metrics_port, loglevel)
 
 
+@app.command()
+def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL) -> None:
+    """Run the re-screener: manifests of the last days screened again against new or changed entries."""
+    import asyncio
+    import logging
+
+    from services.matcher.rescreen import Rescreener
+    from services.shared.metrics import serve_metrics
+
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    serve_metrics(metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
+    try:
+        asyncio.run(Rescreener(settings).run())
+    except KeyboardInterrupt:
+        pass
+
+
 @topics_app.command("ensure")
 def ensure_all_topics() -> None:
     """Create every missing topic with the configured partitions and replication (idempotent)."""

@@ -42,12 +42,18 @@ class ReplicaState:
 
 
 class WatchlistReplica:
-    def __init__(self, engine_factory: Callable[[], MatchingEngine], settings: Settings) -> None:
+    def __init__(
+        self,
+        engine_factory: Callable[[], MatchingEngine],
+        settings: Settings,
+        on_change: Callable[[WatchlistChange], None] | None = None,
+    ) -> None:
         self._engine_factory = engine_factory
+        self._on_change = on_change
         self.engine = engine_factory()
         self.state = ReplicaState()
         self._settings = settings
-        self._store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+        self.store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
         self._ready = asyncio.Event()
         self._block_ms = max(50, int(settings.watchlist_refresh_seconds * 1000))
         self._list_of_entry: dict[str, str] = {}
@@ -84,7 +90,7 @@ class WatchlistReplica:
 
     async def _bootstrap(self) -> None:
         """Load a consistent snapshot into a fresh engine, then swap it in whole."""
-        snapshot = await asyncio.to_thread(self._store.snapshot)
+        snapshot = await asyncio.to_thread(self.store.snapshot)
         engine = self._engine_factory()
         await asyncio.to_thread(engine.load, snapshot.entries)
         self.engine = engine
@@ -100,7 +106,7 @@ class WatchlistReplica:
     async def _follow_once(self) -> None:
         try:
             changes, cursor = await asyncio.to_thread(
-                self._store.read_changes, self.state.cursor, self._block_ms, CHANGE_BATCH
+                self.store.read_changes, self.state.cursor, self._block_ms, CHANGE_BATCH
             )
         except ChangeFeedGap:
             # Away so long that the feed was trimmed past our cursor: start over from a snapshot.
@@ -114,7 +120,7 @@ class WatchlistReplica:
             self._publish_gauges()
 
     async def _sweep_expired(self) -> None:
-        await asyncio.to_thread(self._store.sweep_expired, actor="system:expiry")
+        await asyncio.to_thread(self.store.sweep_expired, actor="system:expiry")
 
     def apply(self, change: WatchlistChange) -> None:
         """Apply one change; upserts and removals are idempotent, so replaying an overlap is harmless."""
@@ -127,6 +133,8 @@ class WatchlistReplica:
                 self._track(entry_id, None)
         self.state.versions[change.list_id] = max(change.version, self.state.versions.get(change.list_id, 0))
         self.state.applied_changes += 1
+        if self._on_change is not None:
+            self._on_change(change)
         lag = time.time() - change.changed_at.timestamp()
         metrics.WATCHLIST_APPLY_SECONDS.observe(max(lag, 0.0))
 

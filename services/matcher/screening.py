@@ -7,8 +7,9 @@ entry, with every reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.shared.models import (
@@ -139,12 +140,22 @@ def screen_manifest(
     engine: MatchingEngine,
     list_versions: Mapping[str, int],
     retroactive: bool = False,
+    only_entries: Collection[str] | None = None,
 ) -> list[Match]:
-    """Every watchlist entry the manifest matches, one Match each, strongest first."""
+    """Every watchlist entry the manifest matches, one Match each, strongest first.
+
+    `only_entries` restricts the result to those entries (re-screening after they changed) while
+    still scoring against the whole index, so word rarity is the same as in live matching.
+    """
     queries = queries_for(manifest)
+    now = datetime.now(UTC)
     by_entry: dict[str, _EntryHits] = {}
     for query in queries:
         for hit in engine.screen(query):
+            if only_entries is not None and hit.entry.entry_id not in only_entries:
+                continue
+            if hit.entry.expires_at is not None and hit.entry.expires_at <= now:
+                continue  # expired a moment ago; the store's sweep will remove it from the index
             by_entry.setdefault(hit.entry.entry_id, _EntryHits(hit.entry)).hits.append(hit)
     if not by_entry:
         return []

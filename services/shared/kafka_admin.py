@@ -14,7 +14,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from services.shared.settings import Settings
-from services.shared.topics import all_topics
+from services.shared.topics import MANIFESTS_VALID, all_topics, qualified
 
 #: How long one probe may take; wait_for_kafka retries probes until its own deadline.
 _PROBE_TIMEOUT_MS = 3000
@@ -81,7 +81,12 @@ def ensure_topics(
         if not missing:
             return []
         new_topics = [
-            NewTopic(name, num_partitions=partition_count, replication_factor=settings.topic_replication)
+            NewTopic(
+                name,
+                num_partitions=partition_count,
+                replication_factor=settings.topic_replication,
+                topic_configs=topic_configs(settings, name),
+            )
             for name in missing
         ]
         response = admin.create_topics(new_topics, raise_errors=False)
@@ -89,6 +94,14 @@ def ensure_topics(
         # CreateTopics only says the controller accepted them; producers need partition leaders.
         admin.wait_for_topics(created, timeout_ms=30000)
     return created
+
+
+def topic_configs(settings: Settings, name: str) -> dict[str, str]:
+    """Validated manifests are kept long enough to re-screen them when a watchlist entry is added."""
+    if name == qualified(settings, MANIFESTS_VALID):
+        days = settings.rescreen_days + 7  # a week's margin for a re-screen that starts late
+        return {"retention.ms": str(days * 24 * 3600 * 1000)}
+    return {}
 
 
 def _created_names(response: dict) -> list[str]:

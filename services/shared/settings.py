@@ -32,12 +32,15 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="interdict", description="namespace of every Redis key")
 
     # Services
+    web_host: str = Field(default="127.0.0.1", description="where faust's web server listens (0.0.0.0 in containers)")
     ingest_web_port: int = 6071
     matcher_web_port: int = 6072
     notifier_web_port: int = 6073
     ingest_metrics_port: int = 9471
     matcher_metrics_port: int = 9472
     notifier_metrics_port: int = 9473
+    rescreener_metrics_port: int = 9474
+    rescreen_days: int = Field(default=30, ge=1, description="how far back a new or changed entry is re-screened")
     app_id_prefix: str = Field(default="interdict", description="faust app ids, hence consumer groups")
     state_dir: Path = PROJECT_ROOT / ".state"
     kafka_session_timeout_seconds: float = Field(

@@ -52,7 +52,7 @@ def create_app(service: str, settings: Settings, web_port: int) -> faust.App:
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         web_port=web_port,
-        web_host="127.0.0.1",
+        web_host=settings.web_host,
         datadir=str(datadir),
     )
 

@@ -15,7 +15,7 @@ from kafka import TopicPartition
 from services.demo import SAMPLE_FEED, read_since, running_service, wait_for_pipeline
 from services.feed.publish import publish_file
 from services.shared import topics
-from services.shared.models import Alert
+from services.shared.models import Alert, EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
 from services.shared.progress import end_offsets
 from services.shared.settings import PARTNER_COUNTRIES, Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
@@ -138,3 +138,58 @@ def test_workers_killed_mid_stream_lose_nothing_and_never_alert_differently(
     for alert in received:
         first = by_id.setdefault((alert.desk_country, alert.alert_id), alert)
         assert first == alert, "two different alerts for the same manifest and entry"
+
+
+def alerts_for(settings: Settings, start: dict[TopicPartition, int], manifest_id: str, timeout_s: float = 90) -> list[Alert]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [
+            alert
+            for alerts in read_since(settings, start).alerts.values()
+            for alert in alerts
+            if alert.manifest.manifest_id == manifest_id
+        ]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def test_entry_listed_after_the_manifest_passed_alerts_retroactively(isolated_settings: Settings, tmp_path: Path) -> None:
+    settings = isolated_settings
+    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store.import_list("us-test", [listed(1, "Placeholder Holdings Limited Partnership", "US")], owner_country="US", actor="admin-us")
+    manifest = {
+        "kind": "shipment", "manifest_id": "CTG-RETRO-1", "feed": "customs-dian-co",
+        "reported_at": "2026-11-18T09:00:00Z", "bill_of_lading": "RETRO1",
+        "port_of_loading": "COCTG", "transshipment_ports": ["PAMIT"], "port_of_discharge": "MXVER",
+        "parties": [{"role": "shipper", "name": "Transportes Fluviales Rio Magdalena S.A.S.", "kind": "organization", "country": "CO"}],
+    }
+    feed = tmp_path / "retro.jsonl"
+    feed.write_bytes(orjson.dumps(manifest) + b"\n")
+    with ExitStack() as stack:
+        for service in ("ingest", "matcher", "notifier", "rescreener"):
+            stack.enter_context(running_service(service, settings))
+        start = output_start(settings)
+        publish_file(feed, settings)
+        wait_for_pipeline(settings)
+        assert alerts_for(settings, start, "CTG-RETRO-1", timeout_s=0) == []
+
+        # Colombia lists the company a week later and shares the entry with Panama only.
+        entry = listed(7, "TRANSPORTES FLUVIALES RIO MAGDALENA SAS", "CO", kind=EntityKind.ORGANIZATION)
+        entry = entry.model_copy(update={"sharing": Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"])})
+        store.import_list("co-national", [entry], owner_country="CO", actor="admin-co",
+                          sharing=Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"]))
+        found = alerts_for(settings, start, "CTG-RETRO-1")
+        time.sleep(2)  # anything that would (wrongly) reach a third desk has had time to arrive
+        found = alerts_for(settings, start, "CTG-RETRO-1")
+
+    assert {alert.desk_country for alert in found} == {"CO", "PA"}  # MX is on the route but not shared with
+    assert all(alert.retroactive and alert.entry.entry_id == "co-national:7" for alert in found)
+    assert len(found) == 2
+
+
+def listed(number: int, name: str, owner: str, kind: EntityKind = EntityKind.PERSON) -> WatchlistEntry:
+    list_id = "co-national" if owner == "CO" else "us-test"
+    return WatchlistEntry(
+        entry_id=f"{list_id}:{number}", list_id=list_id, kind=kind, names=[EntryName(name=name)], owner_country=owner
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 
-from services.matcher.engine.normalize import fold, phonetic_key
+from services.matcher.engine.normalize import GENERIC_WORDS, fold, phonetic_key
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
 
@@ -25,6 +25,8 @@ SIM_ONE_EDIT = 0.9
 SIM_TWO_EDITS = 0.8
 SIM_SOUND_ALIKE = 0.85
 _MIN_FUZZY_LEN = 4
+#: weight kept by known generic company words on top of their IDF
+GENERIC_FACTOR = 0.3
 _EXPANSION_CACHE_LIMIT = 300_000
 #: words this long may carry two typos anywhere: found through a (first letter, length) bucket
 _LONG_WORD = 8
@@ -68,6 +70,8 @@ class NameIndex:
         self._long_words: dict[tuple[str, int], set[str]] = {}
         self.live_names = 0
         self._expansions: dict[str, dict[str, float]] = {}
+        self._weights: dict[str, float] = {}
+        self._name_weights: dict[int, tuple[float, ...]] = {}
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -86,7 +90,7 @@ class NameIndex:
             else:
                 posting.add(name_id)
         self.live_names += 1
-        self._expansions.clear()
+        self._forget_derived()
         return name_id
 
     def remove(self, name_id: int) -> None:
@@ -103,7 +107,15 @@ class NameIndex:
         self.names[name_id] = None
         self._free.append(name_id)
         self.live_names -= 1
-        self._expansions.clear()
+        self._forget_derived()
+
+    def _forget_derived(self) -> None:
+        # weights depend on every document frequency: recomputed lazily after any change
+        if self._expansions:
+            self._expansions.clear()
+        if self._weights:
+            self._weights.clear()
+            self._name_weights.clear()
 
     def _add_vocabulary(self, token: str) -> None:
         if len(token) >= _MIN_FUZZY_LEN:
@@ -121,11 +133,27 @@ class NameIndex:
 
     def weight(self, token: str) -> float:
         """Inverse document frequency: generic words ("TRADING", "GROUP") weigh little."""
+        cached = self._weights.get(token)
+        if cached is None:
+            cached = self._weights[token] = self._compute_weight(token)
+        return cached
+
+    def name_weights(self, name_id: int, tokens: tuple[str, ...]) -> tuple[float, ...]:
+        cached = self._name_weights.get(name_id)
+        if cached is None:
+            if len(self._name_weights) > _EXPANSION_CACHE_LIMIT:
+                self._name_weights.clear()
+            cached = self._name_weights[name_id] = tuple(self.weight(token) for token in tokens)
+        return cached
+
+    def _compute_weight(self, token: str) -> float:
         posting = self.postings.get(token)
         df = len(posting) if posting else 1
         base = math.log(1.0 + self.live_names / df)
         # initials and two-letter tokens identify almost nothing, however rare
-        return base * 0.5 if len(token) <= 2 else base
+        if len(token) <= 2:
+            return base * 0.5
+        return base * GENERIC_FACTOR if token in GENERIC_WORDS else base
 
     def unseen_weight(self) -> float:
         return math.log(1.0 + max(self.live_names, 1))
@@ -153,6 +181,7 @@ class NameIndex:
                     found[listed] = SIM_ONE_EDIT
         if len(self._expansions) > _EXPANSION_CACHE_LIMIT:
             self._expansions.clear()
+            self._weights.clear()
         self._expansions[token] = found
         return found
 

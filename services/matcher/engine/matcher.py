@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from services.matcher.engine.identifiers import SCHEME_LABELS, compact, identifier_class, problem
-from services.matcher.engine.index import IndexedName, NameIndex
+from services.matcher.engine.index import GENERIC_FACTOR, IndexedName, NameIndex
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
-from services.matcher.engine.normalize import name_tokens
+from services.matcher.engine.normalize import GENERIC_WORDS, name_tokens
 from services.matcher.engine.remarks import remark_aliases
-from services.matcher.engine.scoring import NameComparison, compare_tokens, min_query_coverage
+from services.matcher.engine.scoring import NameComparison, compare_tokens, invert, min_query_coverage
 from services.shared.models.alert import Evidence
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import NameType, WatchlistEntry
@@ -35,7 +35,7 @@ _DOCUMENT_STRENGTH = 0.9
 _DOB_EXACT = 0.5
 _DOB_PARTIAL = 0.3
 _COUNTRY_MATCH = 0.25
-_DOB_CONTRADICTION = 0.75
+_DOB_CONTRADICTION = 0.85
 _COUNTRY_CONTRADICTION = 0.92
 _KIND_CONTRADICTION = {True: 0.7, False: 0.85}  # keyed by "one side is a person"
 
@@ -166,11 +166,15 @@ class MatchingEngine:
         index = self._index
         expansions = [index.expand(token) for token in tokens]
         weights = [self._query_weight(token, options) for token, options in zip(tokens, expansions, strict=True)]
+        inverse = invert(expansions)
+        names = index.names
         for name_id in index.candidates(expansions, weights, min_query_coverage(needed)):
-            name = index.names[name_id]
+            name = names[name_id]
             if name is None or (persons is not None and (name.kind is EntityKind.PERSON) is not persons):
                 continue
-            comparison = compare_tokens(index, tokens, expansions, weights, name.tokens, name.kind is EntityKind.PERSON)
+            listed_weights = index.name_weights(name_id, name.tokens)
+            comparison = compare_tokens(tokens, inverse, weights, name.tokens, listed_weights,
+                                        name.kind is EntityKind.PERSON)
             if comparison.score < needed:
                 continue
             hit = hits.get(name.entry_id)
@@ -184,7 +188,9 @@ class MatchingEngine:
     def _query_weight(self, token: str, options: dict[str, float]) -> float:
         if not options:
             weight = self._index.unseen_weight()
-            return weight * 0.5 if len(token) <= 2 else weight
+            if len(token) <= 2:
+                return weight * 0.5
+            return weight * GENERIC_FACTOR if token in GENERIC_WORDS else weight
         best = max(options, key=lambda listed: (options[listed], -self._index.document_frequency(listed)))
         return self._index.weight(best)
 

@@ -22,6 +22,19 @@ PARTICLES: frozenset[str] = frozenset(
     {"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos", "di", "du", "van", "von",
      "der", "den", "the", "of", "and"}
 )
+# Words so common in company names that a match on them says almost nothing, however rare they
+# happen to be in a small list (IDF alone cannot know that in a list of a hundred entries).
+GENERIC_WORDS: frozenset[str] = frozenset(
+    """trading trade international internacional global group grupo services servicios service shipping
+    marine maritime holding holdings company compania enterprises enterprise industries industrias industrial
+    investments inversiones investment import export importadora exportadora general logistics logistica
+    solutions soluciones transport transportes transportation distribuidora comercializadora comercial
+    commercial corporacion corporation sociedad associates asociados partners management consulting
+    development desarrollos construction constructora foundation fundacion bank banco financial finance
+    technologies technology systems agency agencia network world worldwide national nacional united unidos
+    capital resources energy oil gas petroleum line lines airlines air cargo freight express supply
+    supplies products productos imports exports limited agro""".split()
+)
 # Titles that rigour's prefix list misses when they are not at the head ("AL ZAWAHIRI, Dr. Ayman").
 PERSON_TITLES: frozenset[str] = frozenset({"dr", "mr", "mrs", "sr", "sra", "srta", "lic", "ing"})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.matcher.engine.index import NameIndex
+from services.matcher.engine.normalize import GENERIC_WORDS
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -34,42 +34,47 @@ def min_query_coverage(name_threshold: float) -> float:
     return max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
 
 
+def invert(expansions: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
+    """listed token -> the query tokens (position, similarity) it may stand for."""
+    inverse: dict[str, list[tuple[int, float]]] = {}
+    for position, options in enumerate(expansions):
+        for listed, sim in options.items():
+            inverse.setdefault(listed, []).append((position, sim))
+    return inverse
+
+
 def compare_tokens(
-    index: NameIndex,
     query_tokens: tuple[str, ...],
-    expansions: list[dict[str, float]],
+    inverse: dict[str, list[tuple[int, float]]],
     query_weights: list[float],
     listed_tokens: tuple[str, ...],
+    listed_weights: tuple[float, ...],
     listed_is_person: bool,
 ) -> NameComparison:
-    listed_weights = [index.weight(token) for token in listed_tokens]
-    used = [False] * len(listed_tokens)
+    candidates: list[tuple[float, int, int, float]] = []  # -(weight*sim), query position, listed position, sim
+    for j, listed in enumerate(listed_tokens):
+        options = inverse.get(listed)
+        if options:
+            for i, sim in options:
+                candidates.append((-query_weights[i] * sim, i, j, sim))
+    if not candidates:
+        return NameComparison(0.0, 0, False, ())
+    candidates.sort()
+    query_used: set[int] = set()
+    listed_used: set[int] = set()
     pairs: list[tuple[str, str, float]] = []
     matched_weight = 0.0  # similarity-weighted
     matched_plain = 0.0
-    unmatched_query = 0.0
-    order = sorted(range(len(query_tokens)), key=lambda i: -query_weights[i])
-    for i in order:
-        options = expansions[i]
-        best_j, best_sim = -1, 0.0
-        for j, listed in enumerate(listed_tokens):
-            if used[j]:
-                continue
-            sim = options.get(listed, 0.0)
-            if sim > best_sim:
-                best_j, best_sim = j, sim
-                if sim == 1.0:
-                    break
-        if best_j < 0:
-            unmatched_query += query_weights[i]
+    for _, i, j, sim in candidates:
+        if i in query_used or j in listed_used:
             continue
-        used[best_j] = True
-        weight = listed_weights[best_j]
-        matched_weight += weight * best_sim
+        query_used.add(i)
+        listed_used.add(j)
+        weight = listed_weights[j]
+        matched_weight += weight * sim
         matched_plain += weight
-        pairs.append((query_tokens[i], listed_tokens[best_j], best_sim))
-    if not pairs:
-        return NameComparison(0.0, 0, False, ())
+        pairs.append((query_tokens[i], listed_tokens[j], sim))
+    unmatched_query = sum(w for i, w in enumerate(query_weights) if i not in query_used)
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
     if listed_is_person and unmatched_query == 0.0 and len(pairs) >= 2:
@@ -82,6 +87,9 @@ def compare_tokens(
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1):
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
+    if not exact and all(listed in GENERIC_WORDS for _, listed, _ in pairs):
+        # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
+        score = min(score, SINGLE_TOKEN_CAP)
     if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not exact:
         score = min(score, SHORT_SINGLE_NAME_CAP)
     return NameComparison(score, len(pairs), exact, tuple(pairs))

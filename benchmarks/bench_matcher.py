@@ -1,0 +1,151 @@
+"""Party lookups per second on one core, p50/p99 latency, index build time and memory.
+
+    python -m benchmarks.bench_matcher                     # OFAC SDN list, then 1,000,000 generated entries
+    python -m benchmarks.bench_matcher --entries 100000    # a smaller generated list, quickly
+
+The same lookups also go through a naive baseline measured in the same run: rapidfuzz
+`process.extractOne` (token_sort_ratio, score_cutoff) over every listed name, and the ratio of the
+two speeds is printed. The baseline runs on a sample of the lookups, since it is slow by design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from normality import ascii_text
+from rapidfuzz import fuzz, process
+
+from benchmarks.queryset import COMPANY_WORDS, GIVEN_NAMES, LEGAL_FORMS, SURNAMES, load_ofac, with_typos
+from services.matcher.engine import MatchingEngine, ScreeningQuery
+from services.shared.models.common import EntityKind
+from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
+
+SYLLABLES = [c + v for c in "bcdfghjklmnprstvz" for v in "aeiou"] + ["an", "el", "or", "in", "ar", "us"]
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def invented_word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3, 3, 4)))).upper()
+
+
+def generated_entries(count: int, seed: int) -> list[WatchlistEntry]:
+    """Persons and companies with a realistic mix of common and rare words (Zipf-like draws)."""
+    rng = random.Random(seed)
+    surnames = SURNAMES + [invented_word(rng) for _ in range(60_000)]
+    given = GIVEN_NAMES + [invented_word(rng).title() for _ in range(6_000)]
+    org_words = [invented_word(rng) for _ in range(120_000)]
+
+    def zipf(pool: list[str]) -> str:
+        return pool[min(int(rng.paretovariate(0.6)) - 1, len(pool) - 1)] if rng.random() < 0.5 else rng.choice(pool)
+
+    entries = []
+    for number in range(count):
+        if rng.random() < 0.6:
+            name = f"{zipf(surnames)} {zipf(surnames)}, {zipf(given)} {zipf(given) if rng.random() < 0.5 else ''}"
+            kind = EntityKind.PERSON
+        else:
+            words = [zipf(org_words)] + ([rng.choice(COMPANY_WORDS)] if rng.random() < 0.7 else [])
+            words += [zipf(org_words)] if rng.random() < 0.4 else []
+            name, kind = f"{' '.join(words)} {rng.choice(LEGAL_FORMS)}", EntityKind.ORGANIZATION
+        # model_construct: the generated data is valid by construction, and validating a million
+        # models would dominate the benchmark without measuring the engine
+        entries.append(WatchlistEntry.model_construct(
+            entry_id=f"gen:{number}", list_id="gen", source_ids={}, kind=kind,
+            names=[EntryName.model_construct(name=name.strip(), name_type=NameType.PRIMARY)], identifiers=[],
+            dates_of_birth=[], nationalities=[], countries=[], addresses=[], vessel_flag=None, programs=[],
+            remarks=None, owner_country="US",
+        ))
+    return entries
+
+
+def lookups(entries: list[WatchlistEntry], count: int, seed: int) -> list[ScreeningQuery]:
+    """A fifth listed names with a typo or reordered, the rest parties that are not listed: most
+    parties on a manifest are not on any list."""
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        if rng.random() < 0.2:
+            listed = rng.choice(entries).names[0].name.replace(",", "")
+            name = with_typos(listed, 1, rng) or listed
+        elif rng.random() < 0.5:
+            name = f"{rng.choice(GIVEN_NAMES)} {rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+        else:
+            name = f"{rng.choice(SURNAMES)} {rng.choice(COMPANY_WORDS)} {rng.choice(LEGAL_FORMS)}"
+        queries.append(ScreeningQuery(name=name))
+    return queries
+
+
+def timed(run: Callable[[ScreeningQuery], object], queries: list[ScreeningQuery]) -> tuple[float, float, float]:
+    latencies = []
+    started = time.perf_counter()
+    for query in queries:
+        begin = time.perf_counter_ns()
+        run(query)
+        latencies.append(time.perf_counter_ns() - begin)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return len(queries) / elapsed, statistics.median(latencies) / 1e3, p99 / 1e3
+
+
+def bench(title: str, entries: list[WatchlistEntry], lookup_count: int, baseline_count: int, seed: int) -> None:
+    gc.collect()
+    before = rss_bytes()
+    started = time.perf_counter()
+    engine = MatchingEngine()
+    engine.load(entries)
+    build = time.perf_counter() - started
+    gc.collect()
+    memory = rss_bytes() - before
+    queries = lookups(entries, lookup_count, seed)
+    for query in queries[:200]:  # warm the caches a long-running matcher has warm
+        engine.screen(query)
+    rate, p50, p99 = timed(engine.screen, queries)
+
+    names = [ascii_text(name.name).lower() for entry in entries for name in entry.names]
+
+    def naive(query: ScreeningQuery) -> object:
+        return process.extractOne(ascii_text(query.name or "").lower(), names, scorer=fuzz.token_sort_ratio,
+                                  score_cutoff=85)
+
+    base_rate, base_p50, base_p99 = timed(naive, queries[:baseline_count])
+    print(f"\n== {title}: {len(entries):,} entries, {len(names):,} names ==")
+    print(f"index build        {build:8.2f} s   memory (RSS delta) {memory / 2**20:,.0f} MiB")
+    print(f"engine             {rate:10,.0f} lookups/s   p50 {p50:8.1f} us   p99 {p99:8.1f} us   ({len(queries):,} lookups)")
+    print(f"naive rapidfuzz    {base_rate:10,.1f} lookups/s   p50 {base_p50:8.1f} us   p99 {base_p99:8.1f} us"
+          f"   ({baseline_count:,} lookups)")
+    print(f"speed-up           {rate / base_rate:10,.0f} x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000, help="size of the generated list")
+    parser.add_argument("--lookups", type=int, default=20_000)
+    parser.add_argument("--baseline-lookups", type=int, default=None, help="default: scaled to the list size")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-ofac", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_ofac:
+        bench("OFAC SDN", load_ofac(), args.lookups, args.baseline_lookups or 500, args.seed)
+    if args.entries:
+        started = time.perf_counter()
+        entries = generated_entries(args.entries, args.seed)
+        print(f"\n(generated {len(entries):,} entries in {time.perf_counter() - started:.1f} s)")
+        baseline = args.baseline_lookups or max(10, min(500, 5_000_000 // args.entries))
+        bench("generated list", entries, args.lookups, baseline, args.seed)
+
+
+if __name__ == "__main__":
+    main()
