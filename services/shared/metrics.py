@@ -24,7 +24,9 @@ DEPENDENCY_RETRIES = Counter(
 )
 MATCHES = Counter("interdict_matches_total", "Manifest-entry matches found", ["list_id"])
 ALERTS = Counter("interdict_alerts_total", "Alerts sent to desks", ["desk", "severity"])
-WATCHLIST_ENTRIES = Gauge("interdict_watchlist_entries", "Entries the matcher holds, per list", ["list_id"])
+WATCHLIST_ENTRIES = Gauge(
+    "interdict_watchlist_entries", "Entries the matcher holds, per list and owning country", ["list_id", "owner_country"]
+)
 WATCHLIST_VERSION = Gauge("interdict_watchlist_version", "List version the matcher holds", ["list_id"])
 WATCHLIST_STALE = Gauge(
     "interdict_watchlist_stale", "1 while the matcher cannot reach Redis and matches against its last copy"

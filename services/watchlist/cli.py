@@ -120,6 +120,45 @@ def import_jsonl(
     _import(list_id, lambda: parse_jsonl(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code, sharing, title, actor)
 
 
+@import_app.command("un-consolidated")
+def import_un_consolidated(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the UN Security Council Consolidated List XML"),
+    owner: str = typer.Option(
+        ..., "--owner",
+        help="partner country whose administrators maintain this copy of the UN list (the UN is not a partner)",
+    ),
+    share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX"),
+    actor: str | None = ACTOR,
+) -> None:
+    """The UN Security Council Consolidated List (XML), as list 'un-sc'."""
+    from services.watchlist.importers import un_consolidated
+
+    sharing = parse_share(share)
+    owner_code = owner.upper()
+    _import(
+        un_consolidated.LIST_ID,
+        lambda: un_consolidated.parse_un_consolidated(file, owner_country=owner_code, sharing=sharing),
+        owner_code, sharing, un_consolidated.TITLE, actor,
+    )
+
+
+@import_app.command("csv")
+def import_csv(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="one entry per row under a header row"),
+    list_id: str = typer.Option(..., "--list-id", help="the list the file replaces"),
+    owner: str = typer.Option(..., "--owner", help="owner country code of the list and its entries"),
+    share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX"),
+    title: str = typer.Option("", "--title"),
+    actor: str | None = ACTOR,
+) -> None:
+    """A national list in the project's CSV format (see services/watchlist/FORMATS.md)."""
+    from services.watchlist.importers.csv_format import parse_csv
+
+    sharing = parse_share(share)
+    owner_code = owner.upper()
+    _import(list_id, lambda: parse_csv(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code, sharing, title, actor)
+
+
 @watchlist_app.command("list")
 def list_lists() -> None:
     """Every list with its owner, sharing, version and size."""

@@ -142,3 +142,96 @@ async def test_replica_reloads_when_the_change_feed_was_trimmed_past_it(private_
     assert names_found(replica.engine, "Wilber Varela Fajardo") == []
     assert replica.versions["national-co"] == store.info("national-co").version
 
+
+
+GENERATION = 700  # entries: an import is 1,400 feed events, more than the replica reads at once
+
+
+def generation(letter: str, first: int) -> list[WatchlistEntry]:
+    """A whole list version whose import takes more than one read of the change feed."""
+    return [entry(first + index, f"Generacion {letter} Persona Numero {index} Apellido{letter}") for index in range(GENERATION)]
+
+
+def held_generations(engine: MatchingEngine) -> tuple[int, int]:
+    return (
+        sum(f"national-co:{number}" in engine for number in range(1000, 1000 + GENERATION)),
+        sum(f"national-co:{number}" in engine for number in range(2000, 2000 + GENERATION)),
+    )
+
+
+async def test_concurrent_imports_are_never_seen_half_applied(private_redis: PrivateRedis) -> None:
+    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-concurrent", watchlist_refresh_seconds=0.05)
+    first_store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+    first_store.import_list("national-co", generation("A", 1000), owner_country="CO", actor="admin-co")
+    replica = WatchlistReplica(MatchingEngine, settings)
+    follower = asyncio.create_task(replica.run())
+    await asyncio.wait_for(replica.wait_ready(), 15)
+
+    def import_alternately(admin: str, rounds: int) -> None:
+        store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+        for round_number in range(rounds):
+            letter, first = ("B", 2000) if round_number % 2 == 0 else ("A", 1000)
+            store.import_list("national-co", generation(letter, first), owner_country="CO", actor=admin)
+
+    importers = [asyncio.to_thread(import_alternately, f"admin-{n}", 6) for n in range(2)]
+    running = asyncio.gather(*importers)
+    observed: set[tuple[int, int]] = set()
+    try:
+        while not running.done():
+            observed.add(held_generations(replica.engine))  # what a manifest matched now would see
+            await asyncio.sleep(0)
+        await running
+        final = first_store.entries("national-co")
+        await eventually(lambda: replica.versions.get("national-co") == first_store.info("national-co").version)
+    finally:
+        follower.cancel()
+    assert observed <= {(GENERATION, 0), (0, GENERATION)}, f"a half-applied import was visible: {observed}"
+    assert len(observed) == 2, "the test never saw an import land; it proves nothing"
+    assert {e.entry_id for e in final} == {e for e in replica._entries}
+
+
+async def test_a_matcher_restarted_during_an_import_ends_on_the_new_version(private_redis: PrivateRedis) -> None:
+    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-restart", watchlist_refresh_seconds=0.05)
+    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+    store.import_list("national-co", generation("A", 1000), owner_country="CO", actor="admin-co")
+    replica = WatchlistReplica(MatchingEngine, settings)
+    follower = asyncio.create_task(replica.run())
+    await asyncio.wait_for(replica.wait_ready(), 15)
+
+    importing = asyncio.create_task(asyncio.to_thread(
+        store.import_list, "national-co", generation("B", 2000), owner_country="CO", actor="admin-co"))
+    await asyncio.sleep(0.01)
+    follower.cancel()  # the matcher dies while the import is under way
+    await importing
+
+    restarted = WatchlistReplica(MatchingEngine, settings)
+    follower = asyncio.create_task(restarted.run())
+    try:
+        await asyncio.wait_for(restarted.wait_ready(), 15)
+        await eventually(lambda: held_generations(restarted.engine) == (0, GENERATION))
+        assert restarted.versions["national-co"] == store.info("national-co").version
+    finally:
+        follower.cancel()
+
+
+async def test_a_matcher_starting_without_redis_matches_on_its_local_copy(private_redis: PrivateRedis, tmp_path: Path) -> None:
+    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-local", watchlist_refresh_seconds=0.05,
+                        state_dir=tmp_path / "state")
+    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+    store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
+    first = WatchlistReplica(MatchingEngine, settings)
+    follower = asyncio.create_task(first.run())
+    await asyncio.wait_for(first.wait_ready(), 15)
+    follower.cancel()
+
+    private_redis.stop()
+    restarted = WatchlistReplica(MatchingEngine, settings)
+    follower = asyncio.create_task(restarted.run())
+    try:
+        await asyncio.wait_for(restarted.wait_ready(), 15)
+        assert restarted.health()["stale"] is True
+        assert names_found(restarted.engine, "Wilber Varela Fajardo") == ["national-co:1"]
+        private_redis.start()
+        await eventually(lambda: not restarted.state.stale)
+    finally:
+        follower.cancel()

@@ -30,6 +30,8 @@ GENERIC_FACTOR = 0.3
 _EXPANSION_CACHE_LIMIT = 300_000
 #: words this long may carry two typos anywhere: found through a (first letter, length) bucket
 _LONG_WORD = 8
+#: groups weigh a little more than strictly needed: a typo's listed word may weigh less than the query's
+_GROUP_MARGIN = 1.25
 
 
 @dataclass(slots=True, frozen=True)
@@ -227,24 +229,38 @@ class NameIndex:
                 found[listed] = SIM_SOUND_ALIKE
 
     def candidates(self, expansions: list[dict[str, float]], weights: list[float], min_coverage: float) -> set[int]:
-        """Names sharing at least one of the query's rarest tokens (enough to reach min_coverage)."""
+        """Names that can still reach min_coverage of the query's weight.
+
+        Any group of query tokens weighing more than (1 - min_coverage) of the query must be met
+        by a candidate, or what is left cannot reach min_coverage. The tokens are split, rarest
+        first, into as many such groups as they make, and the candidates are the names meeting
+        every group: one set intersection per group, done in C, so common words ("JUAN",
+        "TRADING") cost little even in a list of a million names.
+        """
         total = sum(weights)
         if total <= 0:
             return set()
-        order = sorted(
-            range(len(expansions)),
-            key=lambda i: sum(self.document_frequency(t) for t in expansions[i]),
-        )
-        budget = (1.0 - min_coverage) * total
+        budget = (1.0 - min_coverage) * total * _GROUP_MARGIN
+        order = sorted(range(len(expansions)), key=lambda i: sum(self.document_frequency(t) for t in expansions[i]))
+        groups: list[set[int]] = []
+        current: set[int] = set()
         covered = 0.0
-        found: set[int] = set()
         for i in order:
             for listed in expansions[i]:
                 posting = self.postings.get(listed)
                 if posting:
-                    found.update(posting)
+                    current |= posting
             covered += weights[i]
             if covered > budget:
+                groups.append(current)
+                current, covered = set(), 0.0
+        if not groups:
+            return current
+        groups.sort(key=len)
+        found = groups[0]
+        for group in groups[1:]:
+            found = found & group
+            if not found:
                 break
         return found
 
