@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typer
 
+from services.admin.cli import admin_app
 from services.desk.watch import desk_app
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
@@ -22,6 +23,7 @@ app.add_typer(feed_app, name="feed")
 app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
+app.add_typer(admin_app, name="admin")
 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")
 app.add_typer(topics_app, name="topics")

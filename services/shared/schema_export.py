@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter
@@ -22,10 +23,23 @@ SCHEMAS: dict[str, type[BaseModel] | TypeAdapter] = {
 }
 
 
+def _watchlist_file_schemas() -> dict[str, dict[str, Any]]:
+    # Imported here: the watchlist package depends on the shared models, not the other way round.
+    from services.watchlist.formats import CsvRow, jsonl_line_schema
+
+    return {"watchlist-jsonl-line": jsonl_line_schema(), "watchlist-csv-row": CsvRow.model_json_schema()}
+
+
+def _model_schemas() -> dict[str, dict[str, Any]]:
+    return {
+        name: model.json_schema() if isinstance(model, TypeAdapter) else model.model_json_schema()
+        for name, model in SCHEMAS.items()
+    }
+
+
 def schema_documents() -> dict[str, bytes]:
     documents = {}
-    for name, model in SCHEMAS.items():
-        schema = model.json_schema() if isinstance(model, TypeAdapter) else model.model_json_schema()
+    for name, schema in {**_model_schemas(), **_watchlist_file_schemas()}.items():
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{name}.schema.json", **schema}
         if name == "manifest":
             schema["title"] = "Manifest"

@@ -243,19 +243,17 @@ class NameIndex:
         budget = (1.0 - min_coverage) * total * _GROUP_MARGIN
         order = sorted(range(len(expansions)), key=lambda i: sum(self.document_frequency(t) for t in expansions[i]))
         groups: list[set[int]] = []
-        current: set[int] = set()
+        current: list[set[int]] = []
         covered = 0.0
         for i in order:
-            for listed in expansions[i]:
-                posting = self.postings.get(listed)
-                if posting:
-                    current |= posting
+            current.extend(posting for listed in expansions[i] if (posting := self.postings.get(listed)))
             covered += weights[i]
             if covered > budget:
-                groups.append(current)
-                current, covered = set(), 0.0
+                # a group of one posting is used as it is: copying a common word's posting is the cost
+                groups.append(current[0] if len(current) == 1 else set().union(*current))
+                current, covered = [], 0.0
         if not groups:
-            return current
+            return set().union(*current)
         groups.sort(key=len)
         found = groups[0]
         for group in groups[1:]:

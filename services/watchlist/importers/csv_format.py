@@ -127,7 +127,7 @@ def _entry(cells: dict[str, str], list_id: str, owner_country: str, sharing: Sha
         "dates_of_birth": [value for value in lists["dates_of_birth"] if _check_date(value, messages)],
         "nationalities": _countries("nationalities", lists["nationalities"], messages),
         "countries": _countries("countries", lists["countries"], messages),
-        "vessel_flag": (_countries("vessel_flag", [row.vessel_flag], messages) or [None])[0] if row.vessel_flag else None,
+        "vessel_flag": next(iter(_countries("vessel_flag", [row.vessel_flag] if row.vessel_flag else [], messages)), None),
         "programs": lists["programs"],
         "remarks": row.remarks or None,
         "owner_country": owner_country,
@@ -147,6 +147,7 @@ def _entry(cells: dict[str, str], list_id: str, owner_country: str, sharing: Sha
 def _kind(text: str, messages: list[str]) -> str:
     if text.lower() not in {kind.value for kind in EntityKind}:
         messages.append(f"kind: unknown kind {text!r} (expected {', '.join(kind.value for kind in EntityKind)})")
+        return EntityKind.UNKNOWN.value  # already reported: keeps the model from reporting it twice
     return text.lower()
 
 

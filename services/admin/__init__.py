@@ -1,0 +1,1 @@
+"""HTTP administration of the watchlists: a FastAPI app, bearer tokens per country and role."""

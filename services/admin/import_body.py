@@ -1,0 +1,78 @@
+"""The body of POST /lists/{id}/import: a JSON array of entries, or JSON Lines (one entry per line).
+
+As in the JSON Lines file format, an entry may leave out list_id, owner_country and sharing; a
+bad item rejects the whole body with every problem and its line (JSON Lines) or item number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from services.shared.models.watchlist import Sharing, WatchlistEntry
+from services.watchlist.errors import FileProblem, WatchlistFileError
+
+BODY = "request body"
+
+
+def parse_import_body(body: bytes, *, list_id: str, owner_country: str, sharing: Sharing | None) -> list[WatchlistEntry]:
+    items = _items(body)
+    problems: list[FileProblem] = []
+    entries: list[WatchlistEntry] = []
+    first: dict[str, int] = {}
+    for number, item in items:
+        if isinstance(item, FileProblem):
+            problems.append(item)
+            continue
+        entry = _entry(item, number, list_id, owner_country, sharing, problems)
+        if entry is None:
+            continue
+        if entry.entry_id in first:
+            problems.append(FileProblem(BODY, number, f"entry_id {entry.entry_id!r} repeats {first[entry.entry_id]}"))
+            continue
+        first[entry.entry_id] = number
+        entries.append(entry)
+    if problems:
+        raise WatchlistFileError(problems)
+    return entries
+
+
+def _items(body: bytes) -> list[tuple[int, Any]]:
+    """(line or item number, parsed JSON or the problem with it)."""
+    if body.lstrip().startswith(b"["):
+        try:
+            array = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            return [(1, FileProblem(BODY, None, f"not JSON: {error}"))]
+        return list(enumerate(array, start=1))
+    items: list[tuple[int, Any]] = []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((number, orjson.loads(line)))
+        except orjson.JSONDecodeError as error:
+            items.append((number, FileProblem(BODY, number, f"not JSON: {error}")))
+    return items
+
+
+def _entry(
+    item: Any, number: int, list_id: str, owner_country: str, sharing: Sharing | None, problems: list[FileProblem]
+) -> WatchlistEntry | None:
+    if not isinstance(item, dict):
+        problems.append(FileProblem(BODY, number, "expected a JSON object"))
+        return None
+    if item.setdefault("list_id", list_id) != list_id:
+        problems.append(FileProblem(BODY, number, f"list_id {item['list_id']!r} differs from the list imported, {list_id!r}"))
+        return None
+    item.setdefault("owner_country", owner_country)
+    if sharing is not None:
+        item.setdefault("sharing", sharing.model_dump(mode="json"))
+    try:
+        return WatchlistEntry.model_validate(item)
+    except ValidationError as error:
+        for detail in error.errors():
+            problems.append(FileProblem(BODY, number, f"{'.'.join(str(p) for p in detail['loc']) or '(entry)'}: {detail['msg']}"))
+        return None
