@@ -59,10 +59,10 @@ run: setup
 
 eval: setup
 	$(BIN)/pip install -q -e '.[eval]'
-	$(BIN)/python benchmarks/eval_matcher.py
+	$(BIN)/python -m benchmarks.eval_matcher
 
 bench-matcher: setup
-	$(BIN)/python benchmarks/bench_matcher.py
+	$(BIN)/python -m benchmarks.bench_matcher
 
 schemas: setup
 	$(BIN)/interdict schemas export

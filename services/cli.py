@@ -15,6 +15,7 @@ from services.admin.cli import admin_app
 from services.desk.watch import desk_app
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
+from services.matcher.screen import screen
 from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import watchlist_app
 
@@ -24,6 +25,7 @@ app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(admin_app, name="admin")
+app.command("screen")(screen)
 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")
 app.add_typer(topics_app, name="topics")

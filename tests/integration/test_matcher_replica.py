@@ -173,13 +173,13 @@ async def test_concurrent_imports_are_never_seen_half_applied(private_redis: Pri
             letter, first = ("B", 2000) if round_number % 2 == 0 else ("A", 1000)
             store.import_list("national-co", generation(letter, first), owner_country="CO", actor=admin)
 
-    importers = [asyncio.to_thread(import_alternately, f"admin-{n}", 6) for n in range(2)]
+    importers = [asyncio.to_thread(import_alternately, f"admin-{n}", 4) for n in range(2)]  # two administrators at once
     running = asyncio.gather(*importers)
     observed: set[tuple[int, int]] = set()
     try:
         while not running.done():
             observed.add(held_generations(replica.engine))  # what a manifest matched now would see
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.002)  # a busy loop would starve the importer threads of the GIL
         await running
         final = first_store.entries("national-co")
         await eventually(lambda: replica.versions.get("national-co") == first_store.info("national-co").version)
