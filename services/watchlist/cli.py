@@ -16,7 +16,7 @@ from rich.table import Table
 from services.shared.models.watchlist import Sharing, SharingScope, WatchlistEntry
 from services.shared.settings import get_settings
 from services.watchlist.errors import WatchlistError, WatchlistFileError
-from services.watchlist.events import ImportReport
+from services.watchlist.events import AuditRecord, ImportReport
 from services.watchlist.store import WatchlistStore
 
 watchlist_app = typer.Typer(no_args_is_help=True, help="Watchlists: import, inspect and edit them live.")
@@ -289,3 +289,48 @@ def history(
             record.entry_id or "", str(record.version), details,
         )
     console.print(table)
+
+
+@watchlist_app.command()
+def diff(
+    list_id: str,
+    from_version: int | None = typer.Option(None, "--from", help="compare from this version (default: the one before)"),
+    to_version: int | None = typer.Option(None, "--to", help="up to this version (default: the live one)"),
+) -> None:
+    """What changed in a list between two versions, entry by entry and field by field (from the audit trail)."""
+    store = _store()
+    try:
+        live = store.info(list_id).version
+    except WatchlistError as error:
+        raise _reject(error) from error
+    upper = live if to_version is None else to_version
+    lower = upper - 1 if from_version is None else from_version
+    changes = entry_changes(store.history(list_id=list_id), lower, upper)
+    table = Table(title=f"{list_id}: version {lower} -> {upper}")
+    for column in ("entry", "change", "fields"):
+        table.add_column(column)
+    for entry_id, (before, after) in sorted(changes.items()):
+        kind = "added" if before is None else "removed" if after is None else "changed"
+        table.add_row(entry_id, kind, ", ".join(changed_fields(before, after)) if kind == "changed" else "")
+    console.print(table if changes else f"{list_id}: no entry changed between versions {lower} and {upper}")
+
+
+def entry_changes(
+    records: list[AuditRecord], lower: int, upper: int
+) -> dict[str, tuple[WatchlistEntry | None, WatchlistEntry | None]]:
+    """Per entry, its state at version `lower` and at `upper` (None: not in the list); unchanged ones left out."""
+    states: dict[str, tuple[WatchlistEntry | None, WatchlistEntry | None]] = {}
+    for record in records:  # oldest first
+        if record.entry_id is None or not lower < record.version <= upper:
+            continue
+        if record.before is None and record.after is None:  # an expiry: says nothing of content
+            continue
+        first_before = states[record.entry_id][0] if record.entry_id in states else record.before
+        states[record.entry_id] = (first_before, record.after)
+    return {entry_id: pair for entry_id, pair in states.items() if pair[0] != pair[1]}
+
+
+def changed_fields(before: WatchlistEntry | None, after: WatchlistEntry | None) -> list[str]:
+    old = before.model_dump() if before else {}
+    new = after.model_dump() if after else {}
+    return [name for name in WatchlistEntry.model_fields if old.get(name) != new.get(name)]
