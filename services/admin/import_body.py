@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from services.shared.models.watchlist import Sharing, WatchlistEntry
 from services.watchlist.errors import FileProblem, WatchlistFileError
+from services.watchlist.importers.collect import UniqueEntries
 
 BODY = "request body"
 
@@ -20,23 +21,15 @@ BODY = "request body"
 def parse_import_body(body: bytes, *, list_id: str, owner_country: str, sharing: Sharing | None) -> list[WatchlistEntry]:
     items = _items(body)
     problems: list[FileProblem] = []
-    entries: list[WatchlistEntry] = []
-    first: dict[str, int] = {}
+    entries = UniqueEntries(BODY, problems)
     for number, item in items:
         if isinstance(item, FileProblem):
             problems.append(item)
             continue
         entry = _entry(item, number, list_id, owner_country, sharing, problems)
-        if entry is None:
-            continue
-        if entry.entry_id in first:
-            problems.append(FileProblem(BODY, number, f"entry_id {entry.entry_id!r} repeats {first[entry.entry_id]}"))
-            continue
-        first[entry.entry_id] = number
-        entries.append(entry)
-    if problems:
-        raise WatchlistFileError(problems)
-    return entries
+        if entry is not None:
+            entries.add(entry, number)
+    return entries.result()
 
 
 def _items(body: bytes) -> list[tuple[int, Any]]:

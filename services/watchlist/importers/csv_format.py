@@ -22,6 +22,7 @@ from services.shared.models.common import EntityKind, IdentifierScheme
 from services.shared.models.watchlist import NameType, Sharing, WatchlistEntry
 from services.watchlist.countries import country_code
 from services.watchlist.errors import FileProblem, WatchlistFileError
+from services.watchlist.importers.collect import UniqueEntries
 from services.watchlist.formats import CSV_COLUMNS, CSV_LIST_SEPARATOR, CSV_REQUIRED_COLUMNS, CsvRow
 
 _ALIAS_PREFIXES = {name_type.value: name_type for name_type in (NameType.AKA, NameType.FKA, NameType.NKA, NameType.WEAK)}
@@ -51,8 +52,7 @@ def parse_csv(path: Path, *, list_id: str, owner_country: str, sharing: Sharing 
     if header is None:
         raise WatchlistFileError([FileProblem(name, 1, "empty file: expected a header row")])
     columns = _check_header(header, name)
-    entries: list[WatchlistEntry] = []
-    first_line: dict[str, int] = {}
+    entries = UniqueEntries(name, problems)
     line = reader.line_num + 1  # where the next row starts: a quoted cell may span lines
     while True:
         try:
@@ -73,14 +73,8 @@ def parse_csv(path: Path, *, list_id: str, owner_country: str, sharing: Sharing 
         except _RowProblems as error:
             problems.extend(FileProblem(name, row_line, message) for message in error.messages)
             continue
-        if entry.entry_id in first_line:
-            problems.append(FileProblem(name, row_line, f"entry_id {entry.entry_id!r} repeats line {first_line[entry.entry_id]}"))
-            continue
-        first_line[entry.entry_id] = row_line
-        entries.append(entry)
-    if problems:
-        raise WatchlistFileError(problems)
-    return entries
+        entries.add(entry, row_line)
+    return entries.result()
 
 
 def _read_text(path: Path, name: str) -> str:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from services.shared.models.watchlist import Sharing, WatchlistEntry
 from services.watchlist.errors import FileProblem, WatchlistFileError
+from services.watchlist.importers.collect import UniqueEntries
 
 
 def parse_jsonl(path: Path, *, list_id: str, owner_country: str, sharing: Sharing | None = None) -> list[WatchlistEntry]:
@@ -24,8 +25,7 @@ def parse_jsonl(path: Path, *, list_id: str, owner_country: str, sharing: Sharin
     except OSError as error:
         raise WatchlistFileError([FileProblem(name, None, f"cannot read: {error.strerror or error}")]) from error
     problems: list[FileProblem] = []
-    entries: list[WatchlistEntry] = []
-    first_line: dict[str, int] = {}
+    entries = UniqueEntries(name, problems)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -38,16 +38,9 @@ def parse_jsonl(path: Path, *, list_id: str, owner_country: str, sharing: Sharin
             problems.append(FileProblem(name, number, "expected a JSON object"))
             continue
         entry = _entry(fields, list_id, owner_country, sharing, name, number, problems)
-        if entry is None:
-            continue
-        if entry.entry_id in first_line:
-            problems.append(FileProblem(name, number, f"entry_id {entry.entry_id!r} repeats line {first_line[entry.entry_id]}"))
-            continue
-        first_line[entry.entry_id] = number
-        entries.append(entry)
-    if problems:
-        raise WatchlistFileError(problems)
-    return entries
+        if entry is not None:
+            entries.add(entry, number)
+    return entries.result()
 
 
 def _entry(
