@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from services.shared.models.watchlist import Sharing, WatchlistEntry
-from services.watchlist.errors import FileProblem, WatchlistFileError
+from services.watchlist.errors import FileProblem
 from services.watchlist.importers.collect import UniqueEntries
+from services.watchlist.importers.jsonl import entry_from_fields
 
 BODY = "request body"
 
@@ -57,15 +57,4 @@ def _entry(
     if not isinstance(item, dict):
         problems.append(FileProblem(BODY, number, "expected a JSON object"))
         return None
-    if item.setdefault("list_id", list_id) != list_id:
-        problems.append(FileProblem(BODY, number, f"list_id {item['list_id']!r} differs from the list imported, {list_id!r}"))
-        return None
-    item.setdefault("owner_country", owner_country)
-    if sharing is not None:
-        item.setdefault("sharing", sharing.model_dump(mode="json"))
-    try:
-        return WatchlistEntry.model_validate(item)
-    except ValidationError as error:
-        for detail in error.errors():
-            problems.append(FileProblem(BODY, number, f"{'.'.join(str(p) for p in detail['loc']) or '(entry)'}: {detail['msg']}"))
-        return None
+    return entry_from_fields(item, list_id, owner_country, sharing, BODY, number, problems)

@@ -37,16 +37,17 @@ def parse_jsonl(path: Path, *, list_id: str, owner_country: str, sharing: Sharin
         if not isinstance(fields, dict):
             problems.append(FileProblem(name, number, "expected a JSON object"))
             continue
-        entry = _entry(fields, list_id, owner_country, sharing, name, number, problems)
+        entry = entry_from_fields(fields, list_id, owner_country, sharing, name, number, problems)
         if entry is not None:
             entries.add(entry, number)
     return entries.result()
 
 
-def _entry(
+def entry_from_fields(
     fields: dict[str, Any], list_id: str, owner_country: str, sharing: Sharing | None, name: str, number: int,
     problems: list[FileProblem],
 ) -> WatchlistEntry | None:
+    """One JSON object as an entry, list-level fields filled in; None (and problems noted) if invalid."""
     if fields.setdefault("list_id", list_id) != list_id:
         problems.append(FileProblem(name, number, f"list_id {fields['list_id']!r} differs from the list imported, {list_id!r}"))
         return None
