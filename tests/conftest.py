@@ -16,7 +16,7 @@ import redis
 from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics
-from tests.support import free_port
+from tests.support import free_ports
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -45,6 +45,7 @@ def stack_settings() -> Settings:
 def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """A private namespace on the shared stack: own topics, Redis keys, consumer groups and ports."""
     run = uuid.uuid4().hex[:10]
+    ports = free_ports(7)
     settings = stack_settings.model_copy(
         update={
             "topic_prefix": f"test-{run}.",
@@ -52,12 +53,13 @@ def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Sett
             "redis_key_prefix": f"test-{run}",
             "app_id_prefix": f"test-{run}",
             "state_dir": tmp_path / "state",
-            "ingest_web_port": free_port(),
-            "matcher_web_port": free_port(),
-            "notifier_web_port": free_port(),
-            "ingest_metrics_port": free_port(),
-            "matcher_metrics_port": free_port(),
-            "notifier_metrics_port": free_port(),
+            "ingest_web_port": ports[0],
+            "matcher_web_port": ports[1],
+            "notifier_web_port": ports[2],
+            "ingest_metrics_port": ports[3],
+            "matcher_metrics_port": ports[4],
+            "notifier_metrics_port": ports[5],
+            "rescreener_metrics_port": ports[6],
         }
     )
     ensure_topics(settings)
