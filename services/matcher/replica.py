@@ -14,6 +14,7 @@ had instead of waiting.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -127,6 +128,10 @@ class WatchlistReplica:
         engine = self._engine_factory()
         await asyncio.to_thread(engine.load, snapshot.entries)
         self.engine = engine
+        # a large list is millions of long-lived objects that every full cyclic collection would
+        # walk again (pauses of hundreds of milliseconds mid-stream): set them aside for good
+        gc.collect()
+        gc.freeze()
         self._entries = {entry.entry_id: entry for entry in snapshot.entries}
         self._entries_per_list = Counter((entry.list_id, entry.owner_country) for entry in snapshot.entries)
         self.state.versions = dict(snapshot.versions)

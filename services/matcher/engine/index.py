@@ -13,8 +13,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pyroaring import BitMap
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
+from rapidfuzz.process import extract
 
 from services.matcher.engine.normalize import GENERIC_WORDS, fold, phonetic_key
 from services.shared.models.common import EntityKind
@@ -30,8 +32,27 @@ GENERIC_FACTOR = 0.3
 _EXPANSION_CACHE_LIMIT = 300_000
 #: words this long may carry two typos anywhere: found through a (first letter, length) bucket
 _LONG_WORD = 8
+#: below this many candidates, scoring them all costs less than the two-word check
+_SMALL_CANDIDATE_SET = 32
+#: above this many, candidates are worth checking for two different listed words again
+_LARGE_CANDIDATE_SET = 256
 #: groups weigh a little more than strictly needed: a typo's listed word may weigh less than the query's
 _GROUP_MARGIN = 1.25
+
+
+@dataclass(slots=True, frozen=True)
+class TokenProbe:
+    """What one query token stands for in the index, worked out once and cached until the next change."""
+
+    expansions: dict[str, float]  # listed token -> similarity (1.0 = the same token)
+    listed: tuple[str, ...]  # the expansions that are listed...
+    postings: tuple[BitMap, ...]  # ...and the names holding each, in the same order
+    names: BitMap  # the names holding any of them (read only: may be a posting itself)
+    weight: float  # what the query token weighs in the score
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
 
 
 @dataclass(slots=True, frozen=True)
@@ -65,13 +86,18 @@ class NameIndex:
     def __init__(self) -> None:
         self.names: list[IndexedName | None] = []
         self._free: list[int] = []
-        self.postings: dict[str, set[int]] = {}
+        self.postings: dict[str, BitMap] = {}
+        #: names of a single token, by token: the only names a one-word query can match strongly
+        self.single_postings: dict[str, BitMap] = {}
+        #: names holding a token twice or more ("GARCIA GARCIA"), by token
+        self.repeat_postings: dict[str, BitMap] = {}
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
         self._long_words: dict[tuple[str, int], set[str]] = {}
         self.live_names = 0
         self._expansions: dict[str, dict[str, float]] = {}
+        self._probes: dict[str, TokenProbe] = {}
         self._weights: dict[str, float] = {}
         self._name_weights: dict[int, tuple[float, ...]] = {}
 
@@ -87,10 +113,14 @@ class NameIndex:
         for token in set(name.tokens):
             posting = self.postings.get(token)
             if posting is None:
-                self.postings[token] = {name_id}
+                self.postings[token] = BitMap([name_id])
                 self._add_vocabulary(token)
             else:
                 posting.add(name_id)
+        if len(name.tokens) == 1:
+            _add(self.single_postings, name.tokens[0], name_id)
+        for token in _repeated(name.tokens):
+            _add(self.repeat_postings, token, name_id)
         self.live_names += 1
         self._forget_derived()
         return name_id
@@ -106,6 +136,10 @@ class NameIndex:
                 if not posting:
                     # vocabulary neighbours are dropped lazily: lookups check the posting exists
                     del self.postings[token]
+        if len(name.tokens) == 1:
+            _discard(self.single_postings, name.tokens[0], name_id)
+        for token in _repeated(name.tokens):
+            _discard(self.repeat_postings, token, name_id)
         self.names[name_id] = None
         self._free.append(name_id)
         self.live_names -= 1
@@ -115,6 +149,8 @@ class NameIndex:
         # weights depend on every document frequency: recomputed lazily after any change
         if self._expansions:
             self._expansions.clear()
+        if self._probes:
+            self._probes.clear()
         if self._weights:
             self._weights.clear()
             self._name_weights.clear()
@@ -126,7 +162,7 @@ class NameIndex:
                 self._deletes.setdefault(variant, set()).add(token)
         key = phonetic_key(token)
         if key != token:
-            self._sounds.setdefault(key, set()).add(token)
+            self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
         self._folds.setdefault(fold(token), set()).add(token)
         if len(token) >= _LONG_WORD:
             self._long_words.setdefault((token[0], len(token)), set()).add(token)
@@ -187,82 +223,207 @@ class NameIndex:
         self._expansions[token] = found
         return found
 
+    def probe(self, token: str) -> TokenProbe:
+        """The token's expansions, their postings and the token's weight (cached)."""
+        cached = self._probes.get(token)
+        if cached is None:
+            expansions = self.expand(token)
+            listed = tuple(expansions)
+            postings = tuple(self.postings[word] for word in listed)
+            if len(self._probes) > _EXPANSION_CACHE_LIMIT:
+                self._probes.clear()
+            weight = self._query_weight(token, expansions)
+            cached = TokenProbe(expansions, listed, postings, _union(postings), weight)
+            self._probes[token] = cached
+        return cached
+
+    def _query_weight(self, token: str, expansions: dict[str, float]) -> float:
+        """A query token weighs what the listed token it most likely stands for weighs."""
+        if not expansions:
+            weight = self.unseen_weight()
+            if len(token) <= 2:
+                return weight * 0.5
+            return weight * GENERIC_FACTOR if token in GENERIC_WORDS else weight
+        if token in expansions:  # the only expansion as similar as 1.0
+            return self.weight(token)
+        best = max(expansions, key=lambda listed: (expansions[listed], -self.document_frequency(listed)))
+        return self.weight(best)
+
     def _add_typo_neighbours(self, token: str, found: dict[str, float]) -> None:
         seen: set[str] = set()
         if len(token) >= _LONG_WORD and token not in self.postings:
             # two edits in one long word: single-deletion keys miss some of those, so compare with
             # the listed words of the same first letter and about the same length
             for length in range(len(token) - 2, len(token) + 3):
-                for listed in self._long_words.get((token[0], length), ()):
+                bucket = self._long_words.get((token[0], length))
+                if not bucket:
+                    continue
+                # rapidfuzz walks the bucket in C: it may hold thousands of words in a large list
+                for listed, edits, _ in extract(token, bucket, scorer=OSA.distance, score_cutoff=2, limit=None):
                     if listed in self.postings:
                         seen.add(listed)
-                        edits = OSA.distance(token, listed, score_cutoff=2)
                         if 0 < edits <= 2 and allowed_edits(token, listed) >= edits:
                             found[listed] = typo_similarity(edits, listed)
-        for variant in (token, *deletions(token)):
-            for listed in self._deletes.get(variant, ()):
-                if listed in seen or listed in found:
-                    continue
-                seen.add(listed)
-                if listed not in self.postings:
-                    continue
-                max_edits = allowed_edits(token, listed)
-                if max_edits == 0:
-                    continue
-                edits = OSA.distance(token, listed, score_cutoff=max_edits)
-                if 0 < edits <= max_edits:
-                    found[listed] = typo_similarity(edits, listed)
+        # the listed words sharing a single-deletion key with the token: one or two edits away
+        near = set().union(*(self._deletes.get(variant, ()) for variant in (token, *deletions(token))))
+        near.difference_update(seen, found)
+        for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None):
+            if 0 < edits <= allowed_edits(token, listed) and listed in self.postings:
+                found[listed] = typo_similarity(edits, listed)
 
     def _add_sound_alikes(self, token: str, found: dict[str, float]) -> None:
         key = phonetic_key(token)
         if key == token:
             return
-        for listed in self._sounds.get(key, ()):
+        # a shared sound key alone is too loose (PEREZ / PARIS, GEORGE / JORGE): the first letter
+        # must agree (hence the bucket) and the spelling be close too
+        bucket = self._sounds.get(_sound_bucket(token, key))
+        if not bucket:
+            return
+        for listed, similarity, _ in extract(token, bucket, scorer=ratio, score_cutoff=60, limit=None):
             if listed in found or listed not in self.postings:
                 continue
-            # a shared sound key alone is too loose (PEREZ / PARIS, GEORGE / JORGE): the first
-            # letter must agree and the spelling be close too
-            if listed[0] != token[0]:
-                continue
-            similarity = ratio(token, listed)
-            if similarity >= 70 or (similarity >= 60 and listed[-1] == token[-1]):
+            if similarity >= 70 or listed[-1] == token[-1]:
                 found[listed] = SIM_SOUND_ALIKE
 
-    def candidates(self, expansions: list[dict[str, float]], weights: list[float], min_coverage: float) -> set[int]:
-        """Names that can still reach min_coverage of the query's weight.
+    def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:
+        """Names that can still reach min_coverage of the query's weight (and share two words with it).
 
-        Any group of query tokens weighing more than (1 - min_coverage) of the query must be met
-        by a candidate, or what is left cannot reach min_coverage. The tokens are split, rarest
-        first, into as many such groups as they make, and the candidates are the names meeting
-        every group: one set intersection per group, done in C, so common words ("JUAN",
-        "TRADING") cost little even in a list of a million names.
+        Coverage: any group of query tokens weighing more than (1 - min_coverage) of the query must
+        be met by a candidate, or what is left cannot reach min_coverage. The tokens are split,
+        rarest first, into as many such groups as they make, and a candidate must meet every group.
+        Two words: when a match resting on one word cannot reach the score asked for (see
+        scoring.SINGLE_TOKEN_CAP), a candidate must hold the expansions of two query tokens, and a
+        one-word query can only match one-word names. Every step is a set intersection done in C,
+        starting from the smallest, so common words ("JUAN", "TRADING") cost little even in a list
+        of a million names.
         """
-        total = sum(weights)
-        if total <= 0:
-            return set()
-        budget = (1.0 - min_coverage) * total * _GROUP_MARGIN
-        order = sorted(range(len(expansions)), key=lambda i: sum(self.document_frequency(t) for t in expansions[i]))
-        groups: list[set[int]] = []
-        current: list[set[int]] = []
-        covered = 0.0
-        for i in order:
-            current.extend(posting for listed in expansions[i] if (posting := self.postings.get(listed)))
-            covered += weights[i]
-            if covered > budget:
-                # a group of one posting is used as it is: copying a common word's posting is the cost
-                groups.append(current[0] if len(current) == 1 else set().union(*current))
-                current, covered = [], 0.0
+        if not probes:
+            return BitMap()
+        if two_words and len(probes) == 1:
+            singles = self.single_postings
+            return _union([singles[listed] for listed in probes[0].listed if listed in singles])
+        groups = self._coverage_groups(probes, min_coverage)
         if not groups:
-            return set().union(*current)
-        groups.sort(key=len)
-        found = groups[0]
-        for group in groups[1:]:
-            found = found & group
+            return BitMap()
+        if two_words and len(groups) == 1:
+            # two groups already mean two query tokens; one group needs the check on its own
+            (group,) = groups
+            if len(group) > 1:
+                return self._held_by_two_within(group, probes)
+            groups.append([probe for probe in probes if probe is not group[0]])
+        required = sorted(map(_names_of, groups), key=len) if len(groups) > 1 else [_names_of(groups[0])]
+        found = required[0]
+        for names in required[1:]:
             if not found:
                 break
+            found = found & names
+        if two_words and len(found) > _LARGE_CANDIDATE_SET:
+            # groups met through one listed word ("BROWN BROWN", "DAVID DAVIS") narrow nothing:
+            # the exact check wants two different listed words, or one the name holds twice
+            found = self._held_by_two([_restricted(found, probe) for probe in probes])
         return found
+
+    def _held_by_two_within(self, group: list[TokenProbe], probes: list[TokenProbe]) -> BitMap:
+        found = _names_of(group)
+        if _pair_cost(probes) < len(found):
+            return self._held_by_two(probes) & found
+        if len(found) <= _SMALL_CANDIDATE_SET:
+            return found
+        return self._held_by_two([_restricted(found, probe) for probe in probes])
+
+    def _held_by_two(self, probes: list[TokenProbe]) -> BitMap:
+        """Names holding the expansions of two different query tokens (two distinct listed words:
+        GARCIA and GARICA both standing for GARCIA need a name with GARCIA twice)."""
+        found = BitMap()
+        for a, first in enumerate(probes):
+            for second in probes[a + 1 :]:
+                for left_word, left in zip(first.listed, first.postings, strict=True):
+                    for right_word, right in zip(second.listed, second.postings, strict=True):
+                        if left_word != right_word:
+                            found |= left & right
+                        elif repeated := self.repeat_postings.get(left_word):
+                            found |= left & repeated
+        return found
+
+    @staticmethod
+    def _coverage_groups(probes: list[TokenProbe], min_coverage: float) -> list[list[TokenProbe]]:
+        """Groups of query tokens a candidate must meet, one group at least (all the tokens);
+        none when a group has no listed word at all, so nothing can meet it."""
+        total = 0.0
+        for probe in probes:
+            total += probe.weight
+        if total <= 0:
+            return []
+        budget = (1.0 - min_coverage) * total * _GROUP_MARGIN
+        groups: list[list[TokenProbe]] = []
+        current: list[TokenProbe] = []
+        covered = 0.0
+        for probe in sorted(probes, key=_probe_size) if len(probes) > 1 else probes:
+            current.append(probe)
+            covered += probe.weight
+            if covered > budget:
+                groups.append(current)
+                current, covered = [], 0.0
+        if not groups:
+            groups.append(current)
+        if not all(any(probe.names for probe in group) for group in groups):
+            return []
+        return groups
 
     def bulk_names(self) -> Iterable[tuple[int, IndexedName]]:
         for name_id, name in enumerate(self.names):
             if name is not None:
                 yield name_id, name
+
+
+def _probe_size(probe: TokenProbe) -> int:
+    return probe.size
+
+
+def _names_of(group: list[TokenProbe]) -> BitMap:
+    """The names holding an expansion of any token of the group (read only)."""
+    return group[0].names if len(group) == 1 else BitMap.union(*(probe.names for probe in group))
+
+
+def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
+    """The names in any of postings (a single posting itself: callers only read what they get)."""
+    if len(postings) == 1:
+        return postings[0]
+    return BitMap.union(*postings) if postings else BitMap()
+
+
+def _restricted(found: BitMap, probe: TokenProbe) -> TokenProbe:
+    """The probe with only the names of found in its postings (for the two-word check on a small set)."""
+    kept = tuple(found & posting for posting in probe.postings)
+    return TokenProbe(probe.expansions, probe.listed, kept, found & probe.names, probe.weight)
+
+
+def _pair_cost(probes: list[TokenProbe]) -> int:
+    """About what finding the names held by two query tokens costs: each intersection walks the smaller set."""
+    return sum(min(first.size, second.size) for a, first in enumerate(probes) for second in probes[a + 1 :])
+
+
+def _repeated(tokens: tuple[str, ...]) -> set[str]:
+    return {token for token in tokens if tokens.count(token) > 1} if len(set(tokens)) < len(tokens) else set()
+
+
+def _add(postings: dict[str, BitMap], token: str, name_id: int) -> None:
+    posting = postings.get(token)
+    if posting is None:
+        postings[token] = BitMap([name_id])
+    else:
+        posting.add(name_id)
+
+
+def _discard(postings: dict[str, BitMap], token: str, name_id: int) -> None:
+    posting = postings.get(token)
+    if posting is not None:
+        posting.discard(name_id)
+        if not posting:
+            del postings[token]
+
+
+def _sound_bucket(token: str, key: str) -> str:
+    """Sound key and first letter (lower case, the key is upper case): sound-alikes must share both."""
+    return token[0] + key

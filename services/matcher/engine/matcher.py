@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from services.matcher.engine.identifiers import SCHEME_LABELS, compact, identifier_class, problem
-from services.matcher.engine.index import GENERIC_FACTOR, IndexedName, NameIndex
+from services.matcher.engine.index import IndexedName, NameIndex
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
-from services.matcher.engine.normalize import GENERIC_WORDS, name_tokens
+from services.matcher.engine.normalize import name_tokens
 from services.matcher.engine.remarks import remark_aliases
-from services.matcher.engine.scoring import NameComparison, compare_tokens, invert, min_query_coverage
+from services.matcher.engine.scoring import (
+    SINGLE_TOKEN_CAP,
+    NameComparison,
+    compare_tokens,
+    invert,
+    min_query_coverage,
+)
 from services.shared.models.alert import Evidence
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import NameType, WatchlistEntry
@@ -46,6 +53,8 @@ _NAME_TYPE_WORDS = {
     NameType.NKA: "listed new name (n.k.a.)",
     NameType.WEAK: "listed weak alias",
 }
+
+_NAME_TYPE_RANK = {name_type: rank for rank, name_type in enumerate(_NAME_TYPE_WORDS)}
 
 
 @dataclass(slots=True)
@@ -129,9 +138,28 @@ class MatchingEngine:
         if query.name:
             self._screen_name(query, hits)
         self._screen_identifiers(query, hits)
-        matches = [match for entry_id, hit in hits.items() if (match := self._score(query, entry_id, hit))]
-        matches.sort(key=lambda match: (-match.score, match.entry.entry_id))
-        return matches[:limit]
+        if limit <= 0:
+            return []
+        # Scoring in full (evidence, explanation) is the costly part, and a common name may reach
+        # the threshold for thousands of entries: entries are scored best bound first, and the
+        # rest skipped once none of them could enter the top `limit`, ties included.
+        ranked = sorted(
+            ((self._score_bound(query, self._entries[entry_id], hit), entry_id, hit) for entry_id, hit in hits.items()),
+            key=lambda ranked_hit: (-ranked_hit[0], ranked_hit[1]),
+        )
+        top: list[EntryMatch] = []
+        for bound, entry_id, hit in ranked:
+            if bound < self.threshold:
+                break
+            if len(top) == limit:
+                last = top[-1]
+                if bound < last.score or (bound == last.score and entry_id > last.entry.entry_id):
+                    break
+            match = self._score(query, entry_id, hit)
+            if match is not None:
+                insort(top, match, key=_rank)
+                del top[limit:]
+        return top
 
     def _needed_name_score(self, query: ScreeningQuery) -> float:
         """The lowest name score that corroboration could still lift to the threshold."""
@@ -164,35 +192,34 @@ class MatchingEngine:
         if not tokens:
             return
         index = self._index
-        expansions = [index.expand(token) for token in tokens]
-        weights = [self._query_weight(token, options) for token, options in zip(tokens, expansions, strict=True)]
-        inverse = invert(expansions)
+        probes = [index.probe(token) for token in tokens]
+        weights = [probe.weight for probe in probes]
+        inverse: dict[str, list[tuple[int, float]]] | None = None  # built for the first candidate, if any
         names = index.names
-        for name_id in index.candidates(expansions, weights, min_query_coverage(needed)):
+        two_words = needed > SINGLE_TOKEN_CAP
+        # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
+        compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
+        for name_id in index.candidates(probes, min_query_coverage(needed), two_words):
             name = names[name_id]
-            if name is None or (persons is not None and (name.kind is EntityKind.PERSON) is not persons):
+            if name is None:
                 continue
-            listed_weights = index.name_weights(name_id, name.tokens)
-            comparison = compare_tokens(tokens, inverse, weights, name.tokens, listed_weights,
-                                        name.kind is EntityKind.PERSON)
+            is_person = name.kind is EntityKind.PERSON
+            if persons is not None and is_person is not persons:
+                continue
+            comparison = compared.get((name.tokens, is_person))
+            if comparison is None:
+                if inverse is None:
+                    inverse = invert([probe.expansions for probe in probes])
+                listed_weights = index.name_weights(name_id, name.tokens)
+                comparison = compare_tokens(tokens, inverse, weights, name.tokens, listed_weights, is_person)
+                compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 continue
             hit = hits.get(name.entry_id)
             if hit is None:
                 hits[name.entry_id] = _Hit(name, comparison)
-            elif hit.comparison is None or self._name_probability(name, comparison) > self._name_probability(
-                hit.name, hit.comparison
-            ):
+            elif self._better_name(name, comparison, hit):
                 hit.name, hit.comparison = name, comparison
-
-    def _query_weight(self, token: str, options: dict[str, float]) -> float:
-        if not options:
-            weight = self._index.unseen_weight()
-            if len(token) <= 2:
-                return weight * 0.5
-            return weight * GENERIC_FACTOR if token in GENERIC_WORDS else weight
-        best = max(options, key=lambda listed: (options[listed], -self._index.document_frequency(listed)))
-        return self._index.weight(best)
 
     def _screen_identifiers(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
         for identifier in query.identifiers:
@@ -207,6 +234,18 @@ class MatchingEngine:
                     hits.setdefault(entry_id, _Hit()).identifiers.append((identifier, listed))
                     break
 
+    @classmethod
+    def _better_name(cls, name: IndexedName, comparison: NameComparison, hit: _Hit) -> bool:
+        """Whether this name explains the entry's match better than the one kept. Ties go to the
+        listed name over aliases, then by text, so the explanation does not depend on the order
+        candidates come in."""
+        if hit.name is None or hit.comparison is None:
+            return True
+        new, kept = cls._name_probability(name, comparison), cls._name_probability(hit.name, hit.comparison)
+        if new != kept:
+            return new > kept
+        return (_NAME_TYPE_RANK[name.name_type], name.text) < (_NAME_TYPE_RANK[hit.name.name_type], hit.name.text)
+
     @staticmethod
     def _name_probability(name: IndexedName | None, comparison: NameComparison | None) -> float:
         if name is None or comparison is None:
@@ -215,6 +254,27 @@ class MatchingEngine:
         return NAME_CEILING * comparison.score * factor
 
     # -- evidence ----------------------------------------------------------------------------
+
+    def _score_bound(self, query: ScreeningQuery, entry: WatchlistEntry, hit: _Hit) -> float:
+        """The most _score could give this hit: as _score, with every corroboration agreeing.
+
+        Computed in the same order as _score, so when no corroboration applies it is the score itself.
+        """
+        probabilities: list[float] = []
+        if hit.name is not None and hit.comparison is not None:
+            probabilities.append(self._name_probability(hit.name, hit.comparison))
+        probabilities += [_ID_STRENGTH.get(given.scheme, _DOCUMENT_STRENGTH) for given, _ in hit.identifiers]
+        if not probabilities:
+            return 0.0
+        if max(probabilities) >= NAME_CEILING * CORROBORATION_FLOOR or hit.identifiers:
+            if query.date_of_birth and entry.dates_of_birth:
+                probabilities.append(_DOB_EXACT)
+            if query.countries:
+                probabilities.append(_COUNTRY_MATCH)
+        score = 0.0
+        for probability in probabilities:
+            score = 1.0 - (1.0 - score) * (1.0 - probability)
+        return round(score * _kind_factor(query, entry), 6)
 
     def _score(self, query: ScreeningQuery, entry_id: str, hit: _Hit) -> EntryMatch | None:
         entry = self._entries[entry_id]
@@ -251,11 +311,13 @@ class MatchingEngine:
             f"{item.explanation} ({'+' if item.contribution >= 0 else ''}{item.contribution:.2f})" for item in evidence
         )
         explanation = f"Matches {entry.primary_name} [{entry.entry_id}] with score {score:.2f}: {summary}."
-        return EntryMatch(entry=entry, score=score, evidence=evidence, explanation=explanation)
+        # model_construct: every field is built here from validated values, and validating them
+        # again would cost more than the scoring itself
+        return EntryMatch.model_construct(entry=entry, score=score, evidence=evidence, explanation=explanation)
 
     @staticmethod
     def _evidence(query: ScreeningQuery, method: str, given: str, listed: str, delta: float, words: str) -> Evidence:
-        return Evidence(
+        return Evidence.model_construct(
             where=query.where,
             method=method,
             query_value=given,
@@ -328,12 +390,23 @@ class MatchingEngine:
 
     @staticmethod
     def _kind_contradiction(query: ScreeningQuery, entry: WatchlistEntry) -> list[tuple[float, str, str, str, str]]:
-        unknown = EntityKind.UNKNOWN
-        if query.kind in (unknown, entry.kind) or entry.kind is unknown:
+        factor = _kind_factor(query, entry)
+        if factor == 1.0:
             return []
-        person = EntityKind.PERSON in (query.kind, entry.kind)
         words = f"the manifest describes a {query.kind.value}, the entry is a {entry.kind.value}"
-        return [(_KIND_CONTRADICTION[person], "contradiction:kind", query.kind.value, entry.kind.value, words)]
+        return [(factor, "contradiction:kind", query.kind.value, entry.kind.value, words)]
+
+
+def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:
+    """What a person screened against a vessel (or the like) keeps of its score."""
+    unknown = EntityKind.UNKNOWN
+    if query.kind in (unknown, entry.kind) or entry.kind is unknown:
+        return 1.0
+    return _KIND_CONTRADICTION[EntityKind.PERSON in (query.kind, entry.kind)]
+
+
+def _rank(match: EntryMatch) -> tuple[float, str]:
+    return -match.score, match.entry.entry_id
 
 
 def _similarity_words(sim: float) -> str:

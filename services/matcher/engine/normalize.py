@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from normality import ascii_text
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
 from rigour.names import remove_obj_prefixes, remove_org_types, remove_person_prefixes
 from rigour.text import metaphone
 
@@ -35,6 +36,13 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     capital resources energy oil gas petroleum line lines airlines air cargo freight express supply
     supplies products productos imports exports limited agro""".split()
 )
+try:  # the list behind remove_person_prefixes; without it every name goes through the regex
+    from rigour._core import person_name_prefixes_list
+
+    _PERSON_PREFIXES: tuple[str, ...] = tuple(prefix.lower() for prefix in person_name_prefixes_list())
+except ImportError:  # pragma: no cover - rigour moved it
+    _PERSON_PREFIXES = ()
+
 # Titles that rigour's prefix list misses when they are not at the head ("AL ZAWAHIRI, Dr. Ayman").
 PERSON_TITLES: frozenset[str] = frozenset({"dr", "mr", "mrs", "sr", "sra", "srta", "lic", "ing"})
 
@@ -59,6 +67,10 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 
+_LEGAL_FORMS_BY_LAST_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
+    _LEGAL_FORMS_BY_LAST_WORD.setdefault(_form[-1], []).append(_form)
+
 # Long legal-form words that manifests mistype ("LIMTED", "COMPNAY"): a trailing word within one
 # or two edits of one of these is still a legal form.
 _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
@@ -80,14 +92,14 @@ def _is_fuzzy_legal_word(token: str) -> bool:
     if len(token) < 6:
         return False
     limit = 1 if len(token) < 7 else 2
-    return any(OSA.distance(token, word, score_cutoff=limit) <= limit for word in _FUZZY_LEGAL_WORDS)
+    return extractOne(token, _FUZZY_LEGAL_WORDS, scorer=OSA.distance, score_cutoff=limit) is not None
 
 
 def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        for form in _TRAILING_LEGAL_FORMS:
+        for form in _LEGAL_FORMS_BY_LAST_WORD.get(tokens[-1], ()):
             if len(form) < len(tokens) and tuple(tokens[-len(form):]) == form:
                 tokens = tokens[: -len(form)]
                 changed = True
@@ -97,6 +109,14 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
                 tokens = tokens[:-1]
                 changed = True
     return tokens
+
+
+def _remove_person_prefixes(text: str) -> str:
+    # rigour's regex tries each of its prefixes at the head of the name, which costs more than
+    # everything else here; most names start with none of them, and then it would remove nothing
+    if _PERSON_PREFIXES and text[:1].isalnum() and not text.startswith(_PERSON_PREFIXES):
+        return text
+    return remove_person_prefixes(text)
 
 
 def is_person_kind(kind: EntityKind) -> bool:
@@ -113,7 +133,7 @@ def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, 
     """
     text = _ascii_lower(name)
     if is_person_kind(kind):
-        text = remove_person_prefixes(text) or text
+        text = _remove_person_prefixes(text) or text
         tokens = [token for token in _NON_ALNUM.sub(" ", text).split() if token not in PERSON_TITLES]
     else:
         text = remove_obj_prefixes(text) or text

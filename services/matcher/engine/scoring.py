@@ -51,30 +51,35 @@ def compare_tokens(
     listed_weights: tuple[float, ...],
     listed_is_person: bool,
 ) -> NameComparison:
-    candidates: list[tuple[float, int, int, float]] = []  # -(weight*sim), query position, listed position, sim
+    # (-(weight * similarity), query position, listed position, similarity): pairs are taken
+    # greedily, the heaviest first, each token of either side used once
+    candidates: list[tuple[float, int, int, float]] = []
     for j, listed in enumerate(listed_tokens):
         options = inverse.get(listed)
         if options:
             for i, sim in options:
                 candidates.append((-query_weights[i] * sim, i, j, sim))
     if not candidates:
-        return NameComparison(0.0, 0, False, ())
-    candidates.sort()
-    query_used: set[int] = set()
-    listed_used: set[int] = set()
+        return _NO_MATCH
+    if len(candidates) > 1:
+        candidates.sort()
+    query_used = [False] * len(query_tokens)
+    listed_used = [False] * len(listed_tokens)
     pairs: list[tuple[str, str, float]] = []
     matched_weight = 0.0  # similarity-weighted
     matched_plain = 0.0
     for _, i, j, sim in candidates:
-        if i in query_used or j in listed_used:
+        if query_used[i] or listed_used[j]:
             continue
-        query_used.add(i)
-        listed_used.add(j)
+        query_used[i] = listed_used[j] = True
         weight = listed_weights[j]
         matched_weight += weight * sim
         matched_plain += weight
         pairs.append((query_tokens[i], listed_tokens[j], sim))
-    unmatched_query = sum(w for i, w in enumerate(query_weights) if i not in query_used)
+    unmatched_query = 0.0
+    for i, weight in enumerate(query_weights):
+        if not query_used[i]:
+            unmatched_query += weight
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
     if listed_is_person and unmatched_query == 0.0 and len(pairs) >= 2:
@@ -84,12 +89,17 @@ def compare_tokens(
         listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
-    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1):
-        score = min(score, SINGLE_TOKEN_CAP)
+    if len(pairs) == 1:
+        if len(query_tokens) > 1 or len(listed_tokens) > 1:
+            score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
-    if not exact and all(listed in GENERIC_WORDS for _, listed, _ in pairs):
-        # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
-        score = min(score, SINGLE_TOKEN_CAP)
-    if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not exact:
-        score = min(score, SHORT_SINGLE_NAME_CAP)
+    if not exact:
+        if all(listed in GENERIC_WORDS for _, listed, _ in pairs):
+            # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
+            score = min(score, SINGLE_TOKEN_CAP)
+        if len(pairs) == 1 and len(listed_tokens[0]) < 4:
+            score = min(score, SHORT_SINGLE_NAME_CAP)
     return NameComparison(score, len(pairs), exact, tuple(pairs))
+
+
+_NO_MATCH = NameComparison(0.0, 0, False, ())

@@ -1,0 +1,117 @@
+"""The engine's shortcuts never change what it finds.
+
+Candidates come from the index through coverage groups and the two-word rule, and entries are
+scored in full only until the top `limit` is settled. Both are meant to be lossless: this compares
+the engine with the same engine made to score every listed name and every hit, on a list built to
+trip them up (common words, near-duplicate words, repeated words, one-word names, thousands of ties).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from pyroaring import BitMap
+
+from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
+from services.matcher.engine.index import NameIndex, TokenProbe
+from services.shared.models.common import EntityKind
+from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
+
+SURNAMES = "GARCIA GARCIAS GRACIA GARZIA LOPEZ LOPES RODRIGUEZ RODRIGUES BROWN BROWNE DAVID DAVIS DAVILA".split()
+GIVEN = "JUAN JUANA JOSE JOSEFA LUIS LUISA ANA MARIA DAVID PEDRO".split()
+ORG_WORDS = "CICOARMI CICOARME HURAZU HURAZO ANDINA TRADING GLOBAL SERVICES MARINE PACIFICO".split()
+LEGAL = ["S.A.", "S.A. DE C.V.", "LTDA.", "LLC", "CO.", ""]
+
+
+def listed_entries(rng: random.Random, count: int) -> list[WatchlistEntry]:
+    entries = []
+    for number in range(count):
+        if rng.random() < 0.55:
+            words = [rng.choice(SURNAMES) for _ in range(rng.choice((1, 2, 2)))]
+            words += [rng.choice(GIVEN) for _ in range(rng.choice((0, 1, 1, 2)))]
+            kind = EntityKind.PERSON
+        else:
+            words = [rng.choice(ORG_WORDS) for _ in range(rng.choice((1, 1, 2, 3)))] + [rng.choice(LEGAL)]
+            kind = rng.choice((EntityKind.ORGANIZATION, EntityKind.ORGANIZATION, EntityKind.VESSEL))
+        names = [EntryName(name=" ".join(words).strip(), name_type=NameType.PRIMARY)]
+        if rng.random() < 0.2:
+            names.append(EntryName(name=" ".join(reversed(words)).strip(), name_type=NameType.WEAK))
+        entries.append(WatchlistEntry(
+            entry_id=f"t:{number:05d}", list_id="t", kind=kind, names=names, owner_country="US",
+            dates_of_birth=[rng.choice(["1960", "1961-02-03"])] if kind is EntityKind.PERSON else [],
+            countries=[rng.choice(["CO", "MX"])] if rng.random() < 0.5 else [],
+        ))
+    return entries
+
+
+def typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word))
+    return word[:i] + rng.choice("AEIOUXZ") + word[i + 1 :]
+
+
+def queries(entries: list[WatchlistEntry], rng: random.Random, count: int) -> list[ScreeningQuery]:
+    found = []
+    for _ in range(count):
+        words = rng.choice(entries).names[0].name.split()
+        change = rng.random()
+        if change < 0.3 and len(words) > 1:
+            words.pop(rng.randrange(len(words)))
+        elif change < 0.6:
+            position = rng.randrange(len(words))
+            words[position] = typo(words[position], rng) if len(words[position]) > 3 else words[position]
+        elif change < 0.7:
+            words.append(words[0])  # a repeated word
+        extra = {}
+        if rng.random() < 0.3:
+            extra["date_of_birth"] = rng.choice(["1960", "1961-02-03", "1975"])
+        if rng.random() < 0.3:
+            extra["countries"] = [rng.choice(["CO", "MX", "US"])]
+        kind = rng.choice([EntityKind.UNKNOWN, EntityKind.PERSON, EntityKind.ORGANIZATION])
+        found.append(ScreeningQuery(name=" ".join(words), kind=kind, **extra))  # type: ignore[arg-type]
+    return found
+
+
+class EveryName(NameIndex):
+    """An index that offers every listed name as a candidate."""
+
+    def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:
+        return BitMap(name_id for name_id, _ in self.bulk_names())
+
+
+def described(matches: list[EntryMatch]) -> list[tuple[str, float, str]]:
+    return [(match.entry.entry_id, match.score, match.explanation) for match in matches]
+
+
+@pytest.fixture(scope="module")
+def engines() -> tuple[MatchingEngine, MatchingEngine, list[ScreeningQuery]]:
+    rng = random.Random(20261123)
+    entries = listed_entries(rng, 1200)
+    engine, exhaustive = MatchingEngine(), MatchingEngine()
+    exhaustive._index = EveryName()
+    engine.load(entries)
+    exhaustive.load(entries)
+    return engine, exhaustive, queries(entries, rng, 300)
+
+
+def test_candidates_lose_no_match(engines: tuple[MatchingEngine, MatchingEngine, list[ScreeningQuery]]) -> None:
+    engine, exhaustive, asked = engines
+    matched = 0
+    for query in asked:
+        expected = described(exhaustive.screen(query, limit=10_000))
+        assert described(engine.screen(query, limit=10_000)) == expected, query
+        matched += bool(expected)
+    assert matched > len(asked) // 2  # the list and queries do exercise the matching
+
+
+def test_top_limit_is_the_head_of_the_full_ranking(
+    engines: tuple[MatchingEngine, MatchingEngine, list[ScreeningQuery]],
+) -> None:
+    engine, _, asked = engines
+    crowded = 0
+    for query in asked:
+        everything = engine.screen(query, limit=10_000)
+        for limit in (1, 3, 10):
+            assert described(engine.screen(query, limit=limit)) == described(everything[:limit]), (query, limit)
+        crowded += len(everything) > 10
+    assert crowded > 10  # many queries have more matches than the limit, ties among them
