@@ -12,9 +12,10 @@ import random
 
 import pytest
 from pyroaring import BitMap
+from rapidfuzz.distance import OSA
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
-from services.matcher.engine.index import NameIndex, TokenProbe
+from services.matcher.engine.index import IndexedName, NameIndex, TokenProbe
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
 
@@ -115,3 +116,29 @@ def test_top_limit_is_the_head_of_the_full_ranking(
             assert described(engine.screen(query, limit=limit)) == described(everything[:limit]), (query, limit)
         crowded += len(everything) > 10
     assert crowded > 10  # many queries have more matches than the limit, ties among them
+
+
+def test_two_edit_neighbours_match_a_full_scan() -> None:
+    """The halves index finds exactly the long words a scan of the whole vocabulary finds."""
+    rng = random.Random(7)
+    letters = "abcde"  # few letters: many words within two edits of each other
+    words = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(8, 11))) for _ in range(1500)})
+    index = NameIndex()
+    for word in words:
+        index.add(IndexedName("t:1", word, NameType.PRIMARY, EntityKind.PERSON, (word,)))
+    for _ in range(500):
+        typed = list(rng.choice(words))
+        for _ in range(2):
+            at = rng.randrange(1, len(typed) - 1)
+            operation = rng.choice("sdit")
+            if operation == "s":
+                typed[at] = rng.choice(letters)
+            elif operation == "d":
+                del typed[at]
+            elif operation == "i":
+                typed.insert(at, rng.choice(letters))
+            else:
+                typed[at], typed[at + 1] = typed[at + 1], typed[at]
+        token = "".join(typed)
+        scanned = {word for word in words if word[0] == token[0] and 0 < OSA.distance(token, word) <= 2}
+        assert {word for word, _ in index._two_edit_neighbours(token)} == scanned, token

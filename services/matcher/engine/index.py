@@ -40,19 +40,26 @@ _LARGE_CANDIDATE_SET = 256
 _GROUP_MARGIN = 1.25
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class TokenProbe:
     """What one query token stands for in the index, worked out once and cached until the next change."""
 
     expansions: dict[str, float]  # listed token -> similarity (1.0 = the same token)
     listed: tuple[str, ...]  # the expansions that are listed...
     postings: tuple[BitMap, ...]  # ...and the names holding each, in the same order
-    names: BitMap  # the names holding any of them (read only: may be a posting itself)
+    size: int  # how many names hold an expansion, counted once per expansion
     weight: float  # what the query token weighs in the score
+    _names: BitMap | None = None
 
-    @property
-    def size(self) -> int:
-        return len(self.names)
+    def names(self) -> BitMap:
+        """The names holding any expansion (read only), gathered when first asked for."""
+        if self._names is None:
+            self._names = _union(self.postings)
+        return self._names
+
+    def meeting(self, found: BitMap) -> BitMap:
+        """The names of found holding any expansion."""
+        return found & self.names()
 
 
 @dataclass(slots=True, frozen=True)
@@ -94,7 +101,8 @@ class NameIndex:
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
-        self._long_words: dict[tuple[str, int], set[str]] = {}
+        #: halves of the long words and their single deletions: see _two_edit_neighbours
+        self._halves: dict[str, list[str]] = {}
         self.live_names = 0
         self._expansions: dict[str, dict[str, float]] = {}
         self._probes: dict[str, TokenProbe] = {}
@@ -165,7 +173,10 @@ class NameIndex:
             self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
         self._folds.setdefault(fold(token), set()).add(token)
         if len(token) >= _LONG_WORD:
-            self._long_words.setdefault((token[0], len(token)), set()).add(token)
+            for key in _half_keys(token):
+                words = self._halves.setdefault(key, [])
+                if token not in words:  # kept when the word left the list: it may come back
+                    words.append(token)
 
     # -- weights -----------------------------------------------------------------------------
 
@@ -233,7 +244,7 @@ class NameIndex:
             if len(self._probes) > _EXPANSION_CACHE_LIMIT:
                 self._probes.clear()
             weight = self._query_weight(token, expansions)
-            cached = TokenProbe(expansions, listed, postings, _union(postings), weight)
+            cached = TokenProbe(expansions, listed, postings, sum(map(len, postings)), weight)
             self._probes[token] = cached
         return cached
 
@@ -252,24 +263,39 @@ class NameIndex:
     def _add_typo_neighbours(self, token: str, found: dict[str, float]) -> None:
         seen: set[str] = set()
         if len(token) >= _LONG_WORD and token not in self.postings:
-            # two edits in one long word: single-deletion keys miss some of those, so compare with
-            # the listed words of the same first letter and about the same length
-            for length in range(len(token) - 2, len(token) + 3):
-                bucket = self._long_words.get((token[0], length))
-                if not bucket:
-                    continue
-                # rapidfuzz walks the bucket in C: it may hold thousands of words in a large list
-                for listed, edits, _ in extract(token, bucket, scorer=OSA.distance, score_cutoff=2, limit=None):
-                    if listed in self.postings:
-                        seen.add(listed)
-                        if 0 < edits <= 2 and allowed_edits(token, listed) >= edits:
-                            found[listed] = typo_similarity(edits, listed)
+            # two edits in one long word: single-deletion keys miss some of those
+            for listed, edits in self._two_edit_neighbours(token):
+                seen.add(listed)
+                if allowed_edits(token, listed) >= edits:
+                    found[listed] = typo_similarity(edits, listed)
         # the listed words sharing a single-deletion key with the token: one or two edits away
         near = set().union(*(self._deletes.get(variant, ()) for variant in (token, *deletions(token))))
         near.difference_update(seen, found)
         for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None):
             if 0 < edits <= allowed_edits(token, listed) and listed in self.postings:
                 found[listed] = typo_similarity(edits, listed)
+
+    def _two_edit_neighbours(self, token: str) -> list[tuple[str, int]]:
+        """Listed long words one or two edits from token, with the same first letter.
+
+        Split a listed word in two halves: two edits leave one half with one edit at most (a
+        transposition across the middle counts as one edit in each half, and the other edit
+        then goes to one of them). So a neighbour shares with token a half within one edit,
+        found through the single-deletion keys of its halves (see _half_keys); rapidfuzz then
+        checks the few that do. The first letter must agree: people rarely mistype it, and a
+        wrong first letter plus another typo is too loose a match.
+        """
+        near: set[str] = set()
+        for key in _probe_half_keys(token):
+            words = self._halves.get(key)
+            if words:
+                near.update(words)
+        first = token[0]
+        return [
+            (listed, edits)
+            for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None)
+            if edits > 0 and listed[0] == first and listed in self.postings
+        ]
 
     def _add_sound_alikes(self, token: str, found: dict[str, float]) -> None:
         key = phonetic_key(token)
@@ -312,12 +338,15 @@ class NameIndex:
             if len(group) > 1:
                 return self._held_by_two_within(group, probes)
             groups.append([probe for probe in probes if probe is not group[0]])
-        required = sorted(map(_names_of, groups), key=len) if len(groups) > 1 else [_names_of(groups[0])]
-        found = required[0]
-        for names in required[1:]:
+        if len(groups) > 1:
+            groups.sort(key=_group_size)
+        # the smallest group is gathered whole; the others only where they meet it: a typo's
+        # expansions may hold a dozen common words, whose union would cost more than the rest
+        found = _names_of(groups[0])
+        for group in groups[1:]:
             if not found:
                 break
-            found = found & names
+            found = _meeting(found, group)
         if two_words and len(found) > _LARGE_CANDIDATE_SET:
             # groups met through one listed word ("BROWN BROWN", "DAVID DAVIS") narrow nothing:
             # the exact check wants two different listed words, or one the name holds twice
@@ -367,7 +396,7 @@ class NameIndex:
                 current, covered = [], 0.0
         if not groups:
             groups.append(current)
-        if not all(any(probe.names for probe in group) for group in groups):
+        if not all(any(probe.size for probe in group) for group in groups):
             return []
         return groups
 
@@ -381,9 +410,18 @@ def _probe_size(probe: TokenProbe) -> int:
     return probe.size
 
 
+def _group_size(group: list[TokenProbe]) -> int:
+    return sum(probe.size for probe in group)
+
+
 def _names_of(group: list[TokenProbe]) -> BitMap:
     """The names holding an expansion of any token of the group (read only)."""
-    return group[0].names if len(group) == 1 else BitMap.union(*(probe.names for probe in group))
+    return group[0].names() if len(group) == 1 else BitMap.union(*(probe.names() for probe in group))
+
+
+def _meeting(found: BitMap, group: list[TokenProbe]) -> BitMap:
+    """The names of found holding an expansion of any token of the group."""
+    return group[0].meeting(found) if len(group) == 1 else _union([probe.meeting(found) for probe in group])
 
 
 def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
@@ -396,12 +434,39 @@ def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
 def _restricted(found: BitMap, probe: TokenProbe) -> TokenProbe:
     """The probe with only the names of found in its postings (for the two-word check on a small set)."""
     kept = tuple(found & posting for posting in probe.postings)
-    return TokenProbe(probe.expansions, probe.listed, kept, found & probe.names, probe.weight)
+    return TokenProbe(probe.expansions, probe.listed, kept, sum(map(len, kept)), probe.weight)
 
 
 def _pair_cost(probes: list[TokenProbe]) -> int:
     """About what finding the names held by two query tokens costs: each intersection walks the smaller set."""
     return sum(min(first.size, second.size) for a, first in enumerate(probes) for second in probes[a + 1 :])
+
+
+def _half_keys(word: str) -> set[str]:
+    """Keys of a listed long word: its length, a side, and that half or the half less a letter."""
+    middle = len(word) // 2
+    head, tail = word[:middle], word[middle:]
+    return {f"{len(word)}<{key}" for key in (head, *deletions(head))} | {
+        f"{len(word)}>{key}" for key in (tail, *deletions(tail))
+    }
+
+
+def _probe_half_keys(token: str) -> set[str]:
+    """Keys under which the listed long words within two edits of token may be found."""
+    keys: set[str] = set()
+    size = len(token)
+    for length in range(max(_LONG_WORD, size - 2), size + 3):
+        middle = length // 2
+        # the listed head is the token's first `middle` letters, give or take one edit
+        keys.add(f"{length}<{token[:middle]}")
+        keys.add(f"{length}<{token[:middle - 1]}")
+        keys.update(f"{length}<{key}" for key in deletions(token[:middle]) | deletions(token[: middle + 1]))
+        # the listed tail is the token's last `length - middle` letters, give or take one edit
+        tail = length - middle
+        keys.add(f"{length}>{token[-tail:]}")
+        keys.add(f"{length}>{token[-(tail - 1):]}")
+        keys.update(f"{length}>{key}" for key in deletions(token[-tail:]) | deletions(token[-(tail + 1):]))
+    return keys
 
 
 def _repeated(tokens: tuple[str, ...]) -> set[str]:
