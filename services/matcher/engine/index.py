@@ -101,8 +101,9 @@ class NameIndex:
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
-        #: halves of the long words and their single deletions: see _two_edit_neighbours
-        self._halves: dict[str, list[str]] = {}
+        #: heads and tails of the long words, whole and less a letter: see _two_edit_neighbours
+        self._heads: dict[str, list[str]] = {}
+        self._tails: dict[str, list[str]] = {}
         self.live_names = 0
         self._expansions: dict[str, dict[str, float]] = {}
         self._probes: dict[str, TokenProbe] = {}
@@ -173,10 +174,12 @@ class NameIndex:
             self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
         self._folds.setdefault(fold(token), set()).add(token)
         if len(token) >= _LONG_WORD:
-            for key in _half_keys(token):
-                words = self._halves.setdefault(key, [])
-                if token not in words:  # kept when the word left the list: it may come back
-                    words.append(token)
+            heads, tails = _half_keys(token)
+            for halves, keys in ((self._heads, heads), (self._tails, tails)):
+                for key in keys:
+                    words = halves.setdefault(key, [])
+                    if token not in words:  # kept when the word left the list: it may come back
+                        words.append(token)
 
     # -- weights -----------------------------------------------------------------------------
 
@@ -285,11 +288,8 @@ class NameIndex:
         checks the few that do. The first letter must agree: people rarely mistype it, and a
         wrong first letter plus another typo is too loose a match.
         """
-        near: set[str] = set()
-        for key in _probe_half_keys(token):
-            words = self._halves.get(key)
-            if words:
-                near.update(words)
+        heads, tails = _probe_half_keys(token)
+        near = set().union(*filter(None, map(self._heads.get, heads)), *filter(None, map(self._tails.get, tails)))
         first = token[0]
         return [
             (listed, edits)
@@ -379,6 +379,8 @@ class NameIndex:
     def _coverage_groups(probes: list[TokenProbe], min_coverage: float) -> list[list[TokenProbe]]:
         """Groups of query tokens a candidate must meet, one group at least (all the tokens);
         none when a group has no listed word at all, so nothing can meet it."""
+        if len(probes) == 1:
+            return [probes] if probes[0].size else []
         total = 0.0
         for probe in probes:
             total += probe.weight
@@ -388,7 +390,7 @@ class NameIndex:
         groups: list[list[TokenProbe]] = []
         current: list[TokenProbe] = []
         covered = 0.0
-        for probe in sorted(probes, key=_probe_size) if len(probes) > 1 else probes:
+        for probe in sorted(probes, key=_probe_size):
             current.append(probe)
             covered += probe.weight
             if covered > budget:
@@ -411,7 +413,7 @@ def _probe_size(probe: TokenProbe) -> int:
 
 
 def _group_size(group: list[TokenProbe]) -> int:
-    return sum(probe.size for probe in group)
+    return group[0].size if len(group) == 1 else sum(probe.size for probe in group)
 
 
 def _names_of(group: list[TokenProbe]) -> BitMap:
@@ -442,31 +444,32 @@ def _pair_cost(probes: list[TokenProbe]) -> int:
     return sum(min(first.size, second.size) for a, first in enumerate(probes) for second in probes[a + 1 :])
 
 
-def _half_keys(word: str) -> set[str]:
-    """Keys of a listed long word: its length, a side, and that half or the half less a letter."""
+def _half_keys(word: str) -> tuple[set[str], set[str]]:
+    """Keys of a listed long word: its head and its tail, each whole and less a letter."""
     middle = len(word) // 2
     head, tail = word[:middle], word[middle:]
-    return {f"{len(word)}<{key}" for key in (head, *deletions(head))} | {
-        f"{len(word)}>{key}" for key in (tail, *deletions(tail))
-    }
+    return {head, *deletions(head)}, {tail, *deletions(tail)}
 
 
-def _probe_half_keys(token: str) -> set[str]:
-    """Keys under which the listed long words within two edits of token may be found."""
-    keys: set[str] = set()
-    size = len(token)
-    for length in range(max(_LONG_WORD, size - 2), size + 3):
-        middle = length // 2
-        # the listed head is the token's first `middle` letters, give or take one edit
-        keys.add(f"{length}<{token[:middle]}")
-        keys.add(f"{length}<{token[:middle - 1]}")
-        keys.update(f"{length}<{key}" for key in deletions(token[:middle]) | deletions(token[: middle + 1]))
-        # the listed tail is the token's last `length - middle` letters, give or take one edit
-        tail = length - middle
-        keys.add(f"{length}>{token[-tail:]}")
-        keys.add(f"{length}>{token[-(tail - 1):]}")
-        keys.update(f"{length}>{key}" for key in deletions(token[-tail:]) | deletions(token[-(tail + 1):]))
-    return keys
+def _probe_half_keys(token: str) -> tuple[set[str], set[str]]:
+    """Head and tail keys under which the listed long words within two edits of token are found.
+
+    A listed word of length m (token's length, give or take two) has a head of m // 2 letters,
+    which is the token's head of that length within one edit: the same, less a letter, or one
+    letter longer; so for the tail.
+    """
+    lengths = range(max(_LONG_WORD, len(token) - 2), len(token) + 3)
+    heads: set[str] = set()
+    for middle in {length // 2 for length in lengths}:
+        heads.add(token[:middle])
+        heads.add(token[: middle - 1])
+        heads.update(deletions(token[:middle]), deletions(token[: middle + 1]))
+    tails: set[str] = set()
+    for tail in {length - length // 2 for length in lengths}:
+        tails.add(token[-tail:])
+        tails.add(token[-(tail - 1) :])
+        tails.update(deletions(token[-tail:]), deletions(token[-(tail + 1) :]))
+    return heads, tails
 
 
 def _repeated(tokens: tuple[str, ...]) -> set[str]:

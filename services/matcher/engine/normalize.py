@@ -36,12 +36,14 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     capital resources energy oil gas petroleum line lines airlines air cargo freight express supply
     supplies products productos imports exports limited agro""".split()
 )
-try:  # the list behind remove_person_prefixes; without it every name goes through the regex
-    from rigour._core import person_name_prefixes_list
+try:  # the lists behind remove_person_prefixes and remove_obj_prefixes; without them every name
+    # goes through rigour's regexes
+    from rigour._core import obj_name_prefixes_list, person_name_prefixes_list
 
     _PERSON_PREFIXES: tuple[str, ...] = tuple(prefix.lower() for prefix in person_name_prefixes_list())
-except ImportError:  # pragma: no cover - rigour moved it
-    _PERSON_PREFIXES = ()
+    _OBJ_PREFIXES: tuple[str, ...] = tuple(prefix.lower() for prefix in obj_name_prefixes_list())
+except ImportError:  # pragma: no cover - rigour moved them
+    _PERSON_PREFIXES = _OBJ_PREFIXES = ()
 
 # Titles that rigour's prefix list misses when they are not at the head ("AL ZAWAHIRI, Dr. Ayman").
 PERSON_TITLES: frozenset[str] = frozenset({"dr", "mr", "mrs", "sr", "sra", "srta", "lic", "ing"})
@@ -79,6 +81,8 @@ _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
 
 _APOSTROPHES = re.compile(r"['’`´‘]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster
+_ASCII_NON_ALNUM_TO_SPACE = {code: " " for code in range(128) if not chr(code).isalnum() or chr(code).isupper()}
 _VOWELS = re.compile(r"[aeiouy]")
 
 
@@ -88,6 +92,7 @@ def _ascii_lower(text: str) -> str:
     return ascii_text(_APOSTROPHES.sub("", text)).lower()
 
 
+@lru_cache(maxsize=50_000)
 def _is_fuzzy_legal_word(token: str) -> bool:
     if len(token) < 6:
         return False
@@ -113,10 +118,23 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
 
 def _remove_person_prefixes(text: str) -> str:
     # rigour's regex tries each of its prefixes at the head of the name, which costs more than
-    # everything else here; most names start with none of them, and then it would remove nothing
+    # most of the rest; most names start with none of them, and then it would remove nothing
     if _PERSON_PREFIXES and text[:1].isalnum() and not text.startswith(_PERSON_PREFIXES):
         return text
     return remove_person_prefixes(text)
+
+
+def _remove_obj_prefixes(text: str) -> str:
+    if _OBJ_PREFIXES and text[:1].isalnum() and not text.startswith(_OBJ_PREFIXES):
+        return text
+    return remove_obj_prefixes(text)
+
+
+def _words(text: str) -> list[str]:
+    """The runs of lower-case letters and digits in text."""
+    if text.isascii():
+        return text.translate(_ASCII_NON_ALNUM_TO_SPACE).split()
+    return _NON_ALNUM.sub(" ", text).split()
 
 
 def is_person_kind(kind: EntityKind) -> bool:
@@ -134,10 +152,10 @@ def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, 
     text = _ascii_lower(name)
     if is_person_kind(kind):
         text = _remove_person_prefixes(text) or text
-        tokens = [token for token in _NON_ALNUM.sub(" ", text).split() if token not in PERSON_TITLES]
+        tokens = [token for token in _words(text) if token not in PERSON_TITLES]
     else:
-        text = remove_obj_prefixes(text) or text
-        tokens = _strip_trailing_legal_forms(_NON_ALNUM.sub(" ", text).split())
+        text = _remove_obj_prefixes(text) or text
+        tokens = _strip_trailing_legal_forms(_words(text))
         # rigour's org-type list covers forms in many languages anywhere in the name
         # (OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU, OAO, GMBH...)
         stripped = remove_org_types(" ".join(tokens)).split()
@@ -150,7 +168,7 @@ def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, 
 
 def display_normal(name: str) -> str:
     """Case, accents and punctuation removed: what 'the same name' means to an officer."""
-    return " ".join(_NON_ALNUM.sub(" ", _ascii_lower(name)).split())
+    return " ".join(_words(_ascii_lower(name)))
 
 
 @lru_cache(maxsize=200_000)
