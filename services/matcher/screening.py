@@ -151,9 +151,7 @@ def screen_manifest(
     now = datetime.now(UTC)
     by_entry: dict[str, _EntryHits] = {}
     for query in queries:
-        for hit in engine.screen(query):
-            if only_entries is not None and hit.entry.entry_id not in only_entries:
-                continue
+        for hit in engine.screen(query, among=only_entries):
             if hit.entry.expires_at is not None and hit.entry.expires_at <= now:
                 continue  # expired a moment ago; the store's sweep will remove it from the index
             by_entry.setdefault(hit.entry.entry_id, _EntryHits(hit.entry)).hits.append(hit)

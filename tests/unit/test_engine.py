@@ -203,3 +203,29 @@ def test_contradicting_kind_lowers_the_score(engine: MatchingEngine) -> None:
     as_vessel = engine.screen(ScreeningQuery(name="Ocean Star", kind=VESSEL))[0].score
     as_person = engine.screen(ScreeningQuery(name="Ocean Star", kind=PERSON))
     assert not as_person or as_person[0].score < as_vessel
+
+
+@pytest.mark.parametrize(
+    ("name", "organisation"),
+    [
+        ("ACME TRADING LLC", True),
+        ("INVERSIONES EL DORADO S.A. DE C.V.", True),
+        ("COMERCIALIZADORA NORTEÑA LTDA.", True),
+        ("ACME S.A.", False),  # S.A. may be two initials
+        ("KIM SA", False),  # a Korean given name
+        ("LE CO", False),
+        ("LLC", False),  # nothing before the legal form
+        ("GARCIA LOPEZ, Jose Luis", False),
+    ],
+)
+def test_names_an_organisation_only_on_unmistakable_legal_forms(name: str, organisation: bool) -> None:
+    from services.matcher.engine.normalize import names_an_organisation
+
+    assert names_an_organisation(name) is organisation
+
+
+def test_a_party_named_as_a_company_is_not_screened_against_persons() -> None:
+    engine = MatchingEngine()
+    engine.load([entry(1, PERSON, "ZAMBRANO ORTEGA, Jacinto"), entry(2, ORG, "ZAMBRANO ORTEGA JACINTO LLC")])
+    assert found(engine, "Jacinto Zambrano Ortega LLC") == ["test:2"]
+    assert found(engine, "Jacinto Zambrano Ortega") == ["test:1", "test:2"]

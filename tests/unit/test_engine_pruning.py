@@ -142,3 +142,15 @@ def test_two_edit_neighbours_match_a_full_scan() -> None:
         token = "".join(typed)
         scanned = {word for word in words if word[0] == token[0] and 0 < OSA.distance(token, word) <= 2}
         assert {word for word, _ in index._two_edit_neighbours(token)} == scanned, token
+
+
+def test_re_screening_finds_an_entry_beyond_the_limit(
+    engines: tuple[MatchingEngine, MatchingEngine, list[ScreeningQuery]],
+) -> None:
+    """A changed entry ranked below the top 10 of a common name is still found when re-screened."""
+    engine, _, asked = engines
+    query = next(query for query in asked if len(engine.screen(query, limit=10_000)) > 10)
+    everything = engine.screen(query, limit=10_000)
+    last = everything[-1]
+    assert last.entry.entry_id not in {match.entry.entry_id for match in engine.screen(query)}
+    assert described(engine.screen(query, among={last.entry.entry_id})) == described([last])

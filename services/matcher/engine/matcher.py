@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from services.matcher.engine.identifiers import SCHEME_LABELS, compact, identifier_class, problem
 from services.matcher.engine.index import IndexedName, NameIndex
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
-from services.matcher.engine.normalize import name_tokens
+from services.matcher.engine.normalize import name_tokens, names_an_organisation
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
     SINGLE_TOKEN_CAP,
@@ -132,12 +132,18 @@ class MatchingEngine:
         """Human-readable problems with the identifiers (bad check digit, wrong length...)."""
         return [found for identifier in identifiers if (found := problem(identifier))]
 
-    def screen(self, query: ScreeningQuery, limit: int = 10) -> list[EntryMatch]:
-        """Entries scoring at least the threshold, best first."""
+    def screen(self, query: ScreeningQuery, limit: int = 10, among: Collection[str] | None = None) -> list[EntryMatch]:
+        """The `limit` entries scoring best, at least the threshold, best first.
+
+        `among` keeps only those entries (re-screening after they changed), scored against the
+        whole index all the same.
+        """
         hits: dict[str, _Hit] = {}
         if query.name:
             self._screen_name(query, hits)
         self._screen_identifiers(query, hits)
+        if among is not None:
+            hits = {entry_id: hit for entry_id, hit in hits.items() if entry_id in among}
         if limit <= 0:
             return []
         # Scoring in full (evidence, explanation) is the costly part, and a common name may reach
@@ -175,6 +181,10 @@ class MatchingEngine:
         assert query.name is not None
         needed = self._needed_name_score(query)
         if query.kind is EntityKind.UNKNOWN:
+            if names_an_organisation(query.name):
+                # "... LLC" or "... S.A. DE C.V." is no person: its person reading is not screened
+                self._screen_tokens(name_tokens(query.name, EntityKind.ORGANIZATION), False, needed, hits)
+                return
             as_person = name_tokens(query.name, EntityKind.PERSON)
             as_entity = name_tokens(query.name, EntityKind.ORGANIZATION)
             if as_person == as_entity:
