@@ -221,7 +221,7 @@ class MatchingEngine:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
                 listed_weights = index.name_weights(name_id, name.tokens)
-                comparison = compare_tokens(tokens, inverse, weights, name.tokens, listed_weights, is_person)
+                comparison = compare_tokens(tokens, inverse, weights, name.tokens, listed_weights, is_person, needed)
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 continue
@@ -353,7 +353,8 @@ class MatchingEngine:
                     parts.append(listed.upper())
                 else:
                     parts.append(f"{given.upper()}~{listed.upper()} ({_similarity_words(sim)})")
-            missing = [token.upper() for token in name.tokens if token not in {listed for _, listed, _ in comparison.pairs}]
+            agreeing = {listed for _, listed, _ in comparison.pairs}
+            missing = [token.upper() for token in name.tokens if token not in agreeing]
             how = f"{comparison.matched} word(s) agree: {', '.join(parts)}"
             if missing:
                 how += f"; listed words absent from the manifest: {', '.join(missing)}"
@@ -379,9 +380,11 @@ class MatchingEngine:
             elif verdict == "different":
                 words = f"date of birth {query.date_of_birth} differs from the listed {listed}"
                 negatives.append((_DOB_CONTRADICTION, "contradiction:dob", query.date_of_birth, listed, words))
+        if not query.countries:
+            return positives
         listed_countries = _entry_countries(entry)
         given_countries = {country.upper() for country in query.countries}
-        if given_countries and listed_countries:
+        if listed_countries:
             shared = sorted(given_countries & listed_countries)
             if shared:
                 flag = entry.vessel_flag in given_countries

@@ -168,17 +168,20 @@ def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, 
 
 # Legal forms that never end a person's name. Short ones (S.A., CO, AG, CIA...) are left out: they
 # may be a person's initials or a surname (KIM SA, LE CO).
-_ORGANISATION_ENDINGS: tuple[tuple[str, ...], ...] = tuple(
-    form for form in _TRAILING_LEGAL_FORMS
-    if (len(form) >= 3 or any(len(word) >= 3 for word in form)) and form not in {("cia",), ("sas",)}
-)
+_ORGANISATION_ENDINGS: dict[str, list[tuple[str, ...]]] = {}
+for _form in _TRAILING_LEGAL_FORMS:
+    if (len(_form) >= 3 or any(len(word) >= 3 for word in _form)) and _form not in {("cia",), ("sas",)}:
+        _ORGANISATION_ENDINGS.setdefault(_form[-1], []).append(_form)
 
 
-@lru_cache(maxsize=50_000)
 def names_an_organisation(name: str) -> bool:
     """Whether the name ends with a legal form no person's name ends with (LLC, LTDA, S.A. DE C.V.)."""
     words = _words(_ascii_lower(name))
-    return any(len(form) < len(words) and tuple(words[-len(form):]) == form for form in _ORGANISATION_ENDINGS)
+    if not words:
+        return False
+    return any(
+        len(form) < len(words) and tuple(words[-len(form) :]) == form for form in _ORGANISATION_ENDINGS.get(words[-1], ())
+    )
 
 
 def display_normal(name: str) -> str:

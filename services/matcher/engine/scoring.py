@@ -50,16 +50,22 @@ def compare_tokens(
     listed_tokens: tuple[str, ...],
     listed_weights: tuple[float, ...],
     listed_is_person: bool,
+    at_least: float = 0.0,
 ) -> NameComparison:
+    """How well the listed name explains the query and the other way round; a score of 0 when it
+    could not reach `at_least` anyway (decided before pairing the words up)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
+    explainable = 0.0  # the listed weight any query word could explain
     for j, listed in enumerate(listed_tokens):
         options = inverse.get(listed)
         if options:
+            explainable += listed_weights[j]
             for i, sim in options:
                 candidates.append((-query_weights[i] * sim, i, j, sim))
-    if not candidates:
+    # (the margin: the bound adds the same weights in another order than the score below)
+    if not candidates or _best_possible(explainable, sum(listed_weights), listed_is_person) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
         candidates.sort()
@@ -103,3 +109,13 @@ def compare_tokens(
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
+
+
+def _best_possible(explainable: float, listed_total: float, listed_is_person: bool) -> float:
+    """The most compare_tokens could score: the whole query explained, and of the listed name all
+    the words a query word could stand for (a person's other words counting half, at best)."""
+    if listed_total <= 0.0:
+        return 1.0
+    if listed_is_person:
+        listed_total = 0.5 * (listed_total + explainable)
+    return QUERY_SHARE + (1.0 - QUERY_SHARE) * min(1.0, explainable / listed_total)
