@@ -16,6 +16,7 @@ from rapidfuzz.distance import OSA
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.engine.index import IndexedName, NameIndex, TokenProbe
+from services.matcher.engine.scoring import compare_tokens
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
 
@@ -154,3 +155,31 @@ def test_re_screening_finds_an_entry_beyond_the_limit(
     last = everything[-1]
     assert last.entry.entry_id not in {match.entry.entry_id for match in engine.screen(query)}
     assert described(engine.screen(query, among={last.entry.entry_id})) == described([last])
+
+
+def test_names_skipped_before_pairing_could_not_have_reached_the_score() -> None:
+    """compare_tokens gives up early only on names whose full comparison stays below at_least."""
+    rng = random.Random(11)
+    words = [f"w{number}" for number in range(8)]
+    checked = skipped = 0
+    for _ in range(5_000):
+        query = tuple(rng.choice(words) for _ in range(rng.randint(1, 4)))
+        listed = tuple(rng.choice(words) for _ in range(rng.randint(1, 5)))
+        weights = {word: rng.uniform(0.2, 8.0) for word in words}
+        inverse: dict[str, list[tuple[int, float]]] = {}
+        for position, word in enumerate(query):
+            inverse.setdefault(word, []).append((position, 1.0))
+            neighbour = rng.choice(words)
+            if neighbour != word:
+                inverse.setdefault(neighbour, []).append((position, rng.choice((0.8, 0.85, 0.9))))
+        query_weights = [weights[word] for word in query]
+        listed_weights = tuple(weights[word] for word in listed)
+        person = rng.random() < 0.5
+        at_least = rng.uniform(0.7, 1.0)
+        full = compare_tokens(query, inverse, query_weights, listed, listed_weights, person)
+        early = compare_tokens(query, inverse, query_weights, listed, listed_weights, person, at_least)
+        if full.score >= at_least:
+            assert early == full
+            checked += 1
+        skipped += early.score == 0.0 and full.score > 0.0
+    assert checked > 100 and skipped > 100
