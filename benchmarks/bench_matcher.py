@@ -64,7 +64,7 @@ class ZipfDraws:
 
 #: share of Zipf draws. "ofac": the most common word of a person's name is in about 5% of the
 #: names, as on the OFAC SDN list (ABU 5.5%, ALI 4.1%, MUHAMMAD 4.1% of person names; TRADING 3%
-#: of organisations). "heavy": a stress profile where GARCIA is in about a third of person names.
+#: of organisations). "heavy": a stress profile where GARCIA is in about a sixth of person names.
 PROFILES = {"ofac": 0.3, "heavy": 1.0}
 
 

@@ -169,3 +169,21 @@ def test_line_numbers_count_multi_line_records(tmp_path: Path) -> None:
     with pytest.raises(WatchlistFileError) as raised:
         parse_ofac_sdn(write_list(tmp_path, sdn=sdn))
     assert [(problem.file, problem.line) for problem in raised.value.problems] == [("sdn.csv", 3)]
+
+
+def test_the_engine_over_the_whole_list_finds_manifest_spellings(entries: dict[str, WatchlistEntry]) -> None:
+    from services.matcher.engine import MatchingEngine, ScreeningQuery
+
+    engine = MatchingEngine()
+    engine.load(entries.values())
+
+    def best(name: str, **fields: object) -> str | None:
+        found = engine.screen(ScreeningQuery(name=name, **fields))  # type: ignore[arg-type]
+        return found[0].entry.entry_id if found else None
+
+    person = EntityKind.PERSON
+    assert best("Gilberto José Rodríguez Orejuela", kind=person, date_of_birth="1939-01-31") == "ofac-sdn:4107"
+    assert best("RODRIGEZ OREJUELA, Miguel Angel") == "ofac-sdn:4108"  # a typo, kind unknown
+    assert best("Helmer Herrera", kind=person, countries=["CO"]) == "ofac-sdn:4106"  # no second surname
+    assert best("M/V ARTAVIL", kind=EntityKind.VESSEL) == "ofac-sdn:15036"
+    assert best("PACHO", kind=person) is None  # a weak alias alone does not alert
