@@ -26,7 +26,14 @@ from collections.abc import Callable
 from normality import ascii_text
 from rapidfuzz import fuzz, process
 
-from benchmarks.queryset import COMPANY_WORDS, GIVEN_NAMES, LEGAL_FORMS, SURNAMES, load_ofac, with_typos
+from benchmarks.queryset import (
+    COMPANY_WORDS,
+    GIVEN_NAMES,
+    LEGAL_FORMS,
+    SURNAMES,
+    load_ofac,
+    with_typos,
+)
 from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.matcher.engine.normalize import name_tokens
 from services.shared.models.common import EntityKind

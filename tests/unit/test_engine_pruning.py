@@ -64,7 +64,7 @@ def queries(entries: list[WatchlistEntry], rng: random.Random, count: int) -> li
             words[position] = typo(words[position], rng) if len(words[position]) > 3 else words[position]
         elif change < 0.7:
             words.append(words[0])  # a repeated word
-        extra = {}
+        extra: dict[str, object] = {}
         if rng.random() < 0.3:
             extra["date_of_birth"] = rng.choice(["1960", "1961-02-03", "1975"])
         if rng.random() < 0.3:

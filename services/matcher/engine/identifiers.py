@@ -101,7 +101,7 @@ def problem(identifier: Identifier) -> str | None:
         try:
             module.validate(identifier.value)
         except ValidationError as error:
-            return f"{label} {identifier.value!r} is invalid: {error.message.rstrip('.')}"
+            return f"{label} {identifier.value!r} is invalid: {str(error).rstrip('.')}"
         return None
     check = _SIMPLE_CHECKS.get(identifier.scheme)
     if check is not None:

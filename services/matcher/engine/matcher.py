@@ -6,7 +6,12 @@ from bisect import insort
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from services.matcher.engine.identifiers import SCHEME_LABELS, compact, identifier_class, problem
+from services.matcher.engine.identifiers import (
+    SCHEME_LABELS,
+    compact,
+    identifier_class,
+    problem,
+)
 from services.matcher.engine.index import IndexedName, NameIndex
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
 from services.matcher.engine.normalize import name_tokens, names_an_organisation
@@ -306,13 +311,13 @@ class MatchingEngine:
 
         score = 0.0
         evidence: list[Evidence] = []
-        for probability, method, given, listed, words in positives:
+        for probability, method, query_value, listed_value, words in positives:
             updated = 1.0 - (1.0 - score) * (1.0 - probability)
-            evidence.append(self._evidence(query, method, given, listed, updated - score, words))
+            evidence.append(self._evidence(query, method, query_value, listed_value, updated - score, words))
             score = updated
-        for factor, method, given, listed, words in negatives:
+        for factor, method, query_value, listed_value, words in negatives:
             updated = score * factor
-            evidence.append(self._evidence(query, method, given, listed, updated - score, words))
+            evidence.append(self._evidence(query, method, query_value, listed_value, updated - score, words))
             score = updated
         if score < self.threshold:
             return None

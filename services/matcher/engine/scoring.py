@@ -95,9 +95,8 @@ def compare_tokens(
         listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
-    if len(pairs) == 1:
-        if len(query_tokens) > 1 or len(listed_tokens) > 1:
-            score = min(score, SINGLE_TOKEN_CAP)
+    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1):
+        score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
         if all(listed in GENERIC_WORDS for _, listed, _ in pairs):
