@@ -183,3 +183,27 @@ def test_names_skipped_before_pairing_could_not_have_reached_the_score() -> None
             checked += 1
         skipped += early.score == 0.0 and full.score > 0.0
     assert checked > 100 and skipped > 100
+
+
+def test_an_index_changed_entry_by_entry_answers_as_one_built_afresh() -> None:
+    """Removals, renames and additions leave no trace: postings, one-word and repeated-word
+    postings, the long-word halves and every cache answer as they would for the final list."""
+    rng = random.Random(5)
+    entries = listed_entries(rng, 800)
+    changed = MatchingEngine()
+    changed.load(entries)
+    asked = queries(entries, rng, 150)
+    for query in asked[:50]:  # fill the caches before the changes
+        changed.screen(query)
+    final = {entry.entry_id: entry for entry in entries}
+    for entry in rng.sample(entries, 300):
+        changed.remove(entry.entry_id)
+        del final[entry.entry_id]
+    for entry in rng.sample(list(final.values()), 100):
+        renamed = entry.model_copy(update={"names": [EntryName(name=f"{entry.names[0].name} ZAFIROVA")]})
+        changed.upsert(renamed)
+        final[entry.entry_id] = renamed
+    fresh = MatchingEngine()
+    fresh.load(final.values())
+    for query in asked:
+        assert described(changed.screen(query, limit=10_000)) == described(fresh.screen(query, limit=10_000)), query
