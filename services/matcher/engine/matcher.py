@@ -14,7 +14,7 @@ from services.matcher.engine.identifiers import (
 )
 from services.matcher.engine.index import IndexedName, NameIndex
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
-from services.matcher.engine.normalize import name_tokens, names_an_organisation
+from services.matcher.engine.normalize import name_tokens, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
     SINGLE_TOKEN_CAP,
@@ -149,8 +149,12 @@ class MatchingEngine:
         self._screen_identifiers(query, hits)
         if among is not None:
             hits = {entry_id: hit for entry_id, hit in hits.items() if entry_id in among}
-        if limit <= 0:
+        if limit <= 0 or not hits:
             return []
+        if len(hits) == 1:
+            ((entry_id, hit),) = hits.items()
+            match = self._score(query, entry_id, hit)
+            return [match] if match is not None else []
         # Scoring in full (evidence, explanation) is the costly part, and a common name may reach
         # the threshold for thousands of entries: entries are scored best bound first, and the
         # rest skipped once none of them could enter the top `limit`, ties included.
@@ -186,13 +190,11 @@ class MatchingEngine:
         assert query.name is not None
         needed = self._needed_name_score(query)
         if query.kind is EntityKind.UNKNOWN:
-            if names_an_organisation(query.name):
+            as_person, as_entity = unknown_kind_readings(query.name)
+            if as_person is None:
                 # "... LLC" or "... S.A. DE C.V." is no person: its person reading is not screened
-                self._screen_tokens(name_tokens(query.name, EntityKind.ORGANIZATION), False, needed, hits)
-                return
-            as_person = name_tokens(query.name, EntityKind.PERSON)
-            as_entity = name_tokens(query.name, EntityKind.ORGANIZATION)
-            if as_person == as_entity:
+                self._screen_tokens(as_entity, False, needed, hits)
+            elif as_person == as_entity:
                 self._screen_tokens(as_person, None, needed, hits)
             else:
                 # each listed name is compared with the reading of the query that fits its kind

@@ -150,18 +150,27 @@ def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, 
     engine screens an unknown query both ways.
     """
     text = _ascii_lower(name)
-    if is_person_kind(kind):
-        text = _remove_person_prefixes(text) or text
-        tokens = [token for token in _words(text) if token not in PERSON_TITLES]
-    else:
-        text = _remove_obj_prefixes(text) or text
-        tokens = _strip_trailing_legal_forms(_words(text))
-        # rigour's org-type list covers forms in many languages anywhere in the name
-        # (OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU, OAO, GMBH...)
-        stripped = remove_org_types(" ".join(tokens)).split()
-        # ...but not when that leaves nothing distinctive ("YU SON" is a vessel, not a "YU" company)
-        if len(stripped) >= 2 or any(len(token) >= 4 for token in stripped):
-            tokens = stripped
+    return _person_tokens(text) if is_person_kind(kind) else _entity_tokens(text)
+
+
+def _person_tokens(text: str) -> tuple[str, ...]:
+    text = _remove_person_prefixes(text) or text
+    return _without_particles([token for token in _words(text) if token not in PERSON_TITLES])
+
+
+def _entity_tokens(text: str) -> tuple[str, ...]:
+    text = _remove_obj_prefixes(text) or text
+    tokens = _strip_trailing_legal_forms(_words(text))
+    # rigour's org-type list covers forms in many languages anywhere in the name
+    # (OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU, OAO, GMBH...)
+    stripped = remove_org_types(" ".join(tokens)).split()
+    # ...but not when that leaves nothing distinctive ("YU SON" is a vessel, not a "YU" company)
+    if len(stripped) >= 2 or any(len(token) >= 4 for token in stripped):
+        tokens = stripped
+    return _without_particles(tokens)
+
+
+def _without_particles(tokens: list[str]) -> tuple[str, ...]:
     kept = [token for token in tokens if token not in PARTICLES]
     return tuple(kept or tokens)
 
@@ -176,12 +185,23 @@ for _form in _TRAILING_LEGAL_FORMS:
 
 def names_an_organisation(name: str) -> bool:
     """Whether the name ends with a legal form no person's name ends with (LLC, LTDA, S.A. DE C.V.)."""
-    words = _words(_ascii_lower(name))
+    return _ends_like_an_organisation(_words(_ascii_lower(name)))
+
+
+def _ends_like_an_organisation(words: list[str]) -> bool:
     if not words:
         return False
-    return any(
-        len(form) < len(words) and tuple(words[-len(form) :]) == form for form in _ORGANISATION_ENDINGS.get(words[-1], ())
-    )
+    endings = _ORGANISATION_ENDINGS.get(words[-1], ())
+    return any(len(form) < len(words) and tuple(words[-len(form) :]) == form for form in endings)
+
+
+@lru_cache(maxsize=100_000)
+def unknown_kind_readings(name: str) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """A name of a party of unknown kind read as a person's and as an entity's, in one pass; the
+    person reading is None when the name ends like an organisation's (see names_an_organisation)."""
+    text = _ascii_lower(name)
+    entity = _entity_tokens(text)
+    return (None if _ends_like_an_organisation(_words(text)) else _person_tokens(text)), entity
 
 
 def display_normal(name: str) -> str:
