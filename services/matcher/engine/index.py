@@ -2,9 +2,13 @@
 
 Candidates for a query come only from here (never from a scan of the list): each query token is
 expanded to the listed tokens within one or two edits (SymSpell-style single-deletion keys over the
-vocabulary, verified with rapidfuzz) or with the same sound key, and only the rarest query tokens
-are used to fetch candidates (prefix filtering: a name that shares none of them cannot reach the
-threshold, because the tokens left over do not weigh enough).
+vocabulary, and over the halves of long words for two edits, verified with rapidfuzz) or with the
+same sound key, and only the rarest query tokens are used to fetch candidates (prefix filtering: a
+name that shares none of them cannot reach the threshold, because the tokens left over do not weigh
+enough). Postings are Roaring bitmaps, so the set algebra on common words runs in C.
+
+Every change (add, remove) clears what was derived from document frequencies (weights, expansions,
+probes): they are rebuilt lazily, so changes apply one entry at a time while lookups go on.
 """
 
 from __future__ import annotations
