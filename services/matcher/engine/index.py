@@ -33,8 +33,9 @@ SIM_SOUND_ALIKE = 0.85
 _MIN_FUZZY_LEN = 4
 #: weight kept by known generic company words on top of their IDF
 GENERIC_FACTOR = 0.3
-_EXPANSION_CACHE_LIMIT = 300_000
-#: words this long may carry two typos anywhere: found through a (first letter, length) bucket
+#: tokens whose probes (and names whose weights) are kept; all are dropped beyond it
+_CACHE_LIMIT = 300_000
+#: words this long may carry two typos: found through the halves index (see _two_edit_neighbours)
 _LONG_WORD = 8
 #: below this many candidates, scoring them all costs less than the two-word check
 _SMALL_CANDIDATE_SET = 32
@@ -109,7 +110,6 @@ class NameIndex:
         self._heads: dict[str, list[str]] = {}
         self._tails: dict[str, list[str]] = {}
         self.live_names = 0
-        self._expansions: dict[str, dict[str, float]] = {}
         self._probes: dict[str, TokenProbe] = {}
         self._weights: dict[str, float] = {}
         self._name_weights: dict[int, tuple[float, ...]] = {}
@@ -160,8 +160,6 @@ class NameIndex:
 
     def _forget_derived(self) -> None:
         # weights depend on every document frequency: recomputed lazily after any change
-        if self._expansions:
-            self._expansions.clear()
         if self._probes:
             self._probes.clear()
         if self._weights:
@@ -197,7 +195,7 @@ class NameIndex:
     def name_weights(self, name_id: int, tokens: tuple[str, ...]) -> tuple[float, ...]:
         cached = self._name_weights.get(name_id)
         if cached is None:
-            if len(self._name_weights) > _EXPANSION_CACHE_LIMIT:
+            if len(self._name_weights) > _CACHE_LIMIT:
                 self._name_weights.clear()
             cached = self._name_weights[name_id] = tuple(self.weight(token) for token in tokens)
         return cached
@@ -221,10 +219,9 @@ class NameIndex:
     # -- lookups -----------------------------------------------------------------------------
 
     def expand(self, token: str) -> dict[str, float]:
-        """Listed tokens this query token may stand for, with their similarity (1.0 = same)."""
-        cached = self._expansions.get(token)
-        if cached is not None:
-            return cached
+        """Listed tokens this query token may stand for, with their similarity (1.0 = same).
+
+        Not cached here: probe() keeps the expansions with the rest of what it works out."""
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0
@@ -235,10 +232,6 @@ class NameIndex:
             for listed in self._folds.get(fold(token), ()):
                 if listed not in found and listed in self.postings:
                     found[listed] = SIM_ONE_EDIT
-        if len(self._expansions) > _EXPANSION_CACHE_LIMIT:
-            self._expansions.clear()
-            self._weights.clear()
-        self._expansions[token] = found
         return found
 
     def probe(self, token: str) -> TokenProbe:
@@ -248,7 +241,7 @@ class NameIndex:
             expansions = self.expand(token)
             listed = tuple(expansions)
             postings = tuple(self.postings[word] for word in listed)
-            if len(self._probes) > _EXPANSION_CACHE_LIMIT:
+            if len(self._probes) > _CACHE_LIMIT:
                 self._probes.clear()
             weight = self._query_weight(token, expansions)
             cached = TokenProbe(expansions, listed, postings, sum(map(len, postings)), weight)
