@@ -115,9 +115,7 @@ def import_jsonl(
     """A list in the project's JSON Lines format (see services/watchlist/FORMATS.md)."""
     from services.watchlist.importers.jsonl import parse_jsonl
 
-    sharing = parse_share(share)
-    owner_code = owner.upper()
-    _import(list_id, lambda: parse_jsonl(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code, sharing, title, actor)
+    _import_project_format(parse_jsonl, file, list_id, owner, share, title, actor)
 
 
 @import_app.command("un-consolidated")
@@ -154,9 +152,18 @@ def import_csv(
     """A national list in the project's CSV format (see services/watchlist/FORMATS.md)."""
     from services.watchlist.importers.csv_format import parse_csv
 
+    _import_project_format(parse_csv, file, list_id, owner, share, title, actor)
+
+
+def _import_project_format(
+    parse: Callable[..., list[WatchlistEntry]], file: Path, list_id: str, owner: str, share: str, title: str,
+    actor: str | None,
+) -> None:
+    """JSON Lines and CSV lists: any list id, the owner and sharing given on the command line."""
     sharing = parse_share(share)
     owner_code = owner.upper()
-    _import(list_id, lambda: parse_csv(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code, sharing, title, actor)
+    _import(list_id, lambda: parse(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code,
+            sharing, title, actor)
 
 
 @watchlist_app.command("list")

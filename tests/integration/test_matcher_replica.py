@@ -86,15 +86,33 @@ async def eventually(condition, timeout_s: float = 15.0) -> None:  # type: ignor
         await asyncio.sleep(0.02)
 
 
-async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis: PrivateRedis) -> None:
-    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-test", watchlist_refresh_seconds=0.1)
+def seeded(
+    private_redis: PrivateRedis, prefix: str, entries: list[WatchlistEntry], **overrides: object
+) -> tuple[Settings, WatchlistStore]:
+    """Settings for this test's own keys, and a store holding `entries` as list national-co."""
+    settings = Settings(redis_url=private_redis.url, redis_key_prefix=prefix, **overrides)  # type: ignore[arg-type]
     store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
-    store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
+    store.import_list("national-co", entries, owner_country="CO", actor="admin-co")
+    return settings, store
 
+
+async def started(settings: Settings) -> tuple[WatchlistReplica, asyncio.Task[None]]:
+    """A replica following the store, once it has loaded; cancel the task to stop it."""
     replica = WatchlistReplica(MatchingEngine, settings)
     follower = asyncio.create_task(replica.run())
     try:
         await asyncio.wait_for(replica.wait_ready(), 15)
+    except BaseException:
+        follower.cancel()
+        raise
+    return replica, follower
+
+
+async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis: PrivateRedis) -> None:
+    settings, store = seeded(private_redis, "replica-test", [entry(1, "Wilber Alirio Varela Fajardo")],
+                             watchlist_refresh_seconds=0.1)
+    replica, follower = await started(settings)
+    try:
         assert names_found(replica.engine, "Varela Fajardo Wilber Alirio") == ["national-co:1"]
 
         # A change made while the matcher runs reaches it without a restart.
@@ -122,12 +140,9 @@ async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis
 
 
 async def test_replica_reloads_when_the_change_feed_was_trimmed_past_it(private_redis: PrivateRedis) -> None:
-    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-gap", watchlist_refresh_seconds=0.1)
-    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
-    store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
-    replica = WatchlistReplica(MatchingEngine, settings)
-    follower = asyncio.create_task(replica.run())
-    await asyncio.wait_for(replica.wait_ready(), 15)
+    settings, store = seeded(private_redis, "replica-gap", [entry(1, "Wilber Alirio Varela Fajardo")],
+                             watchlist_refresh_seconds=0.1)
+    replica, follower = await started(settings)
     follower.cancel()
     with pytest.raises(asyncio.CancelledError):
         await follower
@@ -160,12 +175,9 @@ def held_generations(engine: MatchingEngine) -> tuple[int, int]:
 
 
 async def test_concurrent_imports_are_never_seen_half_applied(private_redis: PrivateRedis) -> None:
-    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-concurrent", watchlist_refresh_seconds=0.05)
-    first_store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
-    first_store.import_list("national-co", generation("A", 1000), owner_country="CO", actor="admin-co")
-    replica = WatchlistReplica(MatchingEngine, settings)
-    follower = asyncio.create_task(replica.run())
-    await asyncio.wait_for(replica.wait_ready(), 15)
+    settings, first_store = seeded(private_redis, "replica-concurrent", generation("A", 1000),
+                                   watchlist_refresh_seconds=0.05)
+    replica, follower = await started(settings)
 
     def import_alternately(admin: str, rounds: int) -> None:
         store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
@@ -191,12 +203,8 @@ async def test_concurrent_imports_are_never_seen_half_applied(private_redis: Pri
 
 
 async def test_a_matcher_restarted_during_an_import_ends_on_the_new_version(private_redis: PrivateRedis) -> None:
-    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-restart", watchlist_refresh_seconds=0.05)
-    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
-    store.import_list("national-co", generation("A", 1000), owner_country="CO", actor="admin-co")
-    replica = WatchlistReplica(MatchingEngine, settings)
-    follower = asyncio.create_task(replica.run())
-    await asyncio.wait_for(replica.wait_ready(), 15)
+    settings, store = seeded(private_redis, "replica-restart", generation("A", 1000), watchlist_refresh_seconds=0.05)
+    _, follower = await started(settings)
 
     importing = asyncio.create_task(asyncio.to_thread(
         store.import_list, "national-co", generation("B", 2000), owner_country="CO", actor="admin-co"))
@@ -204,10 +212,8 @@ async def test_a_matcher_restarted_during_an_import_ends_on_the_new_version(priv
     follower.cancel()  # the matcher dies while the import is under way
     await importing
 
-    restarted = WatchlistReplica(MatchingEngine, settings)
-    follower = asyncio.create_task(restarted.run())
+    restarted, follower = await started(settings)
     try:
-        await asyncio.wait_for(restarted.wait_ready(), 15)
         await eventually(lambda: held_generations(restarted.engine) == (0, GENERATION))
         assert restarted.versions["national-co"] == store.info("national-co").version
     finally:
@@ -215,20 +221,14 @@ async def test_a_matcher_restarted_during_an_import_ends_on_the_new_version(priv
 
 
 async def test_a_matcher_starting_without_redis_matches_on_its_local_copy(private_redis: PrivateRedis, tmp_path: Path) -> None:
-    settings = Settings(redis_url=private_redis.url, redis_key_prefix="replica-local", watchlist_refresh_seconds=0.05,
-                        state_dir=tmp_path / "state")
-    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
-    store.import_list("national-co", [entry(1, "Wilber Alirio Varela Fajardo")], owner_country="CO", actor="admin-co")
-    first = WatchlistReplica(MatchingEngine, settings)
-    follower = asyncio.create_task(first.run())
-    await asyncio.wait_for(first.wait_ready(), 15)
+    settings, _ = seeded(private_redis, "replica-local", [entry(1, "Wilber Alirio Varela Fajardo")],
+                         watchlist_refresh_seconds=0.05, state_dir=tmp_path / "state")
+    _, follower = await started(settings)
     follower.cancel()
 
     private_redis.stop()
-    restarted = WatchlistReplica(MatchingEngine, settings)
-    follower = asyncio.create_task(restarted.run())
+    restarted, follower = await started(settings)
     try:
-        await asyncio.wait_for(restarted.wait_ready(), 15)
         assert restarted.health()["stale"] is True
         assert names_found(restarted.engine, "Wilber Varela Fajardo") == ["national-co:1"]
         private_redis.start()
