@@ -50,11 +50,13 @@ LOGLEVEL = typer.Option("INFO", help="log level")
 def _run_service(service: str, web_port: int | None, metrics_port: int | None, loglevel: str) -> None:
     from importlib import import_module
 
+    from services.shared.logs import quiet_repeated_client_errors
     from services.shared.metrics import serve_metrics
-    from services.shared.streaming import run_worker
+    from services.shared.worker import run_worker
 
     settings, port = _worker_settings(web_port, metrics_port, service)
-    serve_metrics(port)
+    quiet_repeated_client_errors()
+    serve_metrics(settings.web_host, port)
     app_module = import_module(f"services.{service}.app")
     run_worker(app_module.build_app(settings), loglevel=loglevel)
 
@@ -86,9 +88,12 @@ def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL
     from services.matcher.rescreen import Rescreener
     from services.shared.metrics import serve_metrics
 
+    from services.shared.logs import quiet_repeated_client_errors
+
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_repeated_client_errors()
     settings = get_settings()
-    serve_metrics(metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
+    serve_metrics(settings.web_host, metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
     try:
         asyncio.run(Rescreener(settings).run())
     except KeyboardInterrupt:

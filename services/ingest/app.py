@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import faust
 
 from services.ingest.validation import InvalidManifest, parse_manifest
-from services.shared import metrics, topics
-from services.shared.dead_letter import dead_letter_headers
+from services.shared import topics
 from services.shared.settings import Settings
-from services.shared.streaming import create_app, raw_topic, send_confirmed
+from services.shared.stage import InputRecord, Outcome, Output
+from services.shared.worker import create_app, host_stage
 
 SERVICE = "ingest"
 
@@ -18,28 +20,27 @@ def manifest_key(feed: str, manifest_id: str) -> bytes:
     return f"{feed}:{manifest_id}".encode()
 
 
+class IngestHandler:
+    """Each raw message becomes its validated, normalised manifest, or a dead letter with the reason."""
+
+    def __init__(self, valid_topic: str) -> None:
+        self._valid_topic = valid_topic
+
+    async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
+        return [self._one(record) for record in records]
+
+    def _one(self, record: InputRecord) -> Outcome:
+        try:
+            manifest = parse_manifest(record.value or b"")
+        except InvalidManifest as problem:
+            return Outcome.rejected(problem.reason, problem.message, problem.error_class)
+        key = manifest_key(manifest.feed, manifest.manifest_id)
+        return Outcome([Output(self._valid_topic, key, manifest.model_dump_json().encode())])
+
+
 def build_app(settings: Settings) -> faust.App:
     app = create_app(SERVICE, settings, settings.ingest_web_port)
-    raw_name = topics.qualified(settings, topics.MANIFESTS_RAW)
-    valid_topic = raw_topic(app, topics.qualified(settings, topics.MANIFESTS_VALID))
-    dead_letter_topic = raw_topic(app, topics.qualified(settings, topics.MANIFESTS_DLQ))
-
-    @app.agent(raw_topic(app, raw_name), concurrency=1)
-    async def ingest(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            message = event.message
-            metrics.MESSAGES_IN.labels(SERVICE, raw_name).inc()
-            with metrics.timed(SERVICE):
-                raw = message.value or b""
-                try:
-                    manifest = parse_manifest(raw)
-                except InvalidManifest as problem:
-                    headers = dead_letter_headers(message, problem.error_class, problem.message, SERVICE, problem.reason)
-                    await send_confirmed(dead_letter_topic, message.key, raw, headers)
-                    metrics.MESSAGES_REJECTED.labels(SERVICE, problem.reason).inc()
-                    continue
-                key = manifest_key(manifest.feed, manifest.manifest_id)
-                await send_confirmed(valid_topic, key, manifest.model_dump_json().encode())
-                metrics.MESSAGES_OUT.labels(SERVICE, valid_topic.get_topic_name()).inc()
-
+    handler = IngestHandler(topics.qualified(settings, topics.MANIFESTS_VALID))
+    sources = [topics.qualified(settings, topics.MANIFESTS_RAW)]
+    host_stage(app, settings, handler, sources, topics.qualified(settings, topics.MANIFESTS_DLQ))
     return app

@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import faust
 from pydantic import ValidationError
 
 from services.matcher.engine import MatchingEngine
 from services.matcher.replica import WatchlistReplica
-from services.matcher.screening import screen_manifest
+from services.matcher.screening import BatchScreener, screen_manifest
 from services.shared import metrics, topics
-from services.shared.dead_letter import dead_letter_headers
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
-from services.shared.streaming import create_app, raw_topic, send_confirmed
+from services.shared.stage import InputRecord, Outcome, Output
+from services.shared.worker import create_app, host_stage
 
 SERVICE = "matcher"
 
 
+class MatchHandler:
+    """Screens a batch of validated manifests against the replica's current watchlists."""
+
+    def __init__(self, replica: WatchlistReplica, matches_topic: str) -> None:
+        self._replica = replica
+        self._matches_topic = matches_topic
+
+    async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
+        # No await below: the replica applies watchlist changes between batches, never during one.
+        screener = BatchScreener(self._replica.engine)
+        return [self._one(record, screener) for record in records]
+
+    def _one(self, record: InputRecord, screener: BatchScreener) -> Outcome:
+        try:
+            manifest = ManifestAdapter.validate_json(record.value or b"")
+        except ValidationError as error:
+            # Ingest validated it with the same models: this is a version skew between workers,
+            # and the message must not be lost while it is sorted out.
+            return Outcome.rejected("bad_manifest", str(error), "pydantic.ValidationError")
+        found = screen_manifest(manifest, self._replica.engine, self._replica.versions, screen=screener)
+        for match in found:
+            metrics.MATCHES.labels(match.entry.list_id).inc()
+        return Outcome([Output(self._matches_topic, record.key, match.model_dump_json().encode()) for match in found])
+
+
 def build_app(settings: Settings) -> faust.App:
     app = create_app(SERVICE, settings, settings.matcher_web_port)
-    valid_name = topics.qualified(settings, topics.MANIFESTS_VALID)
-    matches_topic = raw_topic(app, topics.qualified(settings, topics.MATCHES))
-    dead_letter_topic = raw_topic(app, topics.qualified(settings, topics.MANIFESTS_DLQ))
     replica = WatchlistReplica(lambda: MatchingEngine(threshold=settings.match_threshold), settings)
+    handler = MatchHandler(replica, topics.qualified(settings, topics.MATCHES))
+    sources = [topics.qualified(settings, topics.MANIFESTS_VALID)]
+    dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
+    # Screening waits for a first copy of the watchlists: matching against none would miss all.
+    host_stage(app, settings, handler, sources, dead_letters, before_start=replica.wait_ready)
 
     @app.task
     async def follow_watchlists() -> None:
@@ -32,26 +61,5 @@ def build_app(settings: Settings) -> faust.App:
     async def health(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
         state = replica.health()
         return web.json(state, status=200 if state["ready"] else 503)
-
-    @app.agent(raw_topic(app, valid_name), concurrency=1)
-    async def match(stream: faust.StreamT[bytes]) -> None:
-        await replica.wait_ready()
-        async for event in stream.events():
-            message = event.message
-            metrics.MESSAGES_IN.labels(SERVICE, valid_name).inc()
-            with metrics.timed(SERVICE):
-                try:
-                    manifest = ManifestAdapter.validate_json(message.value or b"")
-                except ValidationError as error:
-                    # Ingest validated it with the same models: this is a version skew between
-                    # workers, and the message must not be lost while it is sorted out.
-                    headers = dead_letter_headers(message, "pydantic.ValidationError", str(error), SERVICE, "bad_manifest")
-                    await send_confirmed(dead_letter_topic, message.key, message.value or b"", headers)
-                    metrics.MESSAGES_REJECTED.labels(SERVICE, "bad_manifest").inc()
-                    continue
-                for found in screen_manifest(manifest, replica.engine, replica.versions):
-                    await send_confirmed(matches_topic, message.key, found.model_dump_json().encode())
-                    metrics.MATCHES.labels(found.entry.list_id).inc()
-                    metrics.MESSAGES_OUT.labels(SERVICE, matches_topic.get_topic_name()).inc()
 
     return app

@@ -30,7 +30,7 @@ from services.matcher.engine import MatchingEngine
 from services.shared import metrics
 from services.shared.models import WatchlistEntry
 from services.shared.settings import Settings
-from services.shared.streaming import TRANSIENT_ERRORS
+from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
 from services.watchlist.events import WatchlistChange, WatchlistSnapshot
 from services.watchlist.store import ChangeFeedGap, WatchlistStore
 
@@ -42,6 +42,8 @@ CHANGE_BATCH = 1000
 EXPIRY_SWEEP_SECONDS = 30.0
 #: The local copy on disk is rewritten at most this often, and only after changes.
 LOCAL_COPY_SECONDS = 60.0
+#: What leaves the replica stale and is retried: transient errors and any other Redis error.
+RETRIED_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, redis.exceptions.RedisError)
 
 
 @dataclass
@@ -100,22 +102,26 @@ class WatchlistReplica:
         """A snapshot from Redis; failing that, once, the local copy, then keep trying Redis."""
         try:
             await self._bootstrap()
-        except TRANSIENT_ERRORS + (redis.exceptions.RedisError,):
+        except RETRIED_ERRORS:
             if not self.state.ready:
                 await self._load_local_copy()
             raise  # _until_done retries until Redis answers, matching on the local copy meanwhile
 
     async def _until_done(self, step: Callable[[], Awaitable[None]], what: str) -> None:
-        delay = 0.2
+        """Run one step of following Redis until it succeeds, matching on the last copy meanwhile."""
+        backoff = Backoff(first=0.2, ceiling=5.0)
+        outage = Outage(f"matcher: {what}", log)
         while True:
             try:
                 await step()
-                self._mark_fresh()
-                return
             except TRANSIENT_ERRORS + (redis.exceptions.RedisError,) as error:
-                self._mark_stale(what, error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                outage.failed(error)
+                self._mark_stale(error)
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            outage.recovered()
+            self._mark_fresh()
+            return
 
     async def _bootstrap(self) -> None:
         snapshot = await asyncio.to_thread(self.store.snapshot)
@@ -155,7 +161,9 @@ class WatchlistReplica:
 
     async def _write_local_copy(self, snapshot: WatchlistSnapshot | None = None) -> None:
         if snapshot is None:
-            snapshot = WatchlistSnapshot(entries=list(self._entries.values()), versions=self.state.versions, cursor=self.state.cursor)
+            snapshot = WatchlistSnapshot(
+                entries=list(self._entries.values()), versions=self.state.versions, cursor=self.state.cursor
+            )
         await asyncio.to_thread(_write_atomically, self._local_copy, orjson.dumps(snapshot.model_dump(mode="json")))
         self._local_copy_due = False
         self._local_copy_written_at = time.monotonic()
@@ -222,17 +230,13 @@ class WatchlistReplica:
             self._entries[entry_id] = entry
             self._entries_per_list[(entry.list_id, entry.owner_country)] += 1
 
-    def _mark_stale(self, what: str, error: BaseException) -> None:
-        if not self.state.stale:
-            log.warning("%s unavailable (%s); matching continues on the last copy", what, error)
+    def _mark_stale(self, error: BaseException) -> None:
         self.state.stale = True
         self.state.last_error = f"{type(error).__name__}: {error}"
         metrics.WATCHLIST_STALE.set(1)
         metrics.DEPENDENCY_RETRIES.labels("matcher", "redis").inc()
 
     def _mark_fresh(self) -> None:
-        if self.state.stale:
-            log.info("watchlists reachable again; caught up from cursor %s", self.state.cursor)
         self.state.stale = False
         self.state.last_error = None
         metrics.WATCHLIST_STALE.set(0)

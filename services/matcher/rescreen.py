@@ -17,24 +17,27 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Sequence
 
 import redis
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import Counter
 from pydantic import ValidationError
 
 from services.matcher.engine import MatchingEngine
 from services.matcher.replica import WatchlistReplica
-from services.matcher.screening import screen_manifest
+from services.matcher.screening import BatchScreener, screen_manifest
 from services.shared import topics
-from services.shared.kafka_clients import make_producer
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
+from services.shared.stage import InputRecord, Outcome, Output, Stage, StageConfig
+from services.shared.stage.kafka import KafkaRangeTransport
+from services.shared.worker import kafka_options
 from services.watchlist.events import ChangeOp, WatchlistChange
 from services.watchlist.store import ChangeFeedGap
 
 log = logging.getLogger(__name__)
+
+SERVICE = "rescreener"
 
 RESCREENED = Counter("interdict_rescreened_manifests_total", "Manifests screened again after watchlist changes")
 RETROACTIVE_MATCHES = Counter("interdict_retroactive_matches_total", "Matches found by re-screening", ["list_id"])
@@ -42,7 +45,6 @@ RETROACTIVE_MATCHES = Counter("interdict_retroactive_matches_total", "Matches fo
 LEASE_SECONDS = 15
 #: Changes arriving close together (an import of many entries) are re-screened in one pass.
 SETTLE_SECONDS = 2.0
-POLL_RECORDS = 500
 
 _RENEW_LEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -72,36 +74,30 @@ def upserted_entry_ids(change: WatchlistChange) -> set[str]:
     return {change.entry.entry_id} if change.op is ChangeOp.UPSERT and change.entry is not None else set()
 
 
-class ManifestArchive:
-    """The validated manifests Kafka still holds, from a point in time up to now."""
+class RescreenHandler:
+    """Screens archived manifests again, keeping only hits on the changed entries."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._topic = topics.qualified(settings, topics.MANIFESTS_VALID)
+    def __init__(self, replica: WatchlistReplica, entry_ids: set[str], matches_topic: str) -> None:
+        self._replica = replica
+        self._entry_ids = entry_ids
+        self._matches_topic = matches_topic
+        self.found = 0
 
-    def since(self, start_ms: int) -> Iterator[tuple[bytes | None, bytes]]:
-        consumer = KafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap, enable_auto_commit=False, group_id=None
-        )
+    async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
+        screener = BatchScreener(self._replica.engine, among=self._entry_ids)
+        return [self._one(record, screener) for record in records]
+
+    def _one(self, record: InputRecord, screener: BatchScreener) -> Outcome:
         try:
-            partitions = [TopicPartition(self._topic, p) for p in consumer.partitions_for_topic(self._topic) or []]
-            if not partitions:
-                return
-            end = consumer.end_offsets(partitions)
-            starts = consumer.offsets_for_times({partition: start_ms for partition in partitions})
-            pending = {p for p in partitions if starts.get(p) is not None and starts[p].offset < end[p]}
-            consumer.assign(list(pending))
-            for partition in pending:
-                consumer.seek(partition, starts[partition].offset)
-            while pending:
-                for partition, records in consumer.poll(timeout_ms=1000, max_records=POLL_RECORDS).items():
-                    for record in records:
-                        if record.offset < end[partition]:
-                            yield record.key, record.value
-                    if consumer.position(partition) >= end[partition]:
-                        pending.discard(partition)
-        finally:
-            consumer.close()
+            manifest = ManifestAdapter.validate_json(record.value or b"")
+        except ValidationError:
+            return Outcome()  # ingest validated it; the live matcher dead-letters version skew
+        RESCREENED.inc()
+        matches = screen_manifest(manifest, self._replica.engine, self._replica.versions, True, screen=screener)
+        for match in matches:
+            RETROACTIVE_MATCHES.labels(match.entry.list_id).inc()
+        self.found += len(matches)
+        return Outcome([Output(self._matches_topic, record.key, match.model_dump_json().encode()) for match in matches])
 
 
 class Rescreener:
@@ -116,8 +112,6 @@ class Rescreener:
         self._client = client
         self._lease = Lease(client, f"{settings.redis_key_prefix}:rescreener:lease")
         self._cursor_key = f"{settings.redis_key_prefix}:rescreener:cursor"
-        self._archive = ManifestArchive(settings)
-        self._producer: KafkaProducer | None = None
 
     def _note(self, change: WatchlistChange) -> None:
         ids = upserted_entry_ids(change)
@@ -165,43 +159,16 @@ class Rescreener:
         entry_ids, self._pending = self._pending, set()
         cursor = self.replica.state.cursor
         start_ms = int((time.time() - self._settings.rescreen_days * 86400) * 1000)
-        found = 0
-        records = self._archive.since(start_ms)
-        while True:
-            batch = await asyncio.to_thread(_take, records, POLL_RECORDS)
-            if not batch:
-                break
-            for key, value in batch:
-                found += await self._rescreen_one(key, value, entry_ids)
+        handler = RescreenHandler(self.replica, entry_ids, topics.qualified(self._settings, topics.MATCHES))
+        settings = self._settings
+        archive = KafkaRangeTransport(
+            kafka_options(settings, SERVICE), topics.qualified(settings, topics.MANIFESTS_VALID), start_ms
+        )
+        config = StageConfig(SERVICE, topics.qualified(settings, topics.MANIFESTS_DLQ), settings.batch_max_records, 1.0)
+        await Stage(config, archive, handler).drain()
         await asyncio.to_thread(self._client.set, self._cursor_key, cursor)
-        log.info("re-screened against %d changed entries: %d retroactive matches", len(entry_ids), found)
-        return found
-
-    async def _rescreen_one(self, key: bytes | None, value: bytes, entry_ids: set[str]) -> int:
-        try:
-            manifest = ManifestAdapter.validate_json(value)
-        except ValidationError:
-            return 0  # ingest validated it; the live matcher dead-letters version skew
-        RESCREENED.inc()
-        matches = screen_manifest(manifest, self.replica.engine, self.replica.versions, True, entry_ids)
-        for match in matches:
-            await asyncio.to_thread(self._send, key, match.model_dump_json().encode())
-            RETROACTIVE_MATCHES.labels(match.entry.list_id).inc()
-        return len(matches)
-
-    def _send(self, key: bytes | None, value: bytes) -> None:
-        if self._producer is None:
-            self._producer = make_producer(self._settings)
-        self._producer.send(topics.qualified(self._settings, topics.MATCHES), key=key, value=value).get(timeout=30)
-
-
-def _take(records: Iterator[tuple[bytes | None, bytes]], count: int) -> list[tuple[bytes | None, bytes]]:
-    batch = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= count:
-            break
-    return batch
+        log.info("re-screened against %d changed entries: %d retroactive matches", len(entry_ids), handler.found)
+        return handler.found
 
 
 def _after(stream_id: str, cursor: str) -> bool:

@@ -7,7 +7,7 @@ entry, with every reason.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,6 +29,7 @@ from services.shared.models.alert import match_id_for
 from services.shared.models.manifest import PersonOnBoard, Vessel, VesselRef
 
 AnyManifest = ShipmentManifest | VesselManifest
+Screen = Callable[[ScreeningQuery], list[EntryMatch]]
 
 
 def queries_for(manifest: AnyManifest) -> list[ScreeningQuery]:
@@ -135,23 +136,61 @@ class _EntryHits:
     hits: list[EntryMatch] = field(default_factory=list)
 
 
+class BatchScreener:
+    """Screens each distinct query of a batch once: the same consignee, vessel or container
+    appears on many manifests of one voyage, and a lookup costs far more than a dictionary hit.
+
+    Results are the engine's own; only `where` (which party of which manifest) is set per use.
+    Made per batch, so a watchlist change applies from the next batch on.
+    """
+
+    def __init__(self, engine: MatchingEngine, among: Collection[str] | None = None) -> None:
+        self._engine = engine
+        self._among = among
+        self._seen: dict[Hashable, list[EntryMatch]] = {}
+        self.lookups = 0
+
+    def __call__(self, query: ScreeningQuery) -> list[EntryMatch]:
+        key = _query_key(query)
+        hits = self._seen.get(key)
+        if hits is None:
+            self.lookups += 1
+            hits = self._seen[key] = self._engine.screen(query, among=self._among)
+        return [_placed(hit, query.where) for hit in hits]
+
+
+def _query_key(query: ScreeningQuery) -> Hashable:
+    identifiers = tuple((item.scheme, item.value, item.country) for item in query.identifiers)
+    return (query.name, query.kind, tuple(query.countries), query.date_of_birth, identifiers)
+
+
+def _placed(hit: EntryMatch, where: str) -> EntryMatch:
+    if all(item.where == where for item in hit.evidence):
+        return hit
+    evidence = [item.model_copy(update={"where": where}) for item in hit.evidence]
+    return hit.model_copy(update={"evidence": evidence})
+
+
 def screen_manifest(
     manifest: AnyManifest,
     engine: MatchingEngine,
     list_versions: Mapping[str, int],
     retroactive: bool = False,
     only_entries: Collection[str] | None = None,
+    screen: Screen | None = None,
 ) -> list[Match]:
     """Every watchlist entry the manifest matches, one Match each, strongest first.
 
     `only_entries` restricts the result to those entries (re-screening after they changed) while
     still scoring against the whole index, so word rarity is the same as in live matching.
+    `screen` replaces the engine's lookup (a BatchScreener shares lookups across manifests).
     """
+    screen = screen or BatchScreener(engine, only_entries)
     queries = queries_for(manifest)
     now = datetime.now(UTC)
     by_entry: dict[str, _EntryHits] = {}
     for query in queries:
-        for hit in engine.screen(query, among=only_entries):
+        for hit in screen(query):
             if hit.entry.expires_at is not None and hit.entry.expires_at <= now:
                 continue  # expired a moment ago; the store's sweep will remove it from the index
             by_entry.setdefault(hit.entry.entry_id, _EntryHits(hit.entry)).hits.append(hit)

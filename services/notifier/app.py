@@ -3,86 +3,86 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import faust
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from services.notifier.ledger import Delivery, DeliveryLedger
 from services.notifier.routing import alert_for_desk, permitted_desks
 from services.shared import metrics, topics
-from services.shared.dead_letter import dead_letter_headers
-from services.shared.models import Match
+from services.shared.models import Alert, Match
 from services.shared.settings import Settings
-from services.shared.streaming import create_app, raw_topic, retry_transient, send_confirmed
+from services.shared.stage import InputRecord, Outcome, Output
+from services.shared.worker import create_app, host_stage
 
 SERVICE = "notifier"
 log = logging.getLogger(__name__)
 
-#: How long a desk's delivered alert ids are remembered, to send each alert to a desk only once
-#: even when a match is redelivered or found again by re-screening.
-DELIVERED_TTL_SECONDS = 90 * 24 * 3600
+
+@dataclass
+class _Planned:
+    """The alerts one match would give, before the ledger says which desks already have them."""
+
+    record: InputRecord
+    alerts: list[Alert] = field(default_factory=list)
+    rejection: Outcome | None = None
 
 
-class DeliveryLedger:
-    """Which alert ids each desk already received (Redis), so redeliveries do not repeat them."""
+class NotifyHandler:
+    """Turns matches into alerts for the desks the entry's sharing scope allows, each alert once."""
 
-    def __init__(self, client: aioredis.Redis, key_prefix: str) -> None:
-        self._client = client
-        self._prefix = key_prefix
+    def __init__(self, ledger: DeliveryLedger, desk_topics: dict[str, str]) -> None:
+        self._ledger = ledger
+        self._desk_topics = desk_topics
 
-    def _key(self, desk: str, alert_id: str) -> str:
-        return f"{self._prefix}:delivered:{desk}:{alert_id}"
+    async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
+        planned = [self._plan(record) for record in records]
+        wanted = [(item, alert) for item in planned for alert in item.alerts]
+        deliveries: list[Delivery] = [(alert.desk_country, alert.alert_id) for _, alert in wanted]
+        claims = await self._ledger.claims(deliveries)
+        sending: dict[Delivery, str] = {}
+        for (item, alert), delivery, claimed_by in zip(wanted, deliveries, claims, strict=True):
+            mine = claimed_by is None or claimed_by == item.record.position
+            if mine and delivery not in sending:
+                sending[delivery] = item.record.position
+            elif sending.get(delivery) != item.record.position:
+                metrics.ALERTS_REPEATED.labels(alert.desk_country).inc()
+        await self._ledger.claim(list(sending), list(sending.values()))
+        return [self._outcome(item, sending) for item in planned]
 
-    async def delivered(self, desk: str, alert_id: str) -> bool:
-        return bool(await self._client.exists(self._key(desk, alert_id)))
+    def _plan(self, record: InputRecord) -> _Planned:
+        try:
+            match = Match.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            return _Planned(record, rejection=Outcome.rejected("bad_match", str(error), "pydantic.ValidationError"))
+        allowed, withheld = permitted_desks(match)
+        for desk in withheld:
+            metrics.ALERTS_WITHHELD.labels(desk).inc()
+            log.info("alert for %s withheld from desk %s by sharing scope", match.entry.entry_id, desk)
+        return _Planned(record, [alert_for_desk(match, desk) for desk in allowed])
 
-    async def record(self, desk: str, alert_id: str) -> None:
-        await self._client.set(self._key(desk, alert_id), b"1", ex=DELIVERED_TTL_SECONDS)
+    def _outcome(self, item: _Planned, sending: dict[Delivery, str]) -> Outcome:
+        if item.rejection is not None:
+            return item.rejection
+        outputs = []
+        for alert in item.alerts:
+            if sending.get((alert.desk_country, alert.alert_id)) != item.record.position:
+                continue
+            topic = self._desk_topics[alert.desk_country]
+            outputs.append(Output(topic, alert.alert_id.encode(), alert.model_dump_json().encode()))
+            metrics.ALERTS.labels(alert.desk_country, alert.severity.value).inc()
+        return Outcome(outputs)
 
 
 def build_app(settings: Settings) -> faust.App:
     app = create_app(SERVICE, settings, settings.notifier_web_port)
-    matches_name = topics.qualified(settings, topics.MATCHES)
-    dead_letter_topic = raw_topic(app, topics.qualified(settings, topics.MANIFESTS_DLQ))
-    desk_topics = {
-        country: raw_topic(app, topics.desk_topic(settings, country)) for country in settings.partner_countries
-    }
     ledger = DeliveryLedger(aioredis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
-
-    def count_retry(_: BaseException) -> None:
-        metrics.DEPENDENCY_RETRIES.labels(SERVICE, "redis").inc()
-
-    async def deliver(match: Match) -> None:
-        allowed, withheld = permitted_desks(match)
-        for desk in withheld:
-            metrics.MESSAGES_REJECTED.labels(SERVICE, "withheld_by_sharing_scope").inc()
-            log.info("alert for %s withheld from desk %s by sharing scope", match.entry.entry_id, desk)
-        for desk in allowed:
-            alert = alert_for_desk(match, desk)
-            already = await retry_transient(partial(ledger.delivered, desk, alert.alert_id), "ledger", count_retry)
-            if already:
-                continue
-            key = alert.alert_id.encode()
-            await send_confirmed(desk_topics[desk], key, alert.model_dump_json().encode())
-            await retry_transient(partial(ledger.record, desk, alert.alert_id), "ledger", count_retry)
-            metrics.ALERTS.labels(desk, alert.severity.value).inc()
-            metrics.MESSAGES_OUT.labels(SERVICE, desk_topics[desk].get_topic_name()).inc()
-
-    @app.agent(raw_topic(app, matches_name), concurrency=1)
-    async def notify(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            message = event.message
-            metrics.MESSAGES_IN.labels(SERVICE, matches_name).inc()
-            with metrics.timed(SERVICE):
-                try:
-                    match = Match.model_validate_json(message.value or b"")
-                except ValidationError as error:
-                    headers = dead_letter_headers(message, "pydantic.ValidationError", str(error), SERVICE, "bad_match")
-                    await send_confirmed(dead_letter_topic, message.key, message.value or b"", headers)
-                    metrics.MESSAGES_REJECTED.labels(SERVICE, "bad_match").inc()
-                    continue
-                await deliver(match)
-
+    desk_topics = {country: topics.desk_topic(settings, country) for country in settings.partner_countries}
+    sources = [topics.qualified(settings, topics.MATCHES)]
+    dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
+    # Transactional: a desk sees an alert once its input's offset commits with it, never twice.
+    host_stage(app, settings, NotifyHandler(ledger, desk_topics), sources, dead_letters, transactional=True)
     return app
-

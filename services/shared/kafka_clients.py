@@ -35,6 +35,8 @@ def make_consumer(
         "auto_offset_reset": "earliest" if from_beginning else "latest",
         "enable_auto_commit": group_id is not None,
         "client_id": "interdict-cli",
+        # desk topics are written in transactions: an aborted alert must never be shown
+        "isolation_level": "read_committed",
     }
     if idle_timeout_ms is not None:
         options["consumer_timeout_ms"] = idle_timeout_ms

@@ -1,29 +1,56 @@
-"""Prometheus metrics every service serves on its own HTTP port (see README, "Operators")."""
+"""Prometheus metrics every service serves on its own HTTP port (see README, "Operators").
+
+The stage counters move when a batch commits, so at every scrape
+`interdict_messages_in_total = interdict_messages_processed_total + interdict_messages_rejected_total`
+per service.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-MESSAGES_IN = Counter("interdict_messages_in_total", "Messages consumed", ["service", "topic"])
-MESSAGES_OUT = Counter("interdict_messages_out_total", "Messages produced", ["service", "topic"])
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+MESSAGES_IN = Counter("interdict_messages_in_total", "Input records done with (committed)", ["service", "topic"])
+MESSAGES_PROCESSED = Counter(
+    "interdict_messages_processed_total", "Input records processed, their outputs acknowledged", ["service"]
+)
+MESSAGES_OUT = Counter("interdict_messages_out_total", "Records produced and acknowledged", ["service", "topic"])
 MESSAGES_REJECTED = Counter(
-    "interdict_messages_rejected_total", "Messages dead-lettered or withheld, by reason", ["service", "reason"]
+    "interdict_messages_rejected_total", "Input records dead-lettered, by reason", ["service", "reason"]
 )
 PROCESSING_SECONDS = Histogram(
     "interdict_processing_seconds",
-    "Time to process one message, from receipt to confirmed output",
+    "Time to process one batch, from receipt to committed input",
     ["service"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH_SIZE = Histogram(
+    "interdict_batch_records", "Input records per batch", ["service"], buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
+)
+STAGE_LATENCY = Histogram(
+    "interdict_stage_latency_seconds",
+    "Time from the feed's publish to this stage's committed output (the notifier's is feed to desk)",
+    ["service"],
+    buckets=_LATENCY_BUCKETS,
+)
+STAGE_STALLED = Gauge(
+    "interdict_stage_stalled", "1 while the stage retries a batch because Redis or Kafka is away", ["service"]
+)
+STAGE_REDONE = Counter(
+    "interdict_stage_redone_total", "Input records read again after their batch could not be committed", ["service"]
 )
 DEPENDENCY_RETRIES = Counter(
     "interdict_dependency_retries_total", "Retries while Redis or Kafka was unreachable", ["service", "dependency"]
 )
 MATCHES = Counter("interdict_matches_total", "Manifest-entry matches found", ["list_id"])
 ALERTS = Counter("interdict_alerts_total", "Alerts sent to desks", ["desk", "severity"])
+ALERTS_WITHHELD = Counter(
+    "interdict_alerts_withheld_total", "Alerts a desk did not receive because of the entry's sharing scope", ["desk"]
+)
+ALERTS_REPEATED = Counter(
+    "interdict_alerts_repeated_total", "Alerts not sent again because the desk already received them", ["desk"]
+)
 WATCHLIST_ENTRIES = Gauge(
     "interdict_watchlist_entries", "Entries the matcher holds, per list and owning country", ["list_id", "owner_country"]
 )
@@ -38,15 +65,6 @@ WATCHLIST_APPLY_SECONDS = Histogram(
 )
 
 
-def serve_metrics(port: int) -> None:
-    """Expose /metrics on all interfaces so Prometheus can scrape a worker on another host."""
-    start_http_server(port)
-
-
-@contextmanager
-def timed(service: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        PROCESSING_SECONDS.labels(service).observe(time.perf_counter() - started)
+def serve_metrics(host: str, port: int) -> None:
+    """Expose /metrics on the configured host (loopback by default; 0.0.0.0 in containers)."""
+    start_http_server(port, addr=host)

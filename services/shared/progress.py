@@ -1,15 +1,22 @@
-"""How far a consumer group has got: the basis of "the pipeline has caught up" in the demo and tests."""
+"""How far the pipeline has got: the basis of "every service has caught up" in the demo, the
+benchmark and the tests, read from the broker (end offsets and each group's committed offsets)."""
 
 from __future__ import annotations
+
+import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from services.shared import topics
 from services.shared.settings import Settings
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[TopicPartition, int]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    """The last stable offset of each partition: what a read-committed consumer can reach."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         return consumer.end_offsets([TopicPartition(topic, partition) for partition in partitions])
@@ -36,3 +43,23 @@ def group_lag(settings: Settings, group_id: str, topic: str) -> int | None:
         position = committed.get(partition)
         lag += end - (position.offset if position is not None and position.offset >= 0 else 0)
     return lag
+
+
+def pipeline_lag(settings: Settings) -> dict[str, int | None]:
+    """Each service's lag on its input topic, in pipeline order."""
+    return {
+        service: group_lag(settings, topics.group_id(settings, service), topics.qualified(settings, base))
+        for service, base in topics.SERVICE_INPUTS.items()
+    }
+
+
+def wait_until_caught_up(settings: Settings, timeout_s: float = 120.0, poll_s: float = 0.2) -> None:
+    """Return once every service has committed everything on its input, in pipeline order
+    (a stage is only done once the stage before it is: its input is then complete)."""
+    deadline = time.monotonic() + timeout_s
+    for service, base in topics.SERVICE_INPUTS.items():
+        group, topic = topics.group_id(settings, service), topics.qualified(settings, base)
+        while (lag := group_lag(settings, group, topic)) != 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{group} still has {lag} records of {topic} to process after {timeout_s:.0f}s")
+            time.sleep(poll_s)

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="interdict", description="namespace of every Redis key")
 
     # Services
-    web_host: str = Field(default="127.0.0.1", description="where faust's web server listens (0.0.0.0 in containers)")
+    web_host: str = Field(
+        default="127.0.0.1", description="where every worker's HTTP listeners (web views, metrics) bind; 0.0.0.0 in containers"
+    )
     ingest_web_port: int = 6071
     matcher_web_port: int = 6072
     notifier_web_port: int = 6073
@@ -46,6 +48,17 @@ class Settings(BaseSettings):
     kafka_session_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how soon a dead worker's partitions move to a live one"
     )
+    # Stages: how they batch and produce (see README, "Performance", for the measurements)
+    batch_max_records: int = Field(default=1000, ge=1, description="most input records one batch takes")
+    batch_wait_ms: int = Field(
+        default=500, ge=1, description="how long an idle stage waits for a first record (a busy one never waits)"
+    )
+    max_message_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest record a stage produces; larger outputs are dead-lettered"
+    )
+    producer_linger_ms: int = Field(default=5, ge=0, description="how long a producer gathers records into a request")
+    producer_batch_bytes: int = Field(default=256 * 1024, ge=1024, description="producer batch size per partition")
+    producer_compression: str = Field(default="lz4", description="lz4, zstd, gzip, snappy, or empty for none")
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 

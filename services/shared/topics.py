@@ -28,6 +28,15 @@ def desk_topic(settings: Settings, country: str) -> str:
     return qualified(settings, desk_topic_base(country))
 
 
+#: Each service's input: the topic its consumer group reads (the re-screener reads without a group).
+SERVICE_INPUTS = {"ingest": MANIFESTS_RAW, "matcher": MANIFESTS_VALID, "notifier": MATCHES}
+
+
+def group_id(settings: Settings, service: str) -> str:
+    """The consumer group of a service's workers: they share its input's partitions."""
+    return f"{settings.app_id_prefix}-{service}"
+
+
 def all_topics(settings: Settings) -> list[str]:
     bases = [MANIFESTS_RAW, MANIFESTS_VALID, MANIFESTS_DLQ, MATCHES]
     bases += [desk_topic_base(country) for country in PARTNER_COUNTRIES]

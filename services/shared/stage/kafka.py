@@ -1,0 +1,330 @@
+"""The real transport: aiokafka, the asyncio Kafka client that faust-streaming itself runs on.
+
+The stage talks to it directly rather than through faust's per-event stream, because it needs
+batch-level control that faust's streams do not give: fetch a batch, publish all its outputs at
+once, await every acknowledgement, and only then commit the inputs (faust's `take` acks events on
+its own schedule, and its exactly-once mode commits outputs of events still in flight).
+
+Two delivery modes:
+
+- at least once (ingest, matcher): one idempotent producer; offsets committed after every output
+  of the batch is acknowledged. A worker killed in between redoes the batch.
+- exactly once (notifier): a transactional producer per input partition, whose outputs and input
+  offsets commit in one transaction; consumers of its topics read committed records only, so a
+  worker killed mid-batch leaves nothing visible behind. Each producer's transactional id names the
+  input partition, and the producer is initialised when the partition is assigned, before anything
+  is read from it: that fences a previous owner that is still alive (a "zombie") before the new
+  owner does any work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka import TopicPartition as KafkaTopicPartition
+from aiokafka.errors import KafkaError
+
+from services.shared.stage.records import InputRecord, Output, TopicPartition
+from services.shared.stage.transport import CommitFailed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KafkaOptions:
+    """Client settings of one stage (see Settings for the defaults and why)."""
+
+    bootstrap: str
+    group_id: str
+    client_id: str
+    max_record_bytes: int = 1024 * 1024
+    linger_ms: int = 5
+    batch_bytes: int = 256 * 1024
+    compression: str | None = "lz4"
+    session_timeout_ms: int = 10_000
+    fetch_max_bytes: int = 16 * 1024 * 1024
+    transaction_timeout_ms: int = 30_000
+
+
+class KafkaTransport:
+    def __init__(self, options: KafkaOptions, sources: Sequence[str], transactional: bool = False) -> None:
+        self.max_record_bytes = options.max_record_bytes
+        self._options = options
+        self._sources = list(sources)
+        self._transactional = self.transactional = transactional
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._txn_producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self._open_transactions: set[TopicPartition] = set()
+        # Held while a batch is between fetch and commit: a rebalance waits for it, so a
+        # partition changes hands only at a batch boundary.
+        self.batch_lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        options = self._options
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=options.bootstrap,
+            group_id=options.group_id,
+            client_id=options.client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # Inputs of a transactional stage must never include aborted records either.
+            isolation_level="read_committed",
+            session_timeout_ms=options.session_timeout_ms,
+            heartbeat_interval_ms=max(1000, options.session_timeout_ms // 3),
+            max_partition_fetch_bytes=max(options.max_record_bytes, 1024 * 1024),
+            fetch_max_bytes=max(options.fetch_max_bytes, options.max_record_bytes),
+            retry_backoff_ms=250,
+        )
+        if not self._transactional:
+            self._producer = self._new_producer()
+            await self._producer.start()
+        self._consumer.subscribe(self._sources, listener=_Rebalance(self))
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        for producer in [self._producer, *self._txn_producers.values()]:
+            if producer is not None:
+                await producer.stop()
+        self._txn_producers.clear()
+
+    def _new_producer(self, transactional_id: str | None = None) -> AIOKafkaProducer:
+        options = self._options
+        return AIOKafkaProducer(
+            bootstrap_servers=options.bootstrap,
+            client_id=options.client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=options.linger_ms,
+            max_batch_size=options.batch_bytes,
+            max_request_size=options.max_record_bytes,
+            compression_type=options.compression,
+            retry_backoff_ms=250,
+            transactional_id=transactional_id,
+            transaction_timeout_ms=options.transaction_timeout_ms,
+        )
+
+    def transactional_id(self, source: TopicPartition) -> str:
+        return f"{self._options.group_id}-{source.topic}-{source.partition}"
+
+    async def on_assigned(self, partitions: set[KafkaTopicPartition]) -> None:
+        if not self._transactional:
+            return
+        for kafka_tp in partitions:
+            source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
+            if source not in self._txn_producers:
+                producer = self._new_producer(self.transactional_id(source))
+                await producer.start()  # init_transactions: fences an older owner now
+                self._txn_producers[source] = producer
+
+    async def on_revoked(self, partitions: set[KafkaTopicPartition]) -> None:
+        async with self.batch_lock:  # let the batch in progress commit first
+            for kafka_tp in partitions:
+                producer = self._txn_producers.pop(TopicPartition(kafka_tp.topic, kafka_tp.partition), None)
+                if producer is not None:
+                    await producer.stop()
+
+    # -- the stage's calls -----------------------------------------------------------------
+
+    async def fetch(self, max_records: int, timeout_s: float) -> list[InputRecord]:
+        assert self._consumer is not None
+        batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [
+            InputRecord(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                value=record.value,
+                headers=tuple(record.headers or ()),
+                timestamp_ms=record.timestamp,
+            )
+            for records in batches.values()
+            for record in records
+        ]
+
+    async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
+        producer = await self._producer_for(source)
+        return await _send_all(producer, outputs)
+
+    async def _producer_for(self, source: TopicPartition) -> AIOKafkaProducer:
+        if not self._transactional:
+            assert self._producer is not None
+            return self._producer
+        producer = self._txn_producers.get(source)
+        if producer is None:
+            raise CommitFailed(f"{source} is no longer assigned to this worker")
+        if source not in self._open_transactions:
+            await producer.begin_transaction()
+            self._open_transactions.add(source)
+        return producer
+
+    async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
+        assert self._consumer is not None
+        plain = {_kafka_tp(tp): offset for tp, offset in offsets.items() if tp not in self._open_transactions}
+        committed: set[TopicPartition] = set()
+        try:
+            for source in [tp for tp in offsets if tp in self._open_transactions]:
+                producer = self._txn_producers[source]
+                await producer.send_offsets_to_transaction({_kafka_tp(source): offsets[source]}, self._options.group_id)
+                await producer.commit_transaction()
+                self._open_transactions.discard(source)
+                committed.add(source)
+            if plain:
+                await self._consumer.commit(plain)
+        except (KafkaError, KeyError) as error:
+            raise CommitFailed(f"{type(error).__name__}: {error}", frozenset(committed)) from error
+
+    async def abandon(self, rewind_to: Mapping[TopicPartition, int]) -> None:
+        assert self._consumer is not None
+        for source in list(self._open_transactions):
+            self._open_transactions.discard(source)
+            producer = self._txn_producers.get(source)
+            if producer is None:
+                continue
+            try:
+                await producer.abort_transaction()
+            except KafkaError as error:
+                # A fenced or broken producer: replace it, which also aborts what it left open.
+                log.warning("aborting the transaction of %s failed (%s); starting a new producer", source, error)
+                await self._replace_producer(source)
+        assigned = self._consumer.assignment()
+        for tp, offset in rewind_to.items():
+            kafka_tp = _kafka_tp(tp)
+            if kafka_tp in assigned:
+                self._consumer.seek(kafka_tp, offset)
+
+    async def _replace_producer(self, source: TopicPartition) -> None:
+        old = self._txn_producers.pop(source, None)
+        if old is not None:
+            try:
+                await old.stop()
+            except KafkaError:
+                pass
+        producer = self._new_producer(self.transactional_id(source))
+        await producer.start()
+        self._txn_producers[source] = producer
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
+    def __init__(self, transport: KafkaTransport) -> None:
+        self._transport = transport
+
+    async def on_partitions_revoked(self, revoked: set[KafkaTopicPartition]) -> None:
+        await self._transport.on_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[KafkaTopicPartition]) -> None:
+        await self._transport.on_assigned(assigned)
+
+
+def _kafka_tp(tp: TopicPartition) -> KafkaTopicPartition:
+    return KafkaTopicPartition(tp.topic, tp.partition)
+
+
+class KafkaRangeTransport:
+    """A topic read once, from a point in time to the end it had when the read began, with no
+    consumer group: the re-screener's view of the manifests Kafka still holds.
+
+    Outputs go through an idempotent producer and are awaited before `commit`, which only notes
+    progress; `exhausted` turns true once every partition has been read to its end.
+    """
+
+    transactional = False
+
+    def __init__(self, options: KafkaOptions, topic: str, since_ms: int) -> None:
+        self.max_record_bytes = options.max_record_bytes
+        self._options = options
+        self._topic = topic
+        self._since_ms = since_ms
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._end: dict[KafkaTopicPartition, int] = {}
+        self._open: set[KafkaTopicPartition] = set()
+        self.exhausted = False
+
+    async def start(self) -> None:
+        options = self._options
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=options.bootstrap,
+            client_id=options.client_id,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=max(options.max_record_bytes, 1024 * 1024),
+        )
+        await self._consumer.start()
+        self._producer = KafkaTransport(options, [])._new_producer()
+        await self._producer.start()
+        partitions = [KafkaTopicPartition(self._topic, p) for p in sorted(self._consumer.partitions_for_topic(self._topic) or [])]
+        self._end = await self._consumer.end_offsets(partitions) if partitions else {}
+        starts = await self._consumer.offsets_for_times({tp: self._since_ms for tp in partitions}) if partitions else {}
+        self._open = {tp for tp in partitions if starts.get(tp) is not None and starts[tp].offset < self._end[tp]}
+        self._consumer.assign(list(self._open))
+        for tp in self._open:
+            self._consumer.seek(tp, starts[tp].offset)
+        self.exhausted = not self._open
+
+    async def stop(self) -> None:
+        for client in (self._consumer, self._producer):
+            if client is not None:
+                await client.stop()
+
+    async def fetch(self, max_records: int, timeout_s: float) -> list[InputRecord]:
+        assert self._consumer is not None
+        if self.exhausted:
+            return []
+        batches = await self._consumer.getmany(*self._open, timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        records = [
+            InputRecord(r.topic, r.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
+            for tp, found in batches.items()
+            for r in found
+            if r.offset < self._end[tp]
+        ]
+        for tp in list(self._open):
+            if await self._consumer.position(tp) >= self._end[tp]:
+                self._open.discard(tp)
+        self.exhausted = not self._open
+        return records
+
+    async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
+        assert self._producer is not None
+        return await _send_all(self._producer, outputs)
+
+    async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
+        return None  # nothing to commit: a re-screen that dies is redone whole from the cursor
+
+    async def abandon(self, rewind_to: Mapping[TopicPartition, int]) -> None:
+        assert self._consumer is not None
+        for tp, offset in rewind_to.items():
+            kafka_tp = _kafka_tp(tp)
+            self._consumer.seek(kafka_tp, offset)
+            self._open.add(kafka_tp)
+        self.exhausted = not self._open
+
+
+async def _send_all(producer: AIOKafkaProducer, outputs: Sequence[Output]) -> list[BaseException | None]:
+    """Send every output at once, then await each: one result per output, in order."""
+    pending: list[asyncio.Future[object] | BaseException] = []
+    for output in outputs:
+        try:
+            pending.append(await producer.send(output.topic, output.value, key=output.key, headers=list(output.headers)))
+        except KafkaError as error:  # too large for the producer, unknown topic...
+            pending.append(error)
+    results: list[BaseException | None] = []
+    for item in pending:
+        if isinstance(item, BaseException):
+            results.append(item)
+            continue
+        try:
+            await item
+            results.append(None)
+        except KafkaError as error:
+            results.append(error)
+    return results

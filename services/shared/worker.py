@@ -1,0 +1,99 @@
+"""A service worker: a faust app hosting one stage, its HTTP views and its background tasks.
+
+faust-streaming provides what a long-running worker needs around the stage: the process lifecycle
+(signals, graceful shutdown, logging), the web server for health and readiness views, and tasks
+such as the matcher's watchlist follower. The stage consumes and produces itself (see
+stage/kafka.py for why), so faust's own Kafka consumer and producer are not started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import faust
+from faust.app.base import BootStrategy
+
+from services.shared.settings import Settings
+from services.shared.topics import group_id
+from services.shared.stage import KafkaOptions, KafkaTransport, Stage, StageConfig
+from services.shared.stage.runner import Handler
+
+
+class _WithoutFaustKafka(BootStrategy):  # type: ignore[misc]  # faust ships no types
+    enable_kafka = False
+
+
+class WorkerApp(faust.App):  # type: ignore[misc]
+    BootStrategy = _WithoutFaustKafka
+
+
+def kafka_options(settings: Settings, service: str) -> KafkaOptions:
+    return KafkaOptions(
+        bootstrap=settings.kafka_bootstrap,
+        group_id=group_id(settings, service),
+        client_id=f"interdict-{service}",
+        max_record_bytes=settings.max_message_bytes,
+        linger_ms=settings.producer_linger_ms,
+        batch_bytes=settings.producer_batch_bytes,
+        compression=settings.producer_compression or None,
+        session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
+    )
+
+
+def create_app(service: str, settings: Settings, web_port: int) -> faust.App:
+    datadir = settings.state_dir / "faust" / service
+    datadir.mkdir(parents=True, exist_ok=True)
+    return WorkerApp(
+        f"{settings.app_id_prefix}-{service}",
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        web_port=web_port,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,  # faust binds 0.0.0.0 unless told: listen where the settings say
+        datadir=str(datadir),
+    )
+
+
+def host_stage(
+    app: faust.App,
+    settings: Settings,
+    handler: Handler,
+    sources: list[str],
+    dead_letter_topic: str,
+    transactional: bool = False,
+    before_start: Callable[[], Awaitable[None]] | None = None,
+) -> Stage:
+    """Run a stage reading `sources` as a task of `app`, with /healthz and /readyz views."""
+    service = app.conf.id.removeprefix(f"{settings.app_id_prefix}-")
+    transport = KafkaTransport(kafka_options(settings, service), sources, transactional=transactional)
+    config = StageConfig(
+        service=service,
+        dead_letter_topic=dead_letter_topic,
+        max_batch=settings.batch_max_records,
+        fetch_wait_s=settings.batch_wait_ms / 1000,
+    )
+    stage = Stage(config, transport, handler)
+
+    @app.task
+    async def run_stage() -> None:
+        if before_start is not None:
+            await before_start()
+        await stage.run()
+
+    @app.page("/healthz")
+    async def alive(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json({"alive": True})
+
+    @app.page("/readyz")
+    async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json({"ready": stage.ready, "batches": stage.batches}, status=200 if stage.ready else 503)
+
+    return stage
+
+
+def run_worker(app: faust.App, loglevel: str = "INFO") -> None:
+    """Start a faust worker in this process until it is told to stop (SIGINT or SIGTERM)."""
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
+    worker.execute_from_commandline()
