@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
 
 import orjson
 import pytest
 import redis
-from kafka import TopicPartition
 
-from services.demo import SAMPLE_FEED, read_since, running_service, wait_for_pipeline
-from services.feed.publish import publish_file
 from services.shared import topics
-from services.shared.models import Alert, EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
-from services.shared.progress import end_offsets
-from services.shared.settings import PARTNER_COUNTRIES, Settings
+from services.shared.models import EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
+from services.shared.progress import end_offsets, group_lag, wait_until_caught_up
+from services.shared.settings import PROJECT_ROOT, Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 from services.watchlist.store import WatchlistStore
+from tests.support.pipeline import Outputs, Workers, marks, read_outputs, wait_for, workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+SAMPLE_FEED = PROJECT_ROOT / "feeds" / "sample-manifests.jsonl"
 
 # (manifest, OFAC entry) -> the desks that must receive it: the entry's owner (US) and the
 # partner countries on the route.
@@ -46,36 +44,40 @@ def expected_alerts(suffixes: list[str] | None = None) -> set[tuple[str, str, st
     }
 
 
-def import_ofac(settings: Settings, shared_data: Path) -> None:
+def import_watchlist(settings: Settings, ofac_dir: Path) -> None:
     store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
-    store.import_list("ofac-sdn", parse_ofac_sdn(shared_data / "ofac-sdn"), owner_country="US", actor="test")
+    store.import_list("ofac-sdn", parse_ofac_sdn(ofac_dir), owner_country="US", actor="test")
 
 
-def output_start(settings: Settings) -> dict[TopicPartition, int]:
-    watched = [topics.desk_topic(settings, desk) for desk in PARTNER_COUNTRIES]
-    watched.append(topics.qualified(settings, topics.MANIFESTS_DLQ))
-    return {partition: offset for topic in watched for partition, offset in end_offsets(settings, topic).items()}
+def publish(settings: Settings, feed: Path) -> int:
+    from services.feed.publish import publish_file
+
+    return publish_file(feed, settings)
 
 
-def test_sample_feed_gives_exact_alerts_on_exact_desks(isolated_settings: Settings, shared_data: Path) -> None:
+def assert_each_alert_once(outputs: Outputs) -> None:
+    repeated = [key for key, count in Counter((a.desk_country, a.alert_id) for a in outputs.alerts).items() if count > 1]
+    assert not repeated, f"{len(repeated)} alerts reached a desk more than once, e.g. {repeated[:3]}"
+
+
+def test_sample_feed_gives_exact_alerts_on_exact_desks(
+    isolated_settings: Settings, demo_watchlist: Path, tmp_path: Path
+) -> None:
     settings = isolated_settings
-    import_ofac(settings, shared_data)
-    with ExitStack() as stack:
-        for service in ("ingest", "matcher", "notifier"):
-            stack.enter_context(running_service(service, settings))
-        start = output_start(settings)
-        publish_file(SAMPLE_FEED, settings)
-        wait_for_pipeline(settings)
-        result = read_since(settings, start)
+    import_watchlist(settings, demo_watchlist)
+    with workers(settings, tmp_path / "logs", "ingest", "matcher", "notifier"):
+        start = marks(settings)
+        publish(settings, SAMPLE_FEED)
+        wait_until_caught_up(settings)
+        result = read_outputs(settings, start)
 
-    received = [alert for alerts in result.alerts.values() for alert in alerts]
-    assert {(a.desk_country, a.manifest.manifest_id, a.entry.entry_id) for a in received} == expected_alerts()
-    assert len(received) == len(expected_alerts()), "an alert reached a desk twice"
-    for alert in received:
+    assert set(result.alert_keys()) == expected_alerts()
+    assert_each_alert_once(result)
+    for alert in result.alerts:
         assert alert.explanation and alert.evidence
         assert alert.entry.source_ids == {"ent_num": alert.entry.entry_id.split(":")[1]}
         assert alert.entry.list_version >= 1
-    ark = next(a for a in received if a.entry.entry_id == "ofac-sdn:15037")
+    ark = next(a for a in result.alerts if a.entry.entry_id == "ofac-sdn:15037")
     assert ark.severity.value == "critical"
     assert Counter(letter.reason for letter in result.dead_letters) == EXPECTED_DEAD_LETTERS
     assert all(letter.message for letter in result.dead_letters)
@@ -84,7 +86,7 @@ def test_sample_feed_gives_exact_alerts_on_exact_desks(isolated_settings: Settin
 def many_copies(path: Path, copies: int) -> tuple[Path, list[str]]:
     """The sample feed repeated with distinct manifest ids, to have a stream long enough to kill."""
     lines = [line for line in SAMPLE_FEED.read_bytes().splitlines() if line.strip() and not line.startswith(b"#")]
-    suffixes = [f"-c{index:03d}" for index in range(copies)]
+    suffixes = [f"-c{index:04d}" for index in range(copies)]
     with path.open("wb") as out:
         for suffix in suffixes:
             for line in lines:
@@ -98,60 +100,72 @@ def many_copies(path: Path, copies: int) -> tuple[Path, list[str]]:
     return path, suffixes
 
 
-def wait_until_partway(settings: Settings, topic: str, at_least: int, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while sum(end_offsets(settings, topic).values()) < at_least:
-        assert time.monotonic() < deadline, f"{topic} never reached {at_least} records"
-        time.sleep(0.05)
+def input_progress(settings: Settings, service: str) -> tuple[int, int]:
+    """(records of the service's input its group has committed, records on that input)."""
+    topic = topics.qualified(settings, topics.SERVICE_INPUTS[service])
+    total = sum(end_offsets(settings, topic).values())
+    lag = group_lag(settings, topics.group_id(settings, service), topic)
+    return total - (total if lag is None else lag), total
 
 
-def test_workers_killed_mid_stream_lose_nothing_and_never_alert_differently(
-    isolated_settings: Settings, shared_data: Path, tmp_path: Path
+def kill_mid_stream(running: Workers, settings: Settings, service: str, fraction: float) -> None:
+    """SIGKILL `service` once its group has committed `fraction` of its input, then prove the
+    kill fell mid-stream: a dead worker commits nothing more, so work left now was left then."""
+    wait_for(
+        lambda: (done := input_progress(settings, service))[0] >= fraction * done[1] > 0,
+        f"{service} to commit {fraction:.0%} of its input",
+        timeout_s=300,
+        poll_s=0.02,
+    )
+    running.kill(service)
+    done, total = input_progress(settings, service)
+    assert done < total, f"{service} had finished its input when killed; the kill proves nothing"
+    running.start(service)
+
+
+@pytest.mark.timeout(900)
+def test_workers_killed_at_full_load_lose_nothing_and_repeat_nothing(
+    isolated_settings: Settings, demo_watchlist: Path, tmp_path: Path
 ) -> None:
-    settings = isolated_settings
-    import_ofac(settings, shared_data)
-    feed, suffixes = many_copies(tmp_path / "feed.jsonl", copies=60)
+    """Each worker is SIGKILLed in the middle of a busy stream (the notifier three times while it
+    works through a backlog of matches); every expected alert still arrives, and no desk receives
+    one twice."""
+    settings = isolated_settings.model_copy(update={"kafka_session_timeout_seconds": 6.0})
+    import_watchlist(settings, demo_watchlist)
+    feed, suffixes = many_copies(tmp_path / "feed.jsonl", copies=1500)
     expected = expected_alerts(suffixes)
-    matches_topic = topics.qualified(settings, topics.MATCHES)
-    with ExitStack() as stack:
-        stack.enter_context(running_service("ingest", settings))
-        matcher = stack.enter_context(running_service("matcher", settings))
-        notifier = stack.enter_context(running_service("notifier", settings))
-        start = output_start(settings)
-        publish_file(feed, settings)
-        wait_until_partway(settings, matches_topic, at_least=len(suffixes) * len(EXPECTED_HITS) // 4)
-        matcher.kill()  # SIGKILL: no chance to commit or flush anything
-        notifier.kill()
-        matcher.wait()
-        notifier.wait()
-        assert sum(end_offsets(settings, matches_topic).values()) < len(suffixes) * len(EXPECTED_HITS), (
-            "the matcher finished before it was killed; the test proves nothing"
-        )
-        stack.enter_context(running_service("matcher", settings))
-        stack.enter_context(running_service("notifier", settings))
-        wait_for_pipeline(settings, timeout_s=240)
-        result = read_since(settings, start)
+    start = marks(settings)
+    publish(settings, feed)
+    # Each service starts on a backlog, so that it is busy whenever it is killed.
+    with workers(settings, tmp_path / "logs", "ingest") as running:
+        kill_mid_stream(running, settings, "ingest", 0.2)
+        wait_for(lambda: finished(settings, "ingest"), "ingest to finish", 300)
+        running.start("matcher")
+        kill_mid_stream(running, settings, "matcher", 0.3)
+        kill_mid_stream(running, settings, "matcher", 0.6)
+        wait_for(lambda: finished(settings, "matcher"), "matcher to finish", 300)
+        # the notifier meets a backlog of matches, some of them twice (the matcher redid work)
+        running.start("notifier")
+        for fraction in (0.1, 0.4, 0.7):
+            kill_mid_stream(running, settings, "notifier", fraction)
+        wait_until_caught_up(settings, timeout_s=300)
+        result = read_outputs(settings, start)
 
-    received = [alert for alerts in result.alerts.values() for alert in alerts]
-    assert {(a.desk_country, a.manifest.manifest_id, a.entry.entry_id) for a in received} == expected
-    by_id: dict[tuple[str, str], Alert] = {}
-    for alert in received:
-        first = by_id.setdefault((alert.desk_country, alert.alert_id), alert)
-        assert first == alert, "two different alerts for the same manifest and entry"
+    assert running.kills == {"ingest": 1, "matcher": 2, "notifier": 3}
+    missing = expected - set(result.alert_keys())
+    assert not missing, f"{len(missing)} expected alerts never arrived, e.g. {sorted(missing)[:3]}"
+    assert set(result.alert_keys()) == expected
+    assert_each_alert_once(result)
+    # Dead letters are delivered at least once: ingest redoes the batch it was killed in.
+    counted = Counter(letter.reason for letter in result.dead_letters)
+    for reason, count in EXPECTED_DEAD_LETTERS.items():
+        assert count * len(suffixes) <= counted[reason] <= count * len(suffixes) + settings.batch_max_records
+    assert set(counted) == set(EXPECTED_DEAD_LETTERS)
 
 
-def alerts_for(settings: Settings, start: dict[TopicPartition, int], manifest_id: str, timeout_s: float = 90) -> list[Alert]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = [
-            alert
-            for alerts in read_since(settings, start).alerts.values()
-            for alert in alerts
-            if alert.manifest.manifest_id == manifest_id
-        ]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.5)
+def finished(settings: Settings, service: str) -> bool:
+    done, total = input_progress(settings, service)
+    return done == total > 0
 
 
 def test_entry_listed_after_the_manifest_passed_alerts_retroactively(isolated_settings: Settings, tmp_path: Path) -> None:
@@ -166,26 +180,28 @@ def test_entry_listed_after_the_manifest_passed_alerts_retroactively(isolated_se
     }
     feed = tmp_path / "retro.jsonl"
     feed.write_bytes(orjson.dumps(manifest) + b"\n")
-    with ExitStack() as stack:
-        for service in ("ingest", "matcher", "notifier", "rescreener"):
-            stack.enter_context(running_service(service, settings))
-        start = output_start(settings)
-        publish_file(feed, settings)
-        wait_for_pipeline(settings)
-        assert alerts_for(settings, start, "CTG-RETRO-1", timeout_s=0) == []
+    with workers(settings, tmp_path / "logs", "ingest", "matcher", "notifier", "rescreener"):
+        start = marks(settings)
+        publish(settings, feed)
+        wait_until_caught_up(settings)
+        assert read_outputs(settings, start).alerts == []  # nothing listed matches it yet
 
         # Colombia lists the company a week later and shares the entry with Panama only.
+        sharing = Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"])
         entry = listed(7, "TRANSPORTES FLUVIALES RIO MAGDALENA SAS", "CO", kind=EntityKind.ORGANIZATION)
-        entry = entry.model_copy(update={"sharing": Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"])})
-        store.import_list("co-national", [entry], owner_country="CO", actor="admin-co",
-                          sharing=Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"]))
-        found = alerts_for(settings, start, "CTG-RETRO-1")
-        time.sleep(2)  # anything that would (wrongly) reach a third desk has had time to arrive
-        found = alerts_for(settings, start, "CTG-RETRO-1")
+        store.import_list("co-national", [entry.model_copy(update={"sharing": sharing})], owner_country="CO",
+                          actor="admin-co", sharing=sharing)
+        # The alerts of one match are committed in one transaction on every desk topic: once
+        # the CO and PA alerts are visible, an alert for MX would be visible too.
+        found = wait_for(lambda: retro_alerts(settings, start, want={"CO", "PA"}), "retroactive alerts on CO and PA")
 
-    assert {alert.desk_country for alert in found} == {"CO", "PA"}  # MX is on the route but not shared with
+    assert sorted(alert.desk_country for alert in found) == ["CO", "PA"]  # MX is on the route but not shared with
     assert all(alert.retroactive and alert.entry.entry_id == "co-national:7" for alert in found)
-    assert len(found) == 2
+
+
+def retro_alerts(settings: Settings, start: dict, want: set[str]) -> list | None:
+    alerts = [a for a in read_outputs(settings, start).alerts if a.manifest.manifest_id == "CTG-RETRO-1"]
+    return alerts if want <= {a.desk_country for a in alerts} else None
 
 
 def listed(number: int, name: str, owner: str, kind: EntityKind = EntityKind.PERSON) -> WatchlistEntry:

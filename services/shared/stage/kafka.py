@@ -60,6 +60,7 @@ class KafkaTransport:
         self._producer: AIOKafkaProducer | None = None
         self._txn_producers: dict[TopicPartition, AIOKafkaProducer] = {}
         self._open_transactions: set[TopicPartition] = set()
+        self._producer_locks: dict[TopicPartition, asyncio.Lock] = {}
         # Held while a batch is between fetch and commit: a rebalance waits for it, so a
         # partition changes hands only at a batch boundary.
         self.batch_lock = asyncio.Lock()
@@ -119,11 +120,18 @@ class KafkaTransport:
         if not self._transactional:
             return
         for kafka_tp in partitions:
-            source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
-            if source not in self._txn_producers:
+            await self._transactional_producer(TopicPartition(kafka_tp.topic, kafka_tp.partition))
+
+    async def _transactional_producer(self, source: TopicPartition) -> AIOKafkaProducer:
+        """The producer of `source`, started on first use (the fetcher may hand over records of a
+        new partition before the rebalance listener has got to it)."""
+        async with self._producer_locks.setdefault(source, asyncio.Lock()):
+            producer = self._txn_producers.get(source)
+            if producer is None:
                 producer = self._new_producer(self.transactional_id(source))
                 await producer.start()  # init_transactions: fences an older owner now
                 self._txn_producers[source] = producer
+            return producer
 
     async def on_revoked(self, partitions: set[KafkaTopicPartition]) -> None:
         async with self.batch_lock:  # let the batch in progress commit first
@@ -159,9 +167,10 @@ class KafkaTransport:
         if not self._transactional:
             assert self._producer is not None
             return self._producer
-        producer = self._txn_producers.get(source)
-        if producer is None:
+        assert self._consumer is not None
+        if _kafka_tp(source) not in self._consumer.assignment():
             raise CommitFailed(f"{source} is no longer assigned to this worker")
+        producer = await self._transactional_producer(source)
         if source not in self._open_transactions:
             await producer.begin_transaction()
             self._open_transactions.add(source)
@@ -262,7 +271,8 @@ class KafkaRangeTransport:
         await self._consumer.start()
         self._producer = KafkaTransport(options, [])._new_producer()
         await self._producer.start()
-        partitions = [KafkaTopicPartition(self._topic, p) for p in sorted(self._consumer.partitions_for_topic(self._topic) or [])]
+        # The consumer only knows the metadata of topics it subscribes to; the producer fetches it.
+        partitions = [KafkaTopicPartition(self._topic, p) for p in sorted(await self._producer.partitions_for(self._topic))]
         self._end = await self._consumer.end_offsets(partitions) if partitions else {}
         starts = await self._consumer.offsets_for_times({tp: self._since_ms for tp in partitions}) if partitions else {}
         self._open = {tp for tp in partitions if starts.get(tp) is not None and starts[tp].offset < self._end[tp]}

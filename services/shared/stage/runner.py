@@ -133,8 +133,11 @@ class Stage:
         started = time.perf_counter()
         outcomes = await self._handle(records)
         pending = [self._pending_for(record, outcome) for record, outcome in zip(records, outcomes, strict=True)]
-        await self._deliver(pending)
-        if not await self._commit(records):
+        try:
+            await self._deliver(pending)
+            await self._commit(records)
+        except CommitFailed as failure:
+            await self._abandon(records, failure)
             return False
         self._count(pending, time.perf_counter() - started)
         self.batches += 1
@@ -275,22 +278,24 @@ class Stage:
 
     # -- committing --------------------------------------------------------------------------
 
-    async def _commit(self, records: Sequence[InputRecord]) -> bool:
+    async def _commit(self, records: Sequence[InputRecord]) -> None:
         offsets: dict[TopicPartition, int] = {}
-        first: dict[TopicPartition, int] = {}
         for record in records:
             tp = record.topic_partition
             offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+        await self._transport.commit(offsets)
+
+    async def _abandon(self, records: Sequence[InputRecord], failure: CommitFailed) -> None:
+        """The batch cannot be made durable here (partitions moved, producer fenced): what was not
+        committed is read again, by this worker or the partition's new owner."""
+        first: dict[TopicPartition, int] = {}
+        for record in records:
+            tp = record.topic_partition
             first[tp] = min(first.get(tp, record.offset), record.offset)
-        try:
-            await self._transport.commit(offsets)
-            return True
-        except CommitFailed as failure:
-            rewind = {tp: offset for tp, offset in first.items() if tp not in failure.committed}
-            log.warning("%s: batch not committed (%s); %d partition(s) will be read again", self._service, failure, len(rewind))
-            metrics.STAGE_REDONE.labels(self._service).inc(sum(1 for r in records if r.topic_partition in rewind))
-            await self._transport.abandon(rewind)
-            return False
+        rewind = {tp: offset for tp, offset in first.items() if tp not in failure.committed}
+        log.warning("%s: batch not committed (%s); %d partition(s) will be read again", self._service, failure, len(rewind))
+        metrics.STAGE_REDONE.labels(self._service).inc(sum(1 for r in records if r.topic_partition in rewind))
+        await self._transport.abandon(rewind)
 
     # -- bookkeeping -------------------------------------------------------------------------
 
