@@ -171,7 +171,8 @@ def bench(title: str, entries: list[WatchlistEntry], lookup_count: int, baseline
     base_rate, base_p50, base_p99 = timed(naive, queries[:baseline_count])
     print(f"\n== {title}: {len(entries):,} entries, {len(names):,} names ==")
     print(f"index build        {build:8.2f} s   memory (RSS delta) {memory / 2**20:,.0f} MiB")
-    print(f"engine             {rate:10,.0f} lookups/s   p50 {p50:8.1f} us   p99 {p99:8.1f} us   ({len(queries):,} lookups)")
+    print(f"engine             {rate:10,.0f} lookups/s   p50 {p50:8.1f} us   p99 {p99:8.1f} us"
+          f"   ({len(queries):,} lookups)")
     print(f"naive rapidfuzz    {base_rate:10,.1f} lookups/s   p50 {base_p50:8.1f} us   p99 {base_p99:8.1f} us"
           f"   ({baseline_count:,} lookups)")
     print(f"speed-up           {rate / base_rate:10,.0f} x")

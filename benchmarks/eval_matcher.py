@@ -58,9 +58,11 @@ class Tally:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def evaluate(queries: list[LabelledQuery], match: Callable[[LabelledQuery], list[str]]) -> tuple[dict[str, Tally], float, list]:
+def evaluate(
+    queries: list[LabelledQuery], match: Callable[[LabelledQuery], list[str]]
+) -> tuple[dict[str, Tally], float, list[tuple[LabelledQuery, list[str]]]]:
     tallies: dict[str, Tally] = defaultdict(Tally)
-    misses = []
+    misses: list[tuple[LabelledQuery, list[str]]] = []
     started = time.perf_counter()
     for query in queries:
         matched = match(query)
@@ -180,8 +182,10 @@ def main() -> None:
     tallies, per_query, misses = evaluate(queries, engine_matcher(entries))
     print_table("interdict engine (threshold 0.80)", tallies, per_query)
     for query, matched in misses[: args.show_misses]:
-        print(f"  MISS {query.change:<22} {query.name or query.identifiers!s:<50} expected={query.expected} got={matched}"
-              f" source={query.source!r}")
+        print(
+            f"  MISS {query.change:<22} {query.name or query.identifiers!s:<50} expected={query.expected} got={matched}"
+            f" source={query.source!r}"
+        )
 
     if args.nomenklatura_sample != 0:
         try:
@@ -194,8 +198,11 @@ def main() -> None:
         baseline(sample[0])  # first call loads nomenklatura's name data: not part of the per-query time
         engine_tallies, engine_time, _ = evaluate(sample, engine_matcher(entries))
         nk_tallies, nk_time, _ = evaluate(sample, baseline)
-        print(f"\nThe same {len(sample)} queries through both (nomenklatura logic-v2 at {NOMENKLATURA_THRESHOLD}, "
-              "candidates: top 20 entries by rapidfuzz token_set_ratio; identifier queries: top 20 by rapidfuzz ratio over listed identifiers)")
+        print(
+            f"\nThe same {len(sample)} queries through both (nomenklatura logic-v2 at {NOMENKLATURA_THRESHOLD}, "
+            "candidates: top 20 entries by rapidfuzz token_set_ratio; "
+            "identifier queries: top 20 by rapidfuzz ratio over listed identifiers)"
+        )
         print_table("interdict engine", engine_tallies, engine_time)
         print_table("nomenklatura logic-v2", nk_tallies, nk_time)
 

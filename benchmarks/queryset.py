@@ -11,7 +11,7 @@ import hashlib
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,7 +122,9 @@ def typo(word: str, rng: random.Random) -> str:
         return word[:i] + word[i + 1 :]
     if operation == "insert":
         return word[:i] + letter + word[i:]
-    return word[:i] + word[i + 1] + word[i] + word[i + 2 :] if word[i] != word[i + 1] else word[:i] + letter + word[i + 1 :]
+    if word[i] != word[i + 1]:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + letter + word[i + 1 :]
 
 
 def with_typos(name: str, count: int, rng: random.Random) -> str | None:
@@ -159,7 +161,9 @@ def cyrillic(name: str) -> str:
 
 def transliteration_variant(name: str, rng: random.Random) -> str | None:
     words = name.replace(",", " ").split()
-    swaps = [(i, dict(_TRANSLITERATIONS)[w.upper()]) for i, w in enumerate(words) if w.upper() in dict(_TRANSLITERATIONS)]
+    swaps = [
+        (i, dict(_TRANSLITERATIONS)[w.upper()]) for i, w in enumerate(words) if w.upper() in dict(_TRANSLITERATIONS)
+    ]
     if swaps:
         i, replacement = rng.choice(swaps)
         words[i] = replacement
@@ -276,7 +280,7 @@ def positives(entries: list[WatchlistEntry], rng: random.Random, per_change: int
     def each(pool: list[WatchlistEntry]) -> list[WatchlistEntry]:
         return rng.sample(pool, len(pool))
 
-    def fill(change: str, pool: list[WatchlistEntry], make) -> None:  # noqa: ANN001
+    def fill(change: str, pool: list[WatchlistEntry], make: Callable[[WatchlistEntry], tuple[str, str] | None]) -> None:
         made = 0
         for entry in each(pool):
             if made >= per_change:
@@ -320,7 +324,7 @@ def positives(entries: list[WatchlistEntry], rng: random.Random, per_change: int
 
     fill("missing_second_surname", persons, missing_second_surname)
 
-    def typo_maker(count: int):  # noqa: ANN202
+    def typo_maker(count: int) -> Callable[[WatchlistEntry], tuple[str, str] | None]:
         def make(entry: WatchlistEntry) -> tuple[str, str] | None:
             varied = with_typos(entry.primary_name.replace(",", ""), count, rng)
             return (varied, entry.primary_name) if varied else None
@@ -358,7 +362,9 @@ def positives(entries: list[WatchlistEntry], rng: random.Random, per_change: int
     return queries
 
 
-def negatives(listed: ListedNames, rng: random.Random, count: int, entries: list[WatchlistEntry]) -> list[LabelledQuery]:
+def negatives(
+    listed: ListedNames, rng: random.Random, count: int, entries: list[WatchlistEntry]
+) -> list[LabelledQuery]:
     """Half plain invented names, half hard ones sharing a surname or a company word with a listed entry."""
     listed_surnames = sorted(
         {word for e in entries if e.kind is EntityKind.PERSON and (split := split_person(e.primary_name))
@@ -381,7 +387,9 @@ def negatives(listed: ListedNames, rng: random.Random, count: int, entries: list
             name, kind = " ".join(given + surnames), EntityKind.PERSON
         elif roll < 0.9:
             distinctive = rng.choice(listed_org_words) if hard else rng.choice(PLACE_WORDS + SURNAMES)
-            words = [rng.choice(COMPANY_WORDS), distinctive] + ([rng.choice(COMPANY_WORDS)] if rng.random() < 0.5 else [])
+            words = [rng.choice(COMPANY_WORDS), distinctive] + (
+                [rng.choice(COMPANY_WORDS)] if rng.random() < 0.5 else []
+            )
             core, kind = " ".join(words), EntityKind.ORGANIZATION
             if listed.is_listed(core):
                 continue

@@ -105,11 +105,15 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
     def require_owner(request: Request, who: Principal, owner: str, what: str) -> None:
         require_admin(request, who)
         if owner != who.country:
-            raise refuse(request, status.HTTP_403_FORBIDDEN, "not-owner", f"{what} is owned by {owner}, not {who.country}", who)
+            raise refuse(
+                request, status.HTTP_403_FORBIDDEN, "not-owner", f"{what} is owned by {owner}, not {who.country}", who
+            )
 
     def require_shared(request: Request, who: Principal, owner: str, sharing: Sharing, what: str) -> None:
         if not sharing.allows(owner, who.country):
-            raise refuse(request, status.HTTP_403_FORBIDDEN, "not-shared", f"{what} is not shared with {who.country}", who)
+            raise refuse(
+                request, status.HTTP_403_FORBIDDEN, "not-shared", f"{what} is not shared with {who.country}", who
+            )
 
     def visible_list(who: Principal, info: WatchlistInfo) -> bool:
         return info.sharing.allows(info.owner_country, who.country)
@@ -192,7 +196,9 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
                 "description": "the list's whole new content: a JSON array of entries, or JSON Lines; "
                 "list_id, owner_country and sharing may be left out of each entry",
                 "content": {
-                    "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/WatchlistEntry"}}},
+                    "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/WatchlistEntry"}}
+                    },
                     "application/x-ndjson": {"schema": {"type": "string"}},
                 },
             }
@@ -203,13 +209,17 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
         request: Request,
         who: Caller,
         title: str = "",
-        share: Annotated[str | None, Query(description="all | owner | countries:CO,MX (default: the list's, else all)")] = None,
+        share: Annotated[
+            str | None, Query(description="all | owner | countries:CO,MX (default: the list's, else all)")
+        ] = None,
     ) -> ImportReport:
         """Replace the whole list atomically (created if new, owned by the caller's country)."""
         body = await request.body()
         return await run_in_threadpool(_import, list_id, body, request, who, title, share)
 
-    def _import(list_id: str, body: bytes, request: Request, who: Principal, title: str, share: str | None) -> ImportReport:
+    def _import(
+        list_id: str, body: bytes, request: Request, who: Principal, title: str, share: str | None
+    ) -> ImportReport:
         try:
             existing = store.info(list_id)
         except WatchlistNotFound:
@@ -219,8 +229,16 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
         entries = parse_import_body(body, list_id=list_id, owner_country=who.country, sharing=sharing)
         foreign = sorted({entry.owner_country for entry in entries} - {who.country})
         if foreign:
-            raise refuse(request, status.HTTP_403_FORBIDDEN, "not-owner", f"entries owned by {', '.join(foreign)}, not {who.country}", who)
-        return store.import_list(list_id, entries, owner_country=who.country, sharing=sharing, title=title, actor=who.name)
+            raise refuse(
+                request,
+                status.HTTP_403_FORBIDDEN,
+                "not-owner",
+                f"entries owned by {', '.join(foreign)}, not {who.country}",
+                who,
+            )
+        return store.import_list(
+            list_id, entries, owner_country=who.country, sharing=sharing, title=title, actor=who.name
+        )
 
     @app.post("/entries", tags=["write"], status_code=status.HTTP_201_CREATED, responses={403: {}, 404: {}, 409: {}})
     def add_entry(entry: WatchlistEntry, request: Request, who: Caller) -> WriteResult:
@@ -266,12 +284,20 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
 
         return switch
 
-    app.post("/lists/{list_id}/enable", tags=["write"], response_model=WriteResult, responses={403: {}, 404: {}}, summary="Enable List")(
-        _list_switch(lambda list_id, actor: store.enable_list(list_id, actor=actor))
-    )
-    app.post("/lists/{list_id}/disable", tags=["write"], response_model=WriteResult, responses={403: {}, 404: {}}, summary="Disable List")(
-        _list_switch(lambda list_id, actor: store.disable_list(list_id, actor=actor))
-    )
+    app.post(
+        "/lists/{list_id}/enable",
+        tags=["write"],
+        response_model=WriteResult,
+        responses={403: {}, 404: {}},
+        summary="Enable List",
+    )(_list_switch(lambda list_id, actor: store.enable_list(list_id, actor=actor)))
+    app.post(
+        "/lists/{list_id}/disable",
+        tags=["write"],
+        response_model=WriteResult,
+        responses={403: {}, 404: {}},
+        summary="Disable List",
+    )(_list_switch(lambda list_id, actor: store.disable_list(list_id, actor=actor)))
 
     app.state.store, app.state.tokens, app.state.denied = store, tokens, denied
     return app
@@ -283,7 +309,9 @@ def _parse_share(value: str | None) -> Sharing | None:
     scope, _, countries = value.partition(":")
     try:
         if scope == SharingScope.NAMED_COUNTRIES.value:
-            return Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=[code for code in countries.split(",") if code.strip()])
+            return Sharing(
+                scope=SharingScope.NAMED_COUNTRIES, countries=[code for code in countries.split(",") if code.strip()]
+            )
         if countries:
             raise ValueError("only 'countries' takes a list")
         return Sharing(scope=SharingScope(scope))

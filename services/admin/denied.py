@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -40,7 +41,9 @@ class DeniedLog:
 
     def recent(self, count: int = 100) -> list[DeniedAttempt]:
         """The latest `count` attempts, oldest first."""
-        events = self._redis.xrevrange(self._key, count=count)
+        # redis-py types replies as `bytes | str` and this one as optional; a client that does not
+        # decode (the admin app's) gets a list of (id, {field: value}) in bytes.
+        events = cast("list[tuple[bytes, dict[bytes, bytes]]]", self._redis.xrevrange(self._key, count=count))
         return [DeniedAttempt.model_validate_json(fields[b"attempt"]) for _id, fields in reversed(events)]
 
     @staticmethod

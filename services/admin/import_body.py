@@ -18,7 +18,9 @@ from services.watchlist.importers.jsonl import entry_from_fields
 BODY = "request body"
 
 
-def parse_import_body(body: bytes, *, list_id: str, owner_country: str, sharing: Sharing | None) -> list[WatchlistEntry]:
+def parse_import_body(
+    body: bytes, *, list_id: str, owner_country: str, sharing: Sharing | None
+) -> list[WatchlistEntry]:
     items = _items(body)
     problems: list[FileProblem] = []
     entries = UniqueEntries(BODY, problems)

@@ -74,7 +74,9 @@ class TokenStore:
         if country not in PARTNER_COUNTRIES:
             raise TokenError(f"{country!r} is not a partner country ({', '.join(PARTNER_COUNTRIES)})")
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        record = TokenRecord(name=name, role=role, country=country, digest=digest_of(token), created_at=datetime.now(UTC))
+        record = TokenRecord(
+            name=name, role=role, country=country, digest=digest_of(token), created_at=datetime.now(UTC)
+        )
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.watch(self._tokens_key)
             if pipe.hexists(self._tokens_key, name):

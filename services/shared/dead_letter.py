@@ -12,9 +12,14 @@ HEADER_PREFIX = "__connect.errors."
 
 
 class SourceRecord(Protocol):
-    topic: str
-    partition: int
-    offset: int
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
 
 
 def dead_letter_headers(

@@ -8,6 +8,7 @@ creating a one-partition topic nobody reads.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -104,7 +105,7 @@ def topic_configs(settings: Settings, name: str) -> dict[str, str]:
     return {}
 
 
-def _created_names(response: dict) -> list[str]:
+def _created_names(response: dict[str, Any]) -> list[str]:
     created: list[str] = []
     failures: list[str] = []
     for topic in response["topics"]:

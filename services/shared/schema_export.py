@@ -13,7 +13,7 @@ from services.shared.settings import PROJECT_ROOT
 
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
 
-SCHEMAS: dict[str, type[BaseModel] | TypeAdapter] = {
+SCHEMAS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "manifest": TypeAdapter(Manifest),
     "shipment-manifest": ShipmentManifest,
     "vessel-manifest": VesselManifest,
@@ -43,7 +43,9 @@ def schema_documents() -> dict[str, bytes]:
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{name}.schema.json", **schema}
         if name == "manifest":
             schema["title"] = "Manifest"
-        documents[f"{name}.schema.json"] = orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        documents[f"{name}.schema.json"] = (
+            orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        )
     return documents
 
 

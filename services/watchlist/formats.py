@@ -26,7 +26,9 @@ CSV_LIST_SEPARATOR = "|"
 def jsonl_line_schema() -> dict[str, Any]:
     schema = WatchlistEntry.model_json_schema()
     schema["title"] = "WatchlistJsonlLine"
-    schema["description"] = "One line of a watchlist JSON Lines file: a WatchlistEntry whose list-level fields may be omitted."
+    schema["description"] = (
+        "One line of a watchlist JSON Lines file: a WatchlistEntry whose list-level fields may be omitted."
+    )
     schema["required"] = [name for name in schema.get("required", []) if name not in FILE_LEVEL_FIELDS]
     return schema
 
@@ -39,9 +41,16 @@ class CsvRow(BaseModel):
     entry_id: str = Field(min_length=1, description="the list's own id of the entry; stored as '<list_id>:<entry_id>'")
     kind: str = Field(min_length=1, description="person | organization | vessel | aircraft | unknown")
     name: str = Field(min_length=1, description="the primary name")
-    aliases: str = Field(default="", description="'|'-separated; 'weak:', 'fka:', 'nka:' or 'aka:' before a name sets its type (default aka)")
-    identifiers: str = Field(default="", description="'|'-separated 'scheme:value' or 'scheme:value:CC' (CC: issuing country)")
-    dates_of_birth: str = Field(default="", description="'|'-separated ISO dates, full or partial (1971, 1971-03, 1971-03-15)")
+    aliases: str = Field(
+        default="",
+        description="'|'-separated; 'weak:', 'fka:', 'nka:' or 'aka:' before a name sets its type (default aka)",
+    )
+    identifiers: str = Field(
+        default="", description="'|'-separated 'scheme:value' or 'scheme:value:CC' (CC: issuing country)"
+    )
+    dates_of_birth: str = Field(
+        default="", description="'|'-separated ISO dates, full or partial (1971, 1971-03, 1971-03-15)"
+    )
     nationalities: str = Field(default="", description="'|'-separated ISO country codes")
     countries: str = Field(default="", description="'|'-separated ISO country codes of address or registration")
     vessel_flag: str = Field(default="", description="ISO country code of a vessel's flag")

@@ -34,7 +34,14 @@ class Api:
 
 
 def entry(number: int, list_id: str, owner: str, **changes: object) -> dict[str, object]:
-    return {"entry_id": f"{list_id}:{number}", "list_id": list_id, "kind": "person", "names": [{"name": f"PERSON {number}"}], "owner_country": owner, **changes}
+    return {
+        "entry_id": f"{list_id}:{number}",
+        "list_id": list_id,
+        "kind": "person",
+        "names": [{"name": f"PERSON {number}"}],
+        "owner_country": owner,
+        **changes,
+    }
 
 
 @pytest.fixture
@@ -78,7 +85,9 @@ def test_reader_reads_but_cannot_write(api: Api) -> None:
     answer = api.client.post("/entries", json=entry(1, "us-list", "US"), headers=api.as_("us-reader"))
     assert answer.status_code == 403
     (attempt,) = api.denied.recent()
-    assert (attempt.status, attempt.reason, attempt.token, attempt.method, attempt.path) == (403, "read-only", "us-reader", "POST", "/entries")
+    assert (attempt.status, attempt.reason, attempt.token, attempt.method, attempt.path) == (
+        403, "read-only", "us-reader", "POST", "/entries"
+    )
     assert api.store.entries("us-list") == []
 
 
@@ -94,13 +103,16 @@ def test_other_country_admin_cannot_change_a_list(api: Api) -> None:
 
 def test_owner_admin_changes_and_history_names_the_actor(api: Api) -> None:
     us = api.as_("us-admin")
-    body = b"\n".join(orjson.dumps({k: v for k, v in entry(n, "us-list", "US").items() if k != "owner_country"}) for n in (1, 2))
+    body = b"\n".join(
+        orjson.dumps({k: v for k, v in entry(n, "us-list", "US").items() if k != "owner_country"}) for n in (1, 2)
+    )
     report = api.client.post("/lists/us-list/import", content=body, headers=us)
     assert report.status_code == 200 and report.json()["added"] == ["us-list:1", "us-list:2"]
     assert api.client.post("/entries", json=entry(3, "us-list", "US"), headers=us).status_code == 201
     changed = entry(3, "us-list", "US", remarks="seen in Colon")
     assert api.client.put("/entries/us-list:3", json=changed, headers=us).json()["version"] == 4
-    assert api.client.post("/entries/us-list:2/expire", json={"expires_at": "2030-01-01T00:00:00Z"}, headers=us).status_code == 200
+    expired = api.client.post("/entries/us-list:2/expire", json={"expires_at": "2030-01-01T00:00:00Z"}, headers=us)
+    assert expired.status_code == 200
     assert api.client.delete("/entries/us-list:1", headers=us).status_code == 200
     assert api.client.post("/lists/us-list/disable", headers=us).json()["version"] == 7
 

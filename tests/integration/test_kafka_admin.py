@@ -19,7 +19,7 @@ def settings() -> Iterator[Settings]:
     settings = Settings(topic_prefix=f"test-{uuid.uuid4().hex}.")
     wait_for_kafka(settings, timeout_s=30)
     yield settings
-    delete_topics(settings, all_topics(settings) + [f"{settings.topic_prefix}extra"])
+    delete_topics(settings, [*all_topics(settings), f"{settings.topic_prefix}extra"])
 
 
 def test_creates_every_topic_with_the_configured_partitions(settings: Settings) -> None:

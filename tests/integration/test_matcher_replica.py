@@ -164,7 +164,10 @@ GENERATION = 700  # entries: an import is 1,400 feed events, more than the repli
 
 def generation(letter: str, first: int) -> list[WatchlistEntry]:
     """A whole list version whose import takes more than one read of the change feed."""
-    return [entry(first + index, f"Generacion {letter} Persona Numero {index} Apellido{letter}") for index in range(GENERATION)]
+    return [
+        entry(first + index, f"Generacion {letter} Persona Numero {index} Apellido{letter}")
+        for index in range(GENERATION)
+    ]
 
 
 def held_generations(engine: MatchingEngine) -> tuple[int, int]:
@@ -220,9 +223,16 @@ async def test_a_matcher_restarted_during_an_import_ends_on_the_new_version(priv
         follower.cancel()
 
 
-async def test_a_matcher_starting_without_redis_matches_on_its_local_copy(private_redis: PrivateRedis, tmp_path: Path) -> None:
-    settings, _ = seeded(private_redis, "replica-local", [entry(1, "Wilber Alirio Varela Fajardo")],
-                         watchlist_refresh_seconds=0.05, state_dir=tmp_path / "state")
+async def test_a_matcher_starting_without_redis_matches_on_its_local_copy(
+    private_redis: PrivateRedis, tmp_path: Path
+) -> None:
+    settings, _ = seeded(
+        private_redis,
+        "replica-local",
+        [entry(1, "Wilber Alirio Varela Fajardo")],
+        watchlist_refresh_seconds=0.05,
+        state_dir=tmp_path / "state",
+    )
     _, follower = await started(settings)
     follower.cancel()
 

@@ -82,7 +82,10 @@ def test_import_of_changed_list_reports_and_publishes_the_difference(store: Watc
     )
     changes, _ = store.read_changes(cursor, 0, 100)
     assert {(change.op, change.entry.entry_id if change.entry else change.entry_ids[0]) for change in changes} == {
-        (ChangeOp.UPSERT, "demo:4"), (ChangeOp.UPSERT, "demo:1"), (ChangeOp.REMOVE, "demo:2"), (ChangeOp.REMOVE, "demo:3")
+        (ChangeOp.UPSERT, "demo:4"),
+        (ChangeOp.UPSERT, "demo:1"),
+        (ChangeOp.REMOVE, "demo:2"),
+        (ChangeOp.REMOVE, "demo:3"),
     }
     assert all(change.version == 2 and change.list_id == "demo" for change in changes)
     assert [e.entry_id for e in store.entries("demo")] == ["demo:0", "demo:1", "demo:4"]
@@ -171,21 +174,27 @@ def test_readers_during_an_import_never_see_a_mixed_version(store: WatchlistStor
     try:
         for version in range(2, 5):
             remarks = f"v{version}"
-            store.import_list("demo", [entry(n, remarks=remarks) for n in range(size)], owner_country="CO", actor="alice")
+            store.import_list(
+                "demo", [entry(n, remarks=remarks) for n in range(size)], owner_country="CO", actor="alice"
+            )
     finally:
         stop.set()
         reader.join()
     assert len(seen) >= 2
-    for version, remarks, count in seen:
-        assert remarks == {f"v{version}"} and count == size
+    for version, seen_remarks, count in seen:
+        assert seen_remarks == {f"v{version}"} and count == size
 
 
-def test_failed_import_leaves_the_current_version(store: WatchlistStore, client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_import_leaves_the_current_version(
+    store: WatchlistStore, client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.import_list("demo", [entry(n) for n in range(3)], owner_country="CO", actor="alice")
     before = store.snapshot()
 
     with pytest.raises(EntryConflict, match="list_id"):
-        store.import_list("demo", [entry(0, remarks="new"), entry(1, list_id="other")], owner_country="CO", actor="alice")
+        store.import_list(
+            "demo", [entry(0, remarks="new"), entry(1, list_id="other")], owner_country="CO", actor="alice"
+        )
     with pytest.raises(EntryConflict, match="twice"):
         store.import_list("demo", [entry(0), entry(0)], owner_country="CO", actor="alice")
 

@@ -33,12 +33,29 @@ def test_jsonl_import_edit_and_history(store: WatchlistStore, tmp_path: Path) ->
     runner = CliRunner()
     good = tmp_path / "co.jsonl"
     good.write_text('{"entry_id": "co:1", "kind": "person", "names": [{"name": "JUAN PEREZ"}]}\n')
-    result = runner.invoke(watchlist_app, ["import", "jsonl", str(good), "--list-id", "co", "--owner", "co", "--share", "countries:MX,US", "--actor", "ana"])
+    result = runner.invoke(
+        watchlist_app,
+        [
+            "import",
+            "jsonl",
+            str(good),
+            "--list-id",
+            "co",
+            "--owner",
+            "co",
+            "--share",
+            "countries:MX,US",
+            "--actor",
+            "ana",
+        ],
+    )
     assert result.exit_code == 0, result.output
     entry = store.get("co:1")
     assert entry.owner_country == "CO" and entry.sharing.countries == ["MX", "US"]
 
-    again = runner.invoke(watchlist_app, ["import", "jsonl", str(good), "--list-id", "co", "--owner", "CO", "--share", "countries:MX,US"])
+    again = runner.invoke(
+        watchlist_app, ["import", "jsonl", str(good), "--list-id", "co", "--owner", "CO", "--share", "countries:MX,US"]
+    )
     assert again.exit_code == 0 and "unchanged at version 1" in again.output
 
     bad = tmp_path / "bad.jsonl"
@@ -56,5 +73,7 @@ def test_jsonl_import_edit_and_history(store: WatchlistStore, tmp_path: Path) ->
 def test_share_option_is_checked(store: WatchlistStore, tmp_path: Path) -> None:
     file = tmp_path / "x.jsonl"
     file.write_text("")
-    result = CliRunner().invoke(watchlist_app, ["import", "jsonl", str(file), "--list-id", "x", "--owner", "CO", "--share", "friends"])
+    result = CliRunner().invoke(
+        watchlist_app, ["import", "jsonl", str(file), "--list-id", "x", "--owner", "CO", "--share", "friends"]
+    )
     assert result.exit_code != 0 and store.lists() == []

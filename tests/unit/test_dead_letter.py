@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from services.shared.dead_letter import decode_headers, dead_letter_headers
+from services.shared.dead_letter import dead_letter_headers, decode_headers
 
 
 @dataclass

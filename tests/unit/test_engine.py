@@ -14,7 +14,9 @@ PERSON, ORG, VESSEL = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.VES
 def entry(number: int, kind: EntityKind, *names: str | tuple[str, NameType], **fields: object) -> WatchlistEntry:
     listed = []
     for position, name in enumerate(names):
-        text, name_type = name if isinstance(name, tuple) else (name, NameType.PRIMARY if position == 0 else NameType.AKA)
+        text, name_type = (
+            name if isinstance(name, tuple) else (name, NameType.PRIMARY if position == 0 else NameType.AKA)
+        )
         listed.append(EntryName(name=text, name_type=name_type))
     return WatchlistEntry(entry_id=f"test:{number}", list_id="test", kind=kind, names=listed, owner_country="US",
                           **fields)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,8 +21,8 @@ from services.localstack.config import (
 from services.shared.settings import Settings
 
 
-def _settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+def _settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "kafka_bootstrap": "127.0.0.1:29092",
         "kafka_controller_port": 29093,
         "redis_url": "redis://127.0.0.1:26379/0",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +21,12 @@ STUBBORN = [
     "print('ready', flush=True); time.sleep(60)",
 ]
 
+#: The `spawn` fixture: start argv in a directory; every process started is killed afterwards.
+Spawn = Callable[[list[str], Path], subprocess.Popen[bytes]]
+
 
 @pytest.fixture
-def spawn() -> Iterator:
+def spawn() -> Iterator[Spawn]:
     started: list[subprocess.Popen[bytes]] = []
 
     def _spawn(argv: list[str], cwd: Path) -> subprocess.Popen[bytes]:
@@ -53,7 +56,7 @@ def test_write_then_read_round_trips(tmp_path: Path) -> None:
     assert not list((tmp_path / "sub").glob("*.tmp"))
 
 
-def test_a_live_process_started_in_the_owner_dir_is_ours(tmp_path: Path, spawn) -> None:
+def test_a_live_process_started_in_the_owner_dir_is_ours(tmp_path: Path, spawn: Spawn) -> None:
     process = spawn(SLEEPER, tmp_path)
     pid_file = PidFile(tmp_path / "x.pid", tmp_path)
     pid_file.write(process.pid)
@@ -61,7 +64,7 @@ def test_a_live_process_started_in_the_owner_dir_is_ours(tmp_path: Path, spawn) 
     assert not pid_file.is_stale()
 
 
-def test_pid_of_a_dead_process_is_stale_and_cleared(tmp_path: Path, spawn) -> None:
+def test_pid_of_a_dead_process_is_stale_and_cleared(tmp_path: Path, spawn: Spawn) -> None:
     process = spawn([sys.executable, "-c", "pass"], tmp_path)
     process.wait()
     pid_file = PidFile(tmp_path / "x.pid", tmp_path)
@@ -71,7 +74,7 @@ def test_pid_of_a_dead_process_is_stale_and_cleared(tmp_path: Path, spawn) -> No
     assert not pid_file.path.exists()
 
 
-def test_a_zombie_does_not_count_as_running(tmp_path: Path, spawn) -> None:
+def test_a_zombie_does_not_count_as_running(tmp_path: Path, spawn: Spawn) -> None:
     process = spawn([sys.executable, "-c", "pass"], tmp_path)
     pid_file = PidFile(tmp_path / "x.pid", tmp_path)
     pid_file.write(process.pid)
@@ -84,7 +87,7 @@ def test_a_zombie_does_not_count_as_running(tmp_path: Path, spawn) -> None:
     assert pid_file.running_pid() is None
 
 
-def test_stop_never_signals_a_process_started_elsewhere(tmp_path: Path, spawn) -> None:
+def test_stop_never_signals_a_process_started_elsewhere(tmp_path: Path, spawn: Spawn) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     stranger = spawn(SLEEPER, elsewhere)  # same user, alive, but not started in our dir
@@ -98,7 +101,7 @@ def test_stop_never_signals_a_process_started_elsewhere(tmp_path: Path, spawn) -
     assert not pid_file.path.exists()
 
 
-def test_stop_terminates_our_process_and_removes_the_pid_file(tmp_path: Path, spawn) -> None:
+def test_stop_terminates_our_process_and_removes_the_pid_file(tmp_path: Path, spawn: Spawn) -> None:
     process = spawn(SLEEPER, tmp_path)
     pid_file = PidFile(tmp_path / "x.pid", tmp_path)
     pid_file.write(process.pid)
@@ -108,7 +111,7 @@ def test_stop_terminates_our_process_and_removes_the_pid_file(tmp_path: Path, sp
     assert not pid_file.path.exists()
 
 
-def test_stop_escalates_to_sigkill_after_the_timeout(tmp_path: Path, spawn) -> None:
+def test_stop_escalates_to_sigkill_after_the_timeout(tmp_path: Path, spawn: Spawn) -> None:
     process = spawn(STUBBORN, tmp_path)
     assert process.stdout is not None and process.stdout.readline() == b"ready\n"
     pid_file = PidFile(tmp_path / "x.pid", tmp_path)

@@ -114,12 +114,16 @@ def test_names_are_deduplicated(entries: dict[str, WatchlistEntry]) -> None:
 
 # --- malformed files ----------------------------------------------------------------------------
 
-GOOD_SDN = '1,"DOE, John",individual,"SDNT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 1960; Cedula No. 123 (Colombia)."\r\n'
+GOOD_SDN = (
+    '1,"DOE, John",individual,"SDNT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 1960; Cedula No. 123 (Colombia)."\r\n'
+)
 GOOD_ALT = '1,10,"aka","DOE, Johnny",-0- \r\n'
 GOOD_ADD = '1,20,-0- ,"Cali","Colombia",-0- \r\n'
 
 
-def write_list(directory: Path, sdn: str = GOOD_SDN, alt: str = GOOD_ALT, add: str = GOOD_ADD, comments: str = "") -> Path:
+def write_list(
+    directory: Path, sdn: str = GOOD_SDN, alt: str = GOOD_ALT, add: str = GOOD_ADD, comments: str = ""
+) -> Path:
     for name, text in (("sdn.csv", sdn), ("alt.csv", alt), ("add.csv", add), ("sdn_comments.csv", comments)):
         (directory / name).write_text(text)
     return directory

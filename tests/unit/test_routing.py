@@ -3,7 +3,16 @@ from datetime import UTC, datetime
 import pytest
 
 from services.notifier.routing import alert_for_desk, permitted_desks, severity_of
-from services.shared.models import EntityKind, EntrySummary, Evidence, ManifestRef, Match, Severity, Sharing, SharingScope
+from services.shared.models import (
+    EntityKind,
+    EntrySummary,
+    Evidence,
+    ManifestRef,
+    Match,
+    Severity,
+    Sharing,
+    SharingScope,
+)
 
 
 def make_match(owner: str = "US", route: list[str] | None = None, sharing: Sharing | None = None, score: float = 0.9,

@@ -14,11 +14,15 @@ from services.watchlist.importers.jsonl import dump_jsonl, parse_jsonl
 def test_round_trip_and_file_defaults(tmp_path: Path) -> None:
     file = tmp_path / "mx.jsonl"
     file.write_text(
-        '{"entry_id": "mx:1", "kind": "person", "names": [{"name": "ANA"}], "identifiers": [{"scheme": "rfc", "value": "AAAA800101XX1"}]}\n'
-        '\n'
-        '{"entry_id": "mx:2", "list_id": "mx", "kind": "vessel", "names": [{"name": "LA PERLA"}], "owner_country": "PA", "sharing": {"scope": "owner"}}\n'
+        '{"entry_id": "mx:1", "kind": "person", "names": [{"name": "ANA"}], '
+        '"identifiers": [{"scheme": "rfc", "value": "AAAA800101XX1"}]}\n'
+        "\n"
+        '{"entry_id": "mx:2", "list_id": "mx", "kind": "vessel", "names": [{"name": "LA PERLA"}], '
+        '"owner_country": "PA", "sharing": {"scope": "owner"}}\n'
     )
-    first, second = parse_jsonl(file, list_id="mx", owner_country="MX", sharing=Sharing(scope=SharingScope.ALL_PARTNERS))
+    first, second = parse_jsonl(
+        file, list_id="mx", owner_country="MX", sharing=Sharing(scope=SharingScope.ALL_PARTNERS)
+    )
     assert (first.list_id, first.owner_country, first.sharing.scope) == ("mx", "MX", SharingScope.ALL_PARTNERS)
     assert (second.owner_country, second.sharing.scope) == ("PA", SharingScope.OWNER_ONLY)
     out = tmp_path / "out.jsonl"
@@ -30,7 +34,7 @@ def test_every_bad_line_is_reported(tmp_path: Path) -> None:
     file = tmp_path / "bad.jsonl"
     file.write_text(
         '{"entry_id": "mx:1", "kind": "person", "names": [{"name": "ANA"}]}\n'
-        '[1, 2]\n'
+        "[1, 2]\n"
         '{"entry_id": "mx:1", "kind": "person", "names": [{"name": "ANA"}]}\n'
         '{"entry_id": "co:3", "list_id": "co", "kind": "person", "names": [{"name": "X"}]}\n'
         '{"entry_id": "mx:4", "kind": "person", "names": [{"name": "X"}], "colour": "red"}\n'

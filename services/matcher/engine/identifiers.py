@@ -7,6 +7,7 @@ reported alongside the result instead.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from types import ModuleType
@@ -66,10 +67,8 @@ def compact(identifier: Identifier) -> str:
     value = identifier.value.upper()
     module = _STDNUM.get(identifier.scheme)
     if module is not None:
-        try:
+        with contextlib.suppress(ValidationError, ValueError):
             value = module.compact(value)
-        except (ValidationError, ValueError):
-            pass
     value = _NON_ALNUM.sub("", value.upper())
     if identifier.scheme is IdentifierScheme.IMO and value.startswith("IMO"):
         value = value[3:]

@@ -456,7 +456,11 @@ def _compare_dates(given: str, listed: list[str]) -> str:
         shorter = min(len(value), len(given))
         if shorter >= 4 and value[:shorter] == given[:shorter]:
             best = "partial"
-        elif best == "different" and value[:4].isdigit() and given[:4].isdigit():
-            if abs(int(value[:4]) - int(given[:4])) <= 1:
-                best = "near"
+        elif (
+            best == "different"
+            and value[:4].isdigit()
+            and given[:4].isdigit()
+            and abs(int(value[:4]) - int(given[:4])) <= 1
+        ):
+            best = "near"
     return best

@@ -56,7 +56,9 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         (
             tuple(form.split())
             for form in (
-                "s a de c v", "sa de cv", "sade cv", "s c de r l de c v", "s de p r de r l de c v", "s de p r de r l", "s c de r l", "s c de c v", "s c", "a c", "s p r de r l", "s de r l de c v", "s de rl de cv", "s de r l", "s a s", "sas",
+                "s a de c v", "sa de cv", "sade cv", "s c de r l de c v", "s de p r de r l de c v", "s de p r de r l",
+                "s c de r l", "s c de c v", "s c", "a c", "s p r de r l", "s de r l de c v", "s de rl de cv",
+                "s de r l", "s a s", "sas",
                 "s a", "sa", "s c", "s en c", "s en c s", "ltda", "ltd", "limitada", "limited", "llc",
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",

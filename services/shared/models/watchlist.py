@@ -47,10 +47,14 @@ class Sharing(StrictModel):
 
 
 class WatchlistEntry(StrictModel):
-    entry_id: NonEmptyStr = Field(description="the project's own id: '<list_id>:<source id>'", examples=["ofac-sdn:9647"])
+    entry_id: NonEmptyStr = Field(
+        description="the project's own id: '<list_id>:<source id>'", examples=["ofac-sdn:9647"]
+    )
     list_id: NonEmptyStr = Field(examples=["ofac-sdn"])
     source_ids: dict[str, str] = Field(
-        default_factory=dict, description="the ids the source gives it, to look it up there", examples=[{"ent_num": "9647"}]
+        default_factory=dict,
+        description="the ids the source gives it, to look it up there",
+        examples=[{"ent_num": "9647"}],
     )
     kind: EntityKind
     names: list[EntryName] = Field(min_length=1, description="the primary name first, then aliases")

@@ -22,10 +22,12 @@ from services.shared.models.common import EntityKind, IdentifierScheme
 from services.shared.models.watchlist import NameType, Sharing, WatchlistEntry
 from services.watchlist.countries import country_code
 from services.watchlist.errors import FileProblem, WatchlistFileError
-from services.watchlist.importers.collect import UniqueEntries
 from services.watchlist.formats import CSV_COLUMNS, CSV_LIST_SEPARATOR, CSV_REQUIRED_COLUMNS, CsvRow
+from services.watchlist.importers.collect import UniqueEntries
 
-_ALIAS_PREFIXES = {name_type.value: name_type for name_type in (NameType.AKA, NameType.FKA, NameType.NKA, NameType.WEAK)}
+_ALIAS_PREFIXES = {
+    name_type.value: name_type for name_type in (NameType.AKA, NameType.FKA, NameType.NKA, NameType.WEAK)
+}
 _SCHEMES = {scheme.value: scheme for scheme in IdentifierScheme}
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 _LIST_COLUMNS = ("aliases", "identifiers", "dates_of_birth", "nationalities", "countries", "programs")
@@ -86,7 +88,9 @@ def _read_text(path: Path, name: str) -> str:
         return raw.decode("utf-8-sig")  # spreadsheets often write a byte-order mark
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise WatchlistFileError([FileProblem(name, line, f"not UTF-8 (byte {error.start}): export the sheet as CSV UTF-8")]) from error
+        raise WatchlistFileError(
+            [FileProblem(name, line, f"not UTF-8 (byte {error.start}): export the sheet as CSV UTF-8")]
+        ) from error
 
 
 def _check_header(header: list[str], name: str) -> list[str]:
@@ -96,8 +100,15 @@ def _check_header(header: list[str], name: str) -> list[str]:
         for column in columns
         if column not in CSV_COLUMNS
     ]
-    problems += [FileProblem(name, 1, f"column {column!r} appears twice") for column in sorted({c for c in columns if columns.count(c) > 1})]
-    problems += [FileProblem(name, 1, f"missing required column {column!r}") for column in CSV_REQUIRED_COLUMNS if column not in columns]
+    problems += [
+        FileProblem(name, 1, f"column {column!r} appears twice")
+        for column in sorted({c for c in columns if columns.count(c) > 1})
+    ]
+    problems += [
+        FileProblem(name, 1, f"missing required column {column!r}")
+        for column in CSV_REQUIRED_COLUMNS
+        if column not in columns
+    ]
     if problems:
         raise WatchlistFileError(problems)
     return columns
@@ -107,9 +118,14 @@ def _entry(cells: dict[str, str], list_id: str, owner_country: str, sharing: Sha
     try:
         row = CsvRow.model_validate(cells)
     except ValidationError as error:
-        raise _RowProblems([f"{'.'.join(str(p) for p in detail['loc'])}: {detail['msg']}" for detail in error.errors()]) from error
+        raise _RowProblems(
+            [f"{'.'.join(str(p) for p in detail['loc'])}: {detail['msg']}" for detail in error.errors()]
+        ) from error
     messages: list[str] = []
-    lists = {column: [value.strip() for value in getattr(row, column).split(CSV_LIST_SEPARATOR) if value.strip()] for column in _LIST_COLUMNS}
+    lists = {
+        column: [value.strip() for value in getattr(row, column).split(CSV_LIST_SEPARATOR) if value.strip()]
+        for column in _LIST_COLUMNS
+    }
     source_id = row.entry_id.removeprefix(f"{list_id}:")
     fields: dict[str, Any] = {
         "entry_id": f"{list_id}:{source_id}",
@@ -121,7 +137,9 @@ def _entry(cells: dict[str, str], list_id: str, owner_country: str, sharing: Sha
         "dates_of_birth": [value for value in lists["dates_of_birth"] if _check_date(value, messages)],
         "nationalities": _countries("nationalities", lists["nationalities"], messages),
         "countries": _countries("countries", lists["countries"], messages),
-        "vessel_flag": next(iter(_countries("vessel_flag", [row.vessel_flag] if row.vessel_flag else [], messages)), None),
+        "vessel_flag": next(
+            iter(_countries("vessel_flag", [row.vessel_flag] if row.vessel_flag else [], messages)), None
+        ),
         "programs": lists["programs"],
         "remarks": row.remarks or None,
         "owner_country": owner_country,

@@ -17,7 +17,9 @@ from services.watchlist.errors import FileProblem, WatchlistFileError
 from services.watchlist.importers.collect import UniqueEntries
 
 
-def parse_jsonl(path: Path, *, list_id: str, owner_country: str, sharing: Sharing | None = None) -> list[WatchlistEntry]:
+def parse_jsonl(
+    path: Path, *, list_id: str, owner_country: str, sharing: Sharing | None = None
+) -> list[WatchlistEntry]:
     """Every entry of the file, or WatchlistFileError with every bad line (1-based numbers)."""
     name = Path(path).name
     try:
@@ -49,7 +51,9 @@ def entry_from_fields(
 ) -> WatchlistEntry | None:
     """One JSON object as an entry, list-level fields filled in; None (and problems noted) if invalid."""
     if fields.setdefault("list_id", list_id) != list_id:
-        problems.append(FileProblem(name, number, f"list_id {fields['list_id']!r} differs from the list imported, {list_id!r}"))
+        problems.append(
+            FileProblem(name, number, f"list_id {fields['list_id']!r} differs from the list imported, {list_id!r}")
+        )
         return None
     fields.setdefault("owner_country", owner_country)
     if sharing is not None:

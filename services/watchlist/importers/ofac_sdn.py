@@ -152,7 +152,9 @@ def _party_for(
     return parties[ent_num]
 
 
-def _attach_comments(parties: dict[int, _Party], rows: list[tuple[int, list[str]]], problems: list[FileProblem]) -> None:
+def _attach_comments(
+    parties: dict[int, _Party], rows: list[tuple[int, list[str]]], problems: list[FileProblem]
+) -> None:
     for line, (ent_num, text) in rows:
         party = _party_for(parties, ent_num, COMMENTS_FILE, line, problems)
         if party is not None:
@@ -174,7 +176,9 @@ def _attach_aliases(parties: dict[int, _Party], rows: list[tuple[int, list[str]]
             party.aliases.append(EntryName(name=alt_name, name_type=name_type))
 
 
-def _attach_addresses(parties: dict[int, _Party], rows: list[tuple[int, list[str]]], problems: list[FileProblem]) -> None:
+def _attach_addresses(
+    parties: dict[int, _Party], rows: list[tuple[int, list[str]]], problems: list[FileProblem]
+) -> None:
     for line, (ent_num, add_num, street, city_state_postal, country, _add_remarks) in rows:
         party = _party_for(parties, ent_num, ADD_FILE, line, problems)
         if not add_num.isdigit():

@@ -54,7 +54,9 @@ _DOCUMENT_SCHEMES = {
     "national identity card": IdentifierScheme.NATIONAL_ID,
     "identity card": IdentifierScheme.NATIONAL_ID,
 }
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 # A DOB given only as a NOTE, e.g. "Nov. 1973" or "12 Nov. 1973".
 _NOTE_DATE = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{4})$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -87,7 +89,11 @@ class _Record:
 
     def problem(self, child: ET.Element | None, relative: str, message: str) -> None:
         line = self.lines.get(child if child is not None else self.element)
-        self.problems.append(FileProblem(self.file, line, f"{self.path}/{relative}: {message}" if relative else f"{self.path}: {message}"))
+        self.problems.append(
+            FileProblem(
+                self.file, line, f"{self.path}/{relative}: {message}" if relative else f"{self.path}: {message}"
+            )
+        )
 
     def text(self, tag: str) -> str:
         return _text(self.element.find(tag))
@@ -111,12 +117,17 @@ def parse_un_consolidated(path: Path, *, owner_country: str, sharing: Sharing | 
     name = Path(path).name
     root, lines = _parse_xml(Path(path), name)
     if root.tag != ROOT_TAG:
-        raise WatchlistFileError([FileProblem(name, lines.get(root), f"root element is {root.tag}, expected {ROOT_TAG}")])
+        raise WatchlistFileError(
+            [FileProblem(name, lines.get(root), f"root element is {root.tag}, expected {ROOT_TAG}")]
+        )
     share = sharing or Sharing(scope=SharingScope.ALL_PARTNERS)
     problems: list[FileProblem] = []
     entries: list[WatchlistEntry] = []
     first_seen: dict[str, str] = {}
-    for group, tag, kind in (("INDIVIDUALS", "INDIVIDUAL", EntityKind.PERSON), ("ENTITIES", "ENTITY", EntityKind.ORGANIZATION)):
+    for group, tag, kind in (
+        ("INDIVIDUALS", "INDIVIDUAL", EntityKind.PERSON),
+        ("ENTITIES", "ENTITY", EntityKind.ORGANIZATION),
+    ):
         for index, element in enumerate(root.findall(f"{group}/{tag}"), start=1):
             record = _Record(element, f"{group}/{tag}[{index}]", name, lines)
             entry = _entry(record, kind, owner_country, share)
@@ -124,7 +135,11 @@ def parse_un_consolidated(path: Path, *, owner_country: str, sharing: Sharing | 
             if entry is None:
                 continue
             if entry.entry_id in first_seen:
-                record.problem(element.find("DATAID"), "DATAID", f"{entry.source_ids['dataid']} repeats {first_seen[entry.entry_id]}")
+                record.problem(
+                    element.find("DATAID"),
+                    "DATAID",
+                    f"{entry.source_ids['dataid']} repeats {first_seen[entry.entry_id]}",
+                )
                 problems.extend(record.problems)
                 continue
             first_seen[entry.entry_id] = record.path
@@ -147,10 +162,14 @@ def _parse_xml(path: Path, name: str) -> tuple[ET.Element, dict[ET.Element, int]
         raise WatchlistFileError([FileProblem(name, None, f"cannot read: {error.strerror or error}")]) from error
     except ET.ParseError as error:
         line, column = error.position
-        raise WatchlistFileError([FileProblem(name, line, f"not well-formed XML (column {column}): {error}")]) from error
+        raise WatchlistFileError(
+            [FileProblem(name, line, f"not well-formed XML (column {column}): {error}")]
+        ) from error
     except DefusedXmlException as error:
         line = parser.parser.CurrentLineNumber
-        raise WatchlistFileError([FileProblem(name, line, f"refused: {error} (a UN list has no DTD or entities)")]) from error
+        raise WatchlistFileError(
+            [FileProblem(name, line, f"refused: {error} (a UN list has no DTD or entities)")]
+        ) from error
     return root, builder.lines
 
 
@@ -164,7 +183,10 @@ def _entry(record: _Record, kind: EntityKind, owner_country: str, sharing: Shari
         record.problem(None, "FIRST_NAME", "the record has no name")
         return None
     remarks: list[str] = []
-    names = [EntryName(name=primary), *_names(record, primary, "INDIVIDUAL_ALIAS" if kind is EntityKind.PERSON else "ENTITY_ALIAS")]
+    names = [
+        EntryName(name=primary),
+        *_names(record, primary, "INDIVIDUAL_ALIAS" if kind is EntityKind.PERSON else "ENTITY_ALIAS"),
+    ]
     nationalities = _countries(record, "NATIONALITY/VALUE", "Nationality", remarks)
     addresses = _addresses(record, "INDIVIDUAL_ADDRESS" if kind is EntityKind.PERSON else "ENTITY_ADDRESS")
     fields = {
@@ -199,7 +221,9 @@ def _names(record: _Record, primary: str, alias_tag: str) -> list[EntryName]:
     names: list[EntryName] = []
     # The UN writes some entities as "NAME A (A) ; NAME B (B)": each part is a name on its own.
     if ";" in primary:
-        names.extend(EntryName(name=part.strip(), name_type=NameType.AKA) for part in primary.split(";") if part.strip())
+        names.extend(
+            EntryName(name=part.strip(), name_type=NameType.AKA) for part in primary.split(";") if part.strip()
+        )
     for relative, alias in record.children(alias_tag):
         alias_name = _text(alias.find("ALIAS_NAME"))
         quality = _text(alias.find("QUALITY")).lower()
@@ -242,10 +266,15 @@ def _countries(record: _Record, tag: str, label: str, remarks: list[str]) -> lis
 def _addresses(record: _Record, tag: str) -> list[Address]:
     addresses = []
     for _relative, element in record.children(tag):
-        parts = {child: _text(element.find(child)) for child in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY", "NOTE")}
+        parts = {
+            child: _text(element.find(child))
+            for child in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY", "NOTE")
+        }
         if not any(parts.values()):
             continue
-        full = ", ".join(parts[key] for key in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY") if parts[key])
+        full = ", ".join(
+            parts[key] for key in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY") if parts[key]
+        )
         if parts["NOTE"]:
             full = f"{full} ({parts['NOTE']})" if full else parts["NOTE"]
         addresses.append(
@@ -285,8 +314,15 @@ def _dates_of_birth(record: _Record, remarks: list[str]) -> list[str]:
 
 
 def _year_range(record: _Record, element: ET.Element, relative: str, from_year: str, to_year: str) -> list[str]:
-    if not (_YEAR.match(from_year) and _YEAR.match(to_year)) or not 0 <= int(to_year) - int(from_year) <= MAX_YEAR_RANGE:
-        record.problem(element, relative, f"FROM_YEAR {from_year!r} .. TO_YEAR {to_year!r} is not a range of at most {MAX_YEAR_RANGE} years")
+    if (
+        not (_YEAR.match(from_year) and _YEAR.match(to_year))
+        or not 0 <= int(to_year) - int(from_year) <= MAX_YEAR_RANGE
+    ):
+        record.problem(
+            element,
+            relative,
+            f"FROM_YEAR {from_year!r} .. TO_YEAR {to_year!r} is not a range of at most {MAX_YEAR_RANGE} years",
+        )
         return []
     return [str(year) for year in range(int(from_year), int(to_year) + 1)]
 
@@ -305,7 +341,9 @@ def _note_date(note: str) -> str | None:
 def _places_of_birth(record: _Record) -> list[str]:
     places = []
     for _relative, element in record.children("INDIVIDUAL_PLACE_OF_BIRTH"):
-        place = ", ".join(part for part in (_text(element.find(tag)) for tag in ("CITY", "STATE_PROVINCE", "COUNTRY")) if part)
+        place = ", ".join(
+            part for part in (_text(element.find(tag)) for tag in ("CITY", "STATE_PROVINCE", "COUNTRY")) if part
+        )
         if place and place not in places:
             places.append(place)
     return places
