@@ -16,9 +16,16 @@ import redis
 from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics
+from services.watchlist.demo_source import demo_ofac_dir
 from tests.support import free_ports
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_watchlist() -> Path:
+    """The OFAC SDN files the demo uses: the full list beside the checkout, else the bundled subset."""
+    return demo_ofac_dir()
 
 
 @pytest.fixture(scope="session")

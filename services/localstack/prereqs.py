@@ -1,7 +1,10 @@
-"""The programs the local stack runs, and installing them on Debian-like machines.
+"""The programs the local stack runs, what building PyICU takes, and installing them on Debian-like machines.
 
 CI starts from a bare machine as root, so there we install what is missing with apt-get. A
 developer's machine is never changed behind their back: without root we say what to install.
+
+`make setup` runs this module before the project is installed (`python -m
+services.localstack.prereqs pyicu-build`), so it uses the standard library only.
 """
 
 from __future__ import annotations
@@ -9,7 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 #: Program -> Debian package that provides it.
 PACKAGES: dict[str, str] = {
@@ -32,8 +39,12 @@ def can_install() -> bool:
 
 
 def install_command(missing: list[str]) -> str:
-    packages = " ".join(dict.fromkeys(PACKAGES[program] for program in missing))
-    return f"sudo apt-get install -y {packages}"
+    return apt_get_command(list(dict.fromkeys(PACKAGES[program] for program in missing)))
+
+
+def apt_get_command(packages: list[str]) -> str:
+    """What to run by hand, as a user with sudo, to install `packages`."""
+    return f"sudo apt-get install -y {' '.join(packages)}"
 
 
 def ensure_programs(programs: Iterable[str], say: Callable[[str], None] = print) -> None:
@@ -65,3 +76,79 @@ def _apt_get(arguments: list[str]) -> None:
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
         raise MissingPrerequisite(f"apt-get {' '.join(arguments)} failed ({result.returncode}):\n{tail}")
+
+
+# --- building PyICU ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildPrerequisite:
+    """Something compiling a C/C++ extension needs, how to tell it is there, and its Debian package."""
+
+    what: str
+    package: str
+    is_present: Callable[[], bool]
+
+
+def has_pkg_config_module(module: str) -> bool:
+    if shutil.which("pkg-config") is None:
+        return False
+    return subprocess.run(["pkg-config", "--exists", module], stdin=subprocess.DEVNULL).returncode == 0
+
+
+def has_python_headers() -> bool:
+    return (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file()
+
+
+#: PyICU, which normality needs, has no wheel on PyPI: pip compiles it against the system's ICU,
+#: found through pkg-config, with a C++ compiler and this Python's headers.
+PYICU_BUILD_PREREQUISITES: tuple[BuildPrerequisite, ...] = (
+    BuildPrerequisite("pkg-config", "pkg-config", lambda: shutil.which("pkg-config") is not None),
+    BuildPrerequisite("ICU headers (pkg-config icu-uc)", "libicu-dev", lambda: has_pkg_config_module("icu-uc")),
+    BuildPrerequisite("a C++ compiler (g++)", "g++", lambda: shutil.which("g++") is not None),
+    BuildPrerequisite("Python headers (Python.h)", "python3-dev", has_python_headers),
+)
+
+
+def ensure_build_prerequisites(
+    prerequisites: Iterable[BuildPrerequisite] = PYICU_BUILD_PREREQUISITES,
+    purpose: str = "building PyICU",
+    say: Callable[[str], None] = print,
+) -> None:
+    """Make sure everything in `prerequisites` is there, installing with apt-get when we are allowed to."""
+    missing = [prerequisite for prerequisite in prerequisites if not prerequisite.is_present()]
+    if not missing:
+        return
+    packages = list(dict.fromkeys(prerequisite.package for prerequisite in missing))
+    wanted = ", ".join(prerequisite.what for prerequisite in missing)
+    if not can_install():
+        raise MissingPrerequisite(
+            f"{purpose} needs {wanted}. Install them, e.g. on Debian/Ubuntu: {apt_get_command(packages)}"
+        )
+    say(f"installing {' '.join(packages)} with apt-get ({purpose} needs {wanted})")
+    _apt_get(["update", "-q"])
+    _apt_get(["install", "-y", "-q", "--no-install-recommends", *packages])
+    still_missing = ", ".join(prerequisite.what for prerequisite in missing if not prerequisite.is_present())
+    if still_missing:
+        raise MissingPrerequisite(f"apt-get installed {' '.join(packages)} but {still_missing} is still missing")
+
+
+def main(arguments: list[str]) -> int:
+    """`python -m services.localstack.prereqs pyicu-build`: for `make setup`, before pip builds PyICU."""
+    if arguments != ["pyicu-build"]:
+        print("usage: python -m services.localstack.prereqs pyicu-build", file=sys.stderr)
+        return 2
+
+    def say(message: str) -> None:
+        print(f"setup: {message}", flush=True)  # before apt-get's silent minute, not after it
+
+    try:
+        ensure_build_prerequisites(PYICU_BUILD_PREREQUISITES, say=say)
+    except MissingPrerequisite as error:
+        print(f"setup: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+import shlex
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -14,20 +17,27 @@ from rich.console import Console
 from rich.table import Table
 
 from services.shared.models.watchlist import Sharing, SharingScope, WatchlistEntry
-from services.shared.settings import get_settings
-from services.watchlist.errors import WatchlistError, WatchlistFileError
+from services.shared.settings import PARTNER_COUNTRIES, get_settings
+from services.watchlist import fetch
+from services.watchlist.errors import ListNotFound, WatchlistError, WatchlistFileError
 from services.watchlist.events import AuditRecord, ImportReport
 from services.watchlist.store import WatchlistStore
 
 watchlist_app = typer.Typer(no_args_is_help=True, help="Watchlists: import, inspect and edit them live.")
 import_app = typer.Typer(no_args_is_help=True, help="Replace a whole list from a file; unchanged content is a no-op.")
 watchlist_app.add_typer(import_app, name="import")
+fetch_app = typer.Typer(
+    no_args_is_help=True, help="Download a list from its publisher (needs internet), then import it as `import` does."
+)
+watchlist_app.add_typer(fetch_app, name="fetch")
 
 console = Console()
 errors = Console(stderr=True)
 
 #: Exit code of a rejected file or a refused change (1 is left to unexpected failures).
 EXIT_REJECTED = 2
+#: Exit code of a download that failed or brought the wrong file (nothing was imported).
+EXIT_FETCH_FAILED = 3
 
 ACTOR = typer.Option(None, "--actor", help="who makes the change, for the audit trail (default: login name)")
 
@@ -57,6 +67,21 @@ def parse_share(value: str) -> Sharing:
         raise typer.BadParameter(f"expected all, owner or countries:CC,CC; got {value!r} ({error})") from error
 
 
+def format_share(sharing: Sharing) -> str:
+    """The --share text of a sharing scope: the inverse of parse_share."""
+    if sharing.scope is SharingScope.NAMED_COUNTRIES:
+        return f"{sharing.scope.value}:{','.join(sharing.countries)}"
+    return sharing.scope.value
+
+
+def parse_owner(value: str) -> str:
+    """A partner country code: the owner of a list receives its alerts on its own desk."""
+    code = value.strip().upper()
+    if code not in PARTNER_COUNTRIES:
+        raise typer.BadParameter(f"{value!r} is not a partner country ({', '.join(PARTNER_COUNTRIES)})")
+    return code
+
+
 def _reject(error: WatchlistFileError | WatchlistError | ValidationError) -> typer.Exit:
     if isinstance(error, WatchlistFileError):
         errors.print(f"[red]rejected:[/red] {len(error.problems)} problem(s); nothing was imported")
@@ -79,11 +104,18 @@ def _print_report(report: ImportReport) -> None:
 
 
 def _import(
-    list_id: str, load: Callable[[], list[WatchlistEntry]], owner: str, share: Sharing | None, title: str, actor: str | None
+    list_id: str,
+    load: Callable[[], list[WatchlistEntry]],
+    owner: str,
+    share: Sharing | None,
+    title: str,
+    actor: str | None,
 ) -> None:
     try:
         entries = load()
-        report = _store().import_list(list_id, entries, owner_country=owner, sharing=share, title=title, actor=_actor(actor))
+        report = _store().import_list(
+            list_id, entries, owner_country=owner, sharing=share, title=title, actor=_actor(actor)
+        )
     except (WatchlistFileError, WatchlistError) as error:
         raise _reject(error) from error
     _print_report(report)
@@ -91,10 +123,16 @@ def _import(
 
 @import_app.command("ofac-sdn")
 def import_ofac_sdn(
-    directory: Path = typer.Argument(..., exists=True, file_okay=False, help="folder with sdn.csv, alt.csv, add.csv, sdn_comments.csv"),
+    directory: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="folder with sdn.csv, alt.csv, add.csv, sdn_comments.csv"
+    ),
     actor: str | None = ACTOR,
 ) -> None:
     """OFAC's SDN list in its legacy CSV form, as list 'ofac-sdn' owned by US and shared with all."""
+    _import_ofac_sdn(directory, actor)
+
+
+def _import_ofac_sdn(directory: Path, actor: str | None) -> None:
     from services.watchlist.importers import ofac_sdn
 
     _import(
@@ -129,10 +167,12 @@ def import_un_consolidated(
     actor: str | None = ACTOR,
 ) -> None:
     """The UN Security Council Consolidated List (XML), as list 'un-sc'."""
+    _import_un_consolidated(file, owner.upper(), parse_share(share), actor)
+
+
+def _import_un_consolidated(file: Path, owner_code: str, sharing: Sharing, actor: str | None) -> None:
     from services.watchlist.importers import un_consolidated
 
-    sharing = parse_share(share)
-    owner_code = owner.upper()
     _import(
         un_consolidated.LIST_ID,
         lambda: un_consolidated.parse_un_consolidated(file, owner_country=owner_code, sharing=sharing),
@@ -166,6 +206,102 @@ def _import_project_format(
             sharing, title, actor)
 
 
+BASE_URL_HELP = "where the publisher's files are (a mirror, or a local server in tests)"
+SHA256 = typer.Option(
+    [], "--sha256", metavar="NAME=HEX",
+    help="refuse the download unless the file has this SHA-256 checksum (repeatable; a bare HEX for a one-file list)",
+)
+TIMEOUT = typer.Option(
+    fetch.DEFAULT_TIMEOUT_SECONDS, "--timeout", min=0.1, help="seconds to wait for a connection or for more data"
+)
+MAX_MIB = typer.Option(
+    fetch.DEFAULT_MAX_BYTES // 2**20, "--max-mib", min=1, help="refuse any file larger than this many MiB"
+)
+
+
+@fetch_app.command("ofac-sdn")
+def fetch_ofac_sdn(
+    base_url: str = typer.Option(fetch.OFAC_SDN_BASE_URL, "--base-url", help=BASE_URL_HELP),
+    sha256: list[str] = SHA256,
+    timeout: float = TIMEOUT,
+    max_mib: int = MAX_MIB,
+    actor: str | None = ACTOR,
+) -> None:
+    """OFAC's SDN list (SDN.CSV, ALT.CSV, ADD.CSV, SDN_COMMENTS.CSV), then `import ofac-sdn` of them."""
+    with _downloaded(fetch.OFAC_SDN_FILES, base_url, sha256, timeout, max_mib) as folder:
+        _import_ofac_sdn(folder, actor)
+
+
+@fetch_app.command("un-consolidated")
+def fetch_un_consolidated(
+    owner: str = typer.Option(
+        ..., "--owner",
+        help="partner country whose administrators maintain this copy of the UN list (the UN is not a partner)",
+    ),
+    share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX"),
+    base_url: str = typer.Option(fetch.UN_CONSOLIDATED_BASE_URL, "--base-url", help=BASE_URL_HELP),
+    sha256: list[str] = SHA256,
+    timeout: float = TIMEOUT,
+    max_mib: int = MAX_MIB,
+    actor: str | None = ACTOR,
+) -> None:
+    """The UN Security Council Consolidated List (consolidated.xml), then `import un-consolidated` of it."""
+    owner_code, sharing = owner.upper(), parse_share(share)  # refused before anything is downloaded
+    with _downloaded(fetch.UN_CONSOLIDATED_FILES, base_url, sha256, timeout, max_mib) as folder:
+        _import_un_consolidated(folder / fetch.UN_CONSOLIDATED_FILES[0].local_name, owner_code, sharing, actor)
+
+
+@contextmanager
+def _downloaded(
+    files: tuple[fetch.RemoteFile, ...], base_url: str, sha256: list[str], timeout: float, max_mib: int
+) -> Iterator[Path]:
+    """A temporary folder holding every file of a list, each reported with its size and checksum."""
+    try:
+        fetch.check_base_url(base_url)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--base-url") from error
+    try:
+        checksums = fetch.parse_checksums(sha256, files)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--sha256") from error
+    with tempfile.TemporaryDirectory(prefix="interdict-fetch-") as folder:
+        try:
+            fetch.download_all(
+                base_url, files, Path(folder), checksums=checksums, timeout=timeout, max_bytes=max_mib * 2**20,
+                on_start=lambda url: console.print(f"downloading {url}", highlight=False, soft_wrap=True),
+                on_done=_print_downloaded,
+            )
+        except fetch.FetchError as error:
+            errors.print(f"[red]download failed:[/red] {error}", highlight=False, soft_wrap=True)
+            errors.print("nothing was imported")
+            raise typer.Exit(EXIT_FETCH_FAILED) from error
+        yield Path(folder)
+
+
+def _print_downloaded(downloaded: fetch.Downloaded) -> None:
+    line = f"  {downloaded.name}: {downloaded.size:,} bytes, sha256 {downloaded.sha256}"
+    console.print(line, highlight=False, soft_wrap=True)  # one line, to copy into --sha256 or a log
+
+
+@watchlist_app.command()
+def create(
+    list_id: str = typer.Argument(..., help="the new list's id, e.g. co-dijin"),
+    owner: str = typer.Option(..., "--owner", help="partner country that owns and maintains the list"),
+    share: str = typer.Option(..., "--share", help="who else may see its entries: all | owner | countries:CO,MX"),
+    title: str = typer.Option("", "--title"),
+    actor: str | None = ACTOR,
+) -> None:
+    """Create an empty list, to fill it with `add` (an import creates its list by itself)."""
+    owner_code, sharing = parse_owner(owner), parse_share(share)
+    try:
+        version = _store().create_list(
+            list_id, owner_country=owner_code, sharing=sharing, title=title, actor=_actor(actor)
+        )
+    except WatchlistError as error:
+        raise _reject(error) from error
+    console.print(f"created {list_id} (owner {owner_code}, sharing {format_share(sharing)}); list version {version}")
+
+
 @watchlist_app.command("list")
 def list_lists() -> None:
     """Every list with its owner, sharing, version and size."""
@@ -173,7 +309,7 @@ def list_lists() -> None:
     for column in ("list", "title", "owner", "sharing", "version", "entries", "enabled", "updated"):
         table.add_column(column)
     for info in _store().lists():
-        sharing = info.sharing.scope.value + (":" + ",".join(info.sharing.countries) if info.sharing.countries else "")
+        sharing = format_share(info.sharing)
         table.add_row(
             info.list_id, info.title, info.owner_country, sharing, str(info.version), str(info.entry_count),
             "yes" if info.enabled else "[red]no[/red]", info.updated_at.isoformat(timespec="seconds"),
@@ -197,12 +333,13 @@ def show(entry_id: str, as_json: bool = typer.Option(False, "--json", help="prin
     table.add_row("list", entry.list_id)
     table.add_row("kind", entry.kind.value)
     table.add_row("names", "\n".join(f"{name.name} ({name.name_type.value})" for name in entry.names))
-    table.add_row("identifiers", "\n".join(f"{i.scheme.value}: {i.value}" + (f" ({i.country})" if i.country else "") for i in entry.identifiers))
+    identifiers = (f"{i.scheme.value}: {i.value}" + (f" ({i.country})" if i.country else "") for i in entry.identifiers)
+    table.add_row("identifiers", "\n".join(identifiers))
     for label, values in (("dates of birth", entry.dates_of_birth), ("nationalities", entry.nationalities),
                           ("countries", entry.countries), ("programs", entry.programs)):
         table.add_row(label, ", ".join(values))
     table.add_row("addresses", "\n".join(address.full or "" for address in entry.addresses))
-    table.add_row("owner / sharing", f"{entry.owner_country} / {entry.sharing.scope.value} {','.join(entry.sharing.countries)}")
+    table.add_row("owner / sharing", f"{entry.owner_country} / {format_share(entry.sharing)}")
     table.add_row("expires", entry.expires_at.isoformat() if entry.expires_at else "")
     table.add_row("remarks", entry.remarks or "")
     console.print(table)
@@ -223,8 +360,9 @@ ENTRY_FILE = typer.Argument(..., exists=True, dir_okay=False, help="a JSON file 
 
 @watchlist_app.command()
 def add(file: Path = ENTRY_FILE, actor: str | None = ACTOR) -> None:
-    """Add one new entry to its list."""
-    _edit(lambda store, who: store.add(_read_entry(file), actor=who), actor)
+    """Add one new entry to its list (create the list first with `create`)."""
+    entry = _read_entry(file)
+    _edit(lambda store, who: store.add(entry, actor=who), actor, adding=entry)
 
 
 @watchlist_app.command()
@@ -267,15 +405,37 @@ def disable(list_id: str, actor: str | None = ACTOR) -> None:
 def sweep_expired(actor: str | None = ACTOR) -> None:
     """Tell the matchers about entries whose expiry has passed."""
     expired = _store().sweep_expired(actor=_actor(actor) if actor else "system:expiry")
-    console.print(f"{len(expired)} entr{'y' if len(expired) == 1 else 'ies'} expired" + (f": {', '.join(expired)}" if expired else ""))
+    listed = f": {', '.join(expired)}" if expired else ""
+    console.print(f"{len(expired)} entr{'y' if len(expired) == 1 else 'ies'} expired{listed}")
 
 
-def _edit(change: Callable[[WatchlistStore, str], int], actor: str | None) -> None:
+def _edit(
+    change: Callable[[WatchlistStore, str], int], actor: str | None, adding: WatchlistEntry | None = None
+) -> None:
+    """Apply one change; `adding` is the entry being added, to say how to create its list if missing."""
     try:
         version = change(_store(), _actor(actor))
+    except ListNotFound as error:
+        raise _refuse_missing_list(error, adding) from error
     except WatchlistError as error:
         raise _reject(error) from error
     console.print(f"done; list version {version}")
+
+
+def _refuse_missing_list(error: ListNotFound, adding: WatchlistEntry | None) -> typer.Exit:
+    """Say the list is missing and how to go on: create it (for an added entry), or look at the lists."""
+    errors.print(f"[red]refused:[/red] {error}", highlight=False)
+    if adding is None:
+        errors.print("`interdict watchlist list` shows the lists there are")
+        return typer.Exit(EXIT_REJECTED)
+    # The entry names its owner and sharing, which are the likely ones for its list.
+    command = (
+        f"interdict watchlist create {shlex.quote(error.list_id)} --owner {adding.owner_country} "
+        f"--share {format_share(adding.sharing)}"
+    )
+    errors.print("Entries are added to an existing list: create it first (check owner and sharing), then add again:")
+    errors.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_REJECTED)
 
 
 @watchlist_app.command()

@@ -40,3 +40,11 @@ class WatchlistError(Exception):
 
 class WatchlistNotFound(WatchlistError, LookupError):
     """No list or entry with that id."""
+
+
+class ListNotFound(WatchlistNotFound):
+    """No list with that id; `list_id` names it, so a caller can offer to create it."""
+
+    def __init__(self, list_id: str) -> None:
+        super().__init__(f"no watchlist {list_id!r}")
+        self.list_id = list_id

@@ -21,10 +21,11 @@ one, so a large list is swapped in one step and a failed import leaves the live 
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 import redis
@@ -32,7 +33,7 @@ from redis.client import Pipeline
 
 from services.shared.models.watchlist import Sharing, WatchlistEntry, WatchlistInfo
 from services.shared.settings import Settings
-from services.watchlist.errors import WatchlistError, WatchlistNotFound
+from services.watchlist.errors import ListNotFound, WatchlistError, WatchlistNotFound
 from services.watchlist.events import (
     AuditRecord,
     ChangeOp,
@@ -47,6 +48,7 @@ __all__ = [
     "ChangeOp",
     "EntryConflict",
     "ImportReport",
+    "ListExists",
     "WatchlistChange",
     "WatchlistSnapshot",
     "WatchlistStore",
@@ -62,6 +64,9 @@ STAGING_CHUNK = 1000
 STAGING_TTL_SECONDS = 3600
 #: Attempts of a transaction that another writer keeps invalidating.
 MAX_ATTEMPTS = 20
+#: Ids of lists created empty. Entry ids are '<list_id>:<source id>', so no colon; and no spaces,
+#: so the id can be typed in a shell and used in a Redis key as it is.
+LIST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 # Atomic, so no event can be added between the trim and recording what it dropped.
@@ -87,8 +92,18 @@ class EntryConflict(WatchlistError):
     """The entry already exists (add), is missing (update), or belongs to another list."""
 
 
+class ListExists(WatchlistError):
+    """A list with that id exists already."""
+
+
 class ChangeFeedGap(WatchlistError):
     """The cursor points before events the feed has trimmed: take a new snapshot."""
+
+
+# redis-py types every reply as `bytes | str` (it cannot know whether the client decodes). The
+# store's client never does (decode_responses=False), so replies are bytes; the casts below only
+# tell mypy so. A stream reply is [(id, {field: value}), ...].
+_StreamEvents = list[tuple[bytes, dict[bytes, bytes]]]
 
 
 def _now() -> datetime:
@@ -125,16 +140,18 @@ class WatchlistStore:
 
     def lists(self) -> list[WatchlistInfo]:
         raw = self._redis.hgetall(self._lists_key)
-        return sorted((WatchlistInfo.model_validate_json(value) for value in raw.values()), key=lambda info: info.list_id)
+        return sorted(
+            (WatchlistInfo.model_validate_json(value) for value in raw.values()), key=lambda info: info.list_id
+        )
 
     def info(self, list_id: str) -> WatchlistInfo:
         raw = self._redis.hget(self._lists_key, list_id)
         if raw is None:
-            raise WatchlistNotFound(f"no watchlist {list_id!r}")
+            raise ListNotFound(list_id)
         return WatchlistInfo.model_validate_json(raw)
 
     def get(self, entry_id: str) -> WatchlistEntry:
-        list_id = self._redis.hget(self._entry_list_key, entry_id)
+        list_id = cast("bytes | None", self._redis.hget(self._entry_list_key, entry_id))
         raw = self._redis.hget(self._entries_key(list_id.decode()), entry_id) if list_id else None
         if raw is None:
             raise WatchlistNotFound(f"no watchlist entry {entry_id!r}")
@@ -149,7 +166,7 @@ class WatchlistStore:
         """The live entries of enabled lists, read in one transaction with the feed's position."""
 
         def read(pipe: Pipeline) -> WatchlistSnapshot:
-            list_ids = sorted(key.decode() for key in pipe.hkeys(self._lists_key))
+            list_ids = sorted(key.decode() for key in cast("list[bytes]", pipe.hkeys(self._lists_key)))
             pipe.multi()
             pipe.hgetall(self._lists_key)
             pipe.xrevrange(self._changes_key, count=1)
@@ -178,7 +195,10 @@ class WatchlistStore:
         """
         self._check_not_trimmed(cursor)
         block = block_ms if block_ms > 0 else None
-        answer = self._redis.xread({self._changes_key: cursor}, count=count, block=block)
+        answer = cast(
+            "list[tuple[bytes, _StreamEvents]] | None",
+            self._redis.xread({self._changes_key: cursor}, count=count, block=block),
+        )
         changes: list[WatchlistChange] = []
         for _stream, events in answer or []:
             for event_id, fields in events:
@@ -196,7 +216,11 @@ class WatchlistStore:
             raise ChangeFeedGap(f"change feed trimmed past cursor {cursor}; take a new snapshot")
 
     def history(
-        self, entry_id: str | None = None, list_id: str | None = None, actor: str | None = None, limit: int | None = None
+        self,
+        entry_id: str | None = None,
+        list_id: str | None = None,
+        actor: str | None = None,
+        limit: int | None = None,
     ) -> list[AuditRecord]:
         """Audit records, oldest first, matching every filter given (the latest `limit` if given)."""
         if entry_id is not None:
@@ -208,7 +232,7 @@ class WatchlistStore:
         else:
             index = None
         if index is not None:
-            ids = self._redis.zrange(index, 0, -1)
+            ids = cast("list[bytes]", self._redis.zrange(index, 0, -1))
             raws = self._redis.hmget(self._audit_key, ids) if ids else []
         else:
             raws = list(self._redis.hvals(self._audit_key))
@@ -245,7 +269,9 @@ class WatchlistStore:
         try:
             self._write_staging(staging, payload)
             return self._transaction(
-                lambda pipe: self._switch_to_staging(pipe, list_id, staging, payload, owner_country, sharing, title, actor)
+                lambda pipe: self._switch_to_staging(
+                    pipe, list_id, staging, payload, owner_country, sharing, title, actor
+                )
             )
         finally:
             self._redis.delete(staging)  # gone already when it was renamed over the live list
@@ -262,7 +288,9 @@ class WatchlistStore:
             else:
                 payload[entry.entry_id] = entry.model_dump_json().encode()
         if problems:
-            raise EntryConflict("; ".join(problems[:20]) + (f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""))
+            raise EntryConflict(
+                "; ".join(problems[:20]) + (f" (and {len(problems) - 20} more)" if len(problems) > 20 else "")
+            )
         return payload
 
     def _write_staging(self, staging: str, payload: dict[str, bytes]) -> None:
@@ -287,12 +315,16 @@ class WatchlistStore:
         entries_key = self._entries_key(list_id)
         raw_info = pipe.hget(self._lists_key, list_id)
         old_info = WatchlistInfo.model_validate_json(raw_info) if raw_info else None
-        current: dict[str, bytes] = {key.decode(): value for key, value in pipe.hgetall(entries_key).items()}
+        current: dict[str, bytes] = {
+            key.decode(): value for key, value in cast("dict[bytes, bytes]", pipe.hgetall(entries_key)).items()
+        }
         self._check_ids_free(pipe, list_id, [entry_id for entry_id in payload if entry_id not in current])
 
         added = sorted(entry_id for entry_id in payload if entry_id not in current)
         removed = sorted(entry_id for entry_id in current if entry_id not in payload)
-        changed = sorted(entry_id for entry_id in payload if entry_id in current and current[entry_id] != payload[entry_id])
+        changed = sorted(
+            entry_id for entry_id in payload if entry_id in current and current[entry_id] != payload[entry_id]
+        )
         unchanged = sorted(entry_id for entry_id in payload if current.get(entry_id) == payload[entry_id])
         old_version = old_info.version if old_info else 0
         is_new_content = old_info is None or bool(added or changed or removed)
@@ -334,22 +366,35 @@ class WatchlistStore:
                 self._queue_entry_event(pipe, entry, info.version, now)
         if info.enabled:
             for entry_id in removed:
-                self._queue_change(pipe, WatchlistChange(op=ChangeOp.REMOVE, list_id=list_id, version=info.version, changed_at=now, entry_ids=[entry_id]))
+                self._queue_change(
+                    pipe,
+                    WatchlistChange(
+                        op=ChangeOp.REMOVE, list_id=list_id, version=info.version, changed_at=now, entry_ids=[entry_id]
+                    ),
+                )
         details = {"added": len(added), "changed": len(changed), "removed": len(removed), "unchanged": len(unchanged)}
         self._queue_audit(pipe, now, actor, "import", list_id, None, info.version, None, None, details)
         for entry_id in added:
             self._queue_audit(pipe, now, actor, "import:add", list_id, entry_id, info.version, None, payload[entry_id])
         for entry_id in changed:
-            self._queue_audit(pipe, now, actor, "import:change", list_id, entry_id, info.version, current[entry_id], payload[entry_id])
+            self._queue_audit(
+                pipe, now, actor, "import:change", list_id, entry_id, info.version, current[entry_id], payload[entry_id]
+            )
         for entry_id in removed:
-            self._queue_audit(pipe, now, actor, "import:remove", list_id, entry_id, info.version, current[entry_id], None)
+            self._queue_audit(
+                pipe, now, actor, "import:remove", list_id, entry_id, info.version, current[entry_id], None
+            )
         return report
 
     def _check_ids_free(self, pipe: Pipeline, list_id: str, entry_ids: list[str]) -> None:
         if not entry_ids:
             return
-        owners = pipe.hmget(self._entry_list_key, entry_ids)
-        taken = [f"{entry_id} (in {owner.decode()})" for entry_id, owner in zip(entry_ids, owners, strict=True) if owner and owner.decode() != list_id]
+        owners = cast("list[bytes | None]", pipe.hmget(self._entry_list_key, entry_ids))
+        taken = [
+            f"{entry_id} (in {owner.decode()})"
+            for entry_id, owner in zip(entry_ids, owners, strict=True)
+            if owner and owner.decode() != list_id
+        ]
         if taken:
             raise EntryConflict("entry ids used by another list: " + ", ".join(taken[:20]))
 
@@ -371,10 +416,12 @@ class WatchlistStore:
         if expires_at.tzinfo is None:
             raise ValueError("expires_at needs a time zone")
         entry = self.get(entry_id).model_copy(update={"expires_at": expires_at})
-        return self._write_entry(entry.list_id, entry_id, WatchlistEntry.model_validate(entry.model_dump()), actor, "expire", must_exist=True)
+        return self._write_entry(
+            entry.list_id, entry_id, WatchlistEntry.model_validate(entry.model_dump()), actor, "expire", must_exist=True
+        )
 
     def _list_of(self, entry_id: str) -> str:
-        list_id = self._redis.hget(self._entry_list_key, entry_id)
+        list_id = cast("bytes | None", self._redis.hget(self._entry_list_key, entry_id))
         if list_id is None:
             raise WatchlistNotFound(f"no watchlist entry {entry_id!r}")
         return list_id.decode()
@@ -386,7 +433,7 @@ class WatchlistStore:
 
         def write(pipe: Pipeline) -> int:
             info = self._info_in(pipe, list_id)
-            before = pipe.hget(self._entries_key(list_id), entry_id)
+            before = cast("bytes | None", pipe.hget(self._entries_key(list_id), entry_id))
             if must_exist and before is None:
                 raise WatchlistNotFound(f"no entry {entry_id!r} in watchlist {list_id!r}")
             if not must_exist:
@@ -409,13 +456,53 @@ class WatchlistStore:
                 pipe.hdel(self._entry_list_key, entry_id)
                 pipe.zrem(self._expiry_key, entry_id)
                 if info.enabled:
-                    self._queue_change(pipe, WatchlistChange(op=ChangeOp.REMOVE, list_id=list_id, version=new_info.version, changed_at=now, entry_ids=[entry_id]))
+                    self._queue_change(
+                        pipe,
+                        WatchlistChange(
+                            op=ChangeOp.REMOVE,
+                            list_id=list_id,
+                            version=new_info.version,
+                            changed_at=now,
+                            entry_ids=[entry_id],
+                        ),
+                    )
             self._queue_audit(pipe, now, actor, operation, list_id, entry_id, new_info.version, before, after)
             return new_info.version
 
         return self._transaction(write)
 
     # --- list operations ------------------------------------------------------------------------
+
+    def create_list(
+        self, list_id: str, *, owner_country: str, sharing: Sharing | None = None, title: str = "", actor: str
+    ) -> int:
+        """Create an empty, enabled list to add entries to one by one; returns its version (1).
+
+        Raises ListExists if the id is taken (an import would replace that list; creating must
+        not), WatchlistError for an id outside LIST_ID_PATTERN, and pydantic's ValidationError for
+        an owner or sharing the model refuses. No change-feed event: an empty list changes no
+        matcher, exactly as an import of an empty new list.
+        """
+        if not LIST_ID_PATTERN.fullmatch(list_id):
+            raise WatchlistError(
+                f"list id {list_id!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
+
+        def write(pipe: Pipeline) -> int:
+            if pipe.hexists(self._lists_key, list_id):
+                raise ListExists(f"watchlist {list_id!r} already exists")
+            now = _now()
+            info = WatchlistInfo(
+                list_id=list_id, title=title, owner_country=owner_country, sharing=sharing or Sharing(),
+                version=1, entry_count=0, updated_at=now, enabled=True,
+            )
+            details = {"owner_country": info.owner_country, "sharing": info.sharing.model_dump(mode="json")}
+            pipe.multi()
+            pipe.hset(self._lists_key, list_id, info.model_dump_json())
+            self._queue_audit(pipe, now, actor, "create", list_id, None, info.version, None, None, details)
+            return info.version
+
+        return self._transaction(write)
 
     def enable_list(self, list_id: str, *, actor: str) -> int:
         return self._set_enabled(list_id, True, actor)
@@ -429,7 +516,7 @@ class WatchlistStore:
             if info.enabled == enabled:
                 pipe.multi()
                 return info.version
-            raw_entries = pipe.hgetall(self._entries_key(list_id))
+            raw_entries = cast("dict[bytes, bytes]", pipe.hgetall(self._entries_key(list_id)))
             now = _now()
             new_info = info.model_copy(update={"version": info.version + 1, "enabled": enabled, "updated_at": now})
             entry_ids = sorted(key.decode() for key in raw_entries)
@@ -437,13 +524,29 @@ class WatchlistStore:
             pipe.hset(self._lists_key, list_id, new_info.model_dump_json())
             if enabled:
                 # Readers dropped the list's entries when it was disabled: send them all again.
-                self._queue_change(pipe, WatchlistChange(op=ChangeOp.LIST_ENABLED, list_id=list_id, version=new_info.version, changed_at=now))
+                self._queue_change(
+                    pipe,
+                    WatchlistChange(
+                        op=ChangeOp.LIST_ENABLED, list_id=list_id, version=new_info.version, changed_at=now
+                    ),
+                )
                 for entry_id in entry_ids:
                     entry = WatchlistEntry.model_validate_json(raw_entries[entry_id.encode()])
                     self._queue_entry_event(pipe, entry, new_info.version, now)
             else:
-                self._queue_change(pipe, WatchlistChange(op=ChangeOp.LIST_DISABLED, list_id=list_id, version=new_info.version, changed_at=now, entry_ids=entry_ids))
-            self._queue_audit(pipe, now, actor, "enable" if enabled else "disable", list_id, None, new_info.version, None, None)
+                self._queue_change(
+                    pipe,
+                    WatchlistChange(
+                        op=ChangeOp.LIST_DISABLED,
+                        list_id=list_id,
+                        version=new_info.version,
+                        changed_at=now,
+                        entry_ids=entry_ids,
+                    ),
+                )
+            self._queue_audit(
+                pipe, now, actor, "enable" if enabled else "disable", list_id, None, new_info.version, None, None
+            )
             return new_info.version
 
         return self._transaction(write)
@@ -456,12 +559,14 @@ class WatchlistStore:
         moment = now or _now()
 
         def sweep(pipe: Pipeline) -> list[str]:
-            due = [member.decode() for member in pipe.zrangebyscore(self._expiry_key, "-inf", moment.timestamp())]
+            due_raw = cast("list[bytes]", pipe.zrangebyscore(self._expiry_key, "-inf", moment.timestamp()))
+            due = [member.decode() for member in due_raw]
             if not due:
                 pipe.multi()
                 return []
-            owners = pipe.hmget(self._entry_list_key, due)
-            infos = {key.decode(): WatchlistInfo.model_validate_json(value) for key, value in pipe.hgetall(self._lists_key).items()}
+            owners = cast("list[bytes | None]", pipe.hmget(self._entry_list_key, due))
+            lists_raw = cast("dict[bytes, bytes]", pipe.hgetall(self._lists_key))
+            infos = {key.decode(): WatchlistInfo.model_validate_json(value) for key, value in lists_raw.items()}
             pipe.multi()
             pipe.zrem(self._expiry_key, *due)
             for entry_id, owner in zip(due, owners, strict=True):
@@ -469,7 +574,16 @@ class WatchlistStore:
                     continue
                 info = infos[owner.decode()]
                 if info.enabled:
-                    self._queue_change(pipe, WatchlistChange(op=ChangeOp.REMOVE, list_id=info.list_id, version=info.version, changed_at=moment, entry_ids=[entry_id]))
+                    self._queue_change(
+                        pipe,
+                        WatchlistChange(
+                            op=ChangeOp.REMOVE,
+                            list_id=info.list_id,
+                            version=info.version,
+                            changed_at=moment,
+                            entry_ids=[entry_id],
+                        ),
+                    )
                 self._queue_audit(pipe, moment, actor, "expired", info.list_id, entry_id, info.version, None, None)
             return due
 
@@ -515,14 +629,18 @@ class WatchlistStore:
     def _info_in(self, pipe: Pipeline, list_id: str) -> WatchlistInfo:
         raw = pipe.hget(self._lists_key, list_id)
         if raw is None:
-            raise WatchlistNotFound(f"no watchlist {list_id!r}")
+            raise ListNotFound(list_id)
         return WatchlistInfo.model_validate_json(raw)
 
     def _queue_entry_event(self, pipe: Pipeline, entry: WatchlistEntry, version: int, now: datetime) -> None:
         if entry.expires_at is not None and entry.expires_at <= now:
-            change = WatchlistChange(op=ChangeOp.REMOVE, list_id=entry.list_id, version=version, changed_at=now, entry_ids=[entry.entry_id])
+            change = WatchlistChange(
+                op=ChangeOp.REMOVE, list_id=entry.list_id, version=version, changed_at=now, entry_ids=[entry.entry_id]
+            )
         else:
-            change = WatchlistChange(op=ChangeOp.UPSERT, list_id=entry.list_id, version=version, changed_at=now, entry=entry)
+            change = WatchlistChange(
+                op=ChangeOp.UPSERT, list_id=entry.list_id, version=version, changed_at=now, entry=entry
+            )
         self._queue_change(pipe, change)
 
     def _queue_change(self, pipe: Pipeline, change: WatchlistChange) -> None:
