@@ -11,11 +11,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.interdict-installed
 STACK  := $(BIN)/python -m services.localstack
 
-.PHONY: help setup test run eval bench-matcher schemas stack-up stack-down stack-status clean
+.PHONY: help setup test test-faults check run eval bench-matcher schemas stack-up stack-down stack-status clean
 
 help:
 	@echo "make run           start the local stack, run the demo, stop the stack"
 	@echo "make test          start the local stack, run all tests, stop the stack"
+	@echo "make test-faults   kill brokers, Redis and workers mid-stream (private stacks); a few minutes"
+	@echo "make check         lint (ruff), type-check (mypy) and check that schemas/ is current"
 	@echo "make setup         create .venv and install the project (done by the targets above)"
 	@echo "make eval          matcher quality evaluation"
 	@echo "make bench-matcher matcher speed benchmark"
@@ -28,6 +30,7 @@ setup: $(STAMP)
 # Debian's python3 cannot create venvs until python3-venv is installed; CI runs as root on a bare
 # machine, so install it there, and tell everybody else what is missing.
 $(BIN)/pip:
+	@echo "setup: creating the virtualenv $(VENV) with $(PYTHON)"
 	@if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
 		rm -rf $(VENV); \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -36,22 +39,53 @@ $(BIN)/pip:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null && \
 			$(PYTHON) -m venv $(VENV) || exit 1; \
 		else \
-			echo "setup: '$(PYTHON) -m venv' failed; install python3-venv (sudo apt-get install python3-venv)" >&2; \
+			echo "setup: '$(PYTHON) -m venv' failed; install python3-venv (sudo apt-get install -y python3-venv)" >&2; \
 			exit 1; \
 		fi; \
 	fi
 
+# PyICU, which normality needs, has no wheel: pip compiles it, which needs ICU's headers,
+# pkg-config, g++ and Python's headers, and takes minutes with nothing to show. So it is built in a
+# step of its own, announced, once its prerequisites are there: installed with apt-get as root (as
+# above), else named with the command to run (services/localstack/prereqs.py uses the standard
+# library only, so it runs before the project is installed). Skipped when the venv has PyICU.
+# pip is not quiet: a long install must look alive.
 $(STAMP): pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install -q -e '.[dev]'
+	@if ! $(BIN)/python -c 'import icu' >/dev/null 2>&1; then \
+		$(BIN)/python -m services.localstack.prereqs pyicu-build || exit 1; \
+		echo "setup: building PyICU from source (a few minutes)..."; \
+		$(BIN)/pip install --progress-bar on PyICU || exit 1; \
+	fi
+	@echo "setup: installing the project and its dependencies into $(VENV)..."
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	@touch $@
 
 # pytest exit code 5 means "no tests collected": a run that tested nothing must not pass.
 test: setup
-	@scripts/with-stack.sh $(BIN)/pytest -q; status=$$?; \
+	@scripts/with-stack.sh $(BIN)/pytest -q -m "not faults"; status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests; a run that tests nothing proves nothing" >&2; \
 		exit 1; \
 	fi; \
+	exit $$status
+
+# Fault tests kill and restart the servers of a private stack each (started by the tests
+# themselves); the shared stack only provides the Kafka jars and Redis binary already set up.
+test-faults: setup
+	@scripts/with-stack.sh $(BIN)/pytest -q -m faults tests/faults; status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test-faults: pytest collected no tests" >&2; \
+		exit 1; \
+	fi; \
+	exit $$status
+
+# Every check runs, so one run reports all of them; it fails if any failed. mypy's files and
+# options, like ruff's rules, are in pyproject.toml. Needs no stack.
+check: setup
+	@status=0; \
+	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/mypy"; $(BIN)/mypy || status=1; \
+	echo "$(BIN)/interdict schemas check"; $(BIN)/interdict schemas check || status=1; \
 	exit $$status
 
 run: setup

@@ -19,7 +19,9 @@ from services.matcher.screen import screen
 from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import watchlist_app
 
-app = typer.Typer(no_args_is_help=True, help="Interdiction alerting: manifests in, watchlist matches out, alerts to desks.")
+app = typer.Typer(
+    no_args_is_help=True, help="Interdiction alerting: manifests in, watchlist matches out, alerts to desks."
+)
 app.add_typer(feed_app, name="feed")
 app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
@@ -74,7 +76,9 @@ def matcher(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS_
 
 
 @app.command()
-def notifier(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL) -> None:
+def notifier(
+    web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL
+) -> None:
     """Run one notifier worker: matches -> alerts.<country>."""
     _run_service("notifier", web_port, metrics_port, loglevel)
 
@@ -83,21 +87,19 @@ def notifier(web_port: int | None = WEB_PORT, metrics_port: int | None = METRICS
 def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL) -> None:
     """Run the re-screener: manifests of the last days screened again against new or changed entries."""
     import asyncio
+    import contextlib
     import logging
 
     from services.matcher.rescreen import Rescreener
-    from services.shared.metrics import serve_metrics
-
     from services.shared.logs import quiet_repeated_client_errors
+    from services.shared.metrics import serve_metrics
 
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_repeated_client_errors()
     settings = get_settings()
     serve_metrics(settings.web_host, metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Rescreener(settings).run())
-    except KeyboardInterrupt:
-        pass
 
 
 @topics_app.command("ensure")

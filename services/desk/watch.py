@@ -23,7 +23,9 @@ SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium":
 def render_alert(alert: Alert) -> Panel:
     manifest, entry = alert.manifest, alert.entry
     facts = Table.grid(padding=(0, 2))
-    facts.add_row("Entry", f"{entry.primary_name}  [dim]({entry.entry_id}, {', '.join(entry.programs) or 'no program'})[/]")
+    facts.add_row(
+        "Entry", f"{entry.primary_name}  [dim]({entry.entry_id}, {', '.join(entry.programs) or 'no program'})[/]"
+    )
     if entry.aliases:
         facts.add_row("Aliases", "; ".join(entry.aliases[:5]) + (" ..." if len(entry.aliases) > 5 else ""))
     source = ", ".join(f"{name} {value}" for name, value in entry.source_ids.items())
@@ -31,7 +33,9 @@ def render_alert(alert: Alert) -> Panel:
     what = f"bill of lading {manifest.bill_of_lading}" if manifest.bill_of_lading else "vessel manifest"
     facts.add_row("Manifest", f"{manifest.manifest_id} from {manifest.feed}: {what}")
     if manifest.vessel_name:
-        facts.add_row("Vessel", f"{manifest.vessel_name}" + (f" (IMO {manifest.vessel_imo})" if manifest.vessel_imo else ""))
+        facts.add_row(
+            "Vessel", f"{manifest.vessel_name}" + (f" (IMO {manifest.vessel_imo})" if manifest.vessel_imo else "")
+        )
     facts.add_row("Route", " -> ".join(manifest.route_ports) or "-")
     evidence = Table("where", "how", "manifest says", "list says", "weight", box=None, header_style="dim")
     for item in alert.evidence:

@@ -53,7 +53,9 @@ def publish_file(path: Path, settings: Settings) -> int:
 
 
 @feed_app.command("publish")
-def publish(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines, one manifest a line")) -> None:
+def publish(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines, one manifest a line"),
+) -> None:
     """Publish every line of FILE to manifests.raw, and wait until the broker has them all."""
     settings = get_settings()
     count = publish_file(file, settings)

@@ -28,9 +28,9 @@ import redis
 
 from services.matcher.engine import MatchingEngine
 from services.shared import metrics
+from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
 from services.shared.models import WatchlistEntry
 from services.shared.settings import Settings
-from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
 from services.watchlist.events import WatchlistChange, WatchlistSnapshot
 from services.watchlist.store import ChangeFeedGap, WatchlistStore
 
@@ -114,7 +114,7 @@ class WatchlistReplica:
         while True:
             try:
                 await step()
-            except TRANSIENT_ERRORS + (redis.exceptions.RedisError,) as error:
+            except RETRIED_ERRORS as error:
                 outage.failed(error)
                 self._mark_stale(error)
                 await asyncio.sleep(backoff.next_delay())

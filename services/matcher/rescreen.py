@@ -142,7 +142,7 @@ class Rescreener:
         if saved is None:
             await asyncio.to_thread(self._client.set, self._cursor_key, self.replica.state.cursor)
             return
-        cursor, target = saved.decode(), self.replica.state.cursor
+        cursor, target = saved.decode() if isinstance(saved, bytes) else str(saved), self.replica.state.cursor
         try:
             while True:
                 changes, cursor = await asyncio.to_thread(self.replica.store.read_changes, cursor, 0, 1000)

@@ -43,7 +43,9 @@ def _shipment_queries(manifest: ShipmentManifest) -> list[ScreeningQuery]:
         ScreeningQuery(
             name=party.name,
             kind=party.kind,
-            countries=[country for country in [party.country, party.address.country if party.address else None] if country],
+            countries=[
+                country for country in [party.country, party.address.country if party.address else None] if country
+            ],
             identifiers=list(party.identifiers),
             where=f"parties[{index}] ({party.role.value.replace('_', ' ')})",
         )
@@ -66,7 +68,9 @@ def _vessel_manifest_queries(manifest: VesselManifest) -> list[ScreeningQuery]:
     if manifest.vessel.owner:
         queries.append(ScreeningQuery(name=manifest.vessel.owner, kind=EntityKind.ORGANIZATION, where="vessel owner"))
     if manifest.vessel.operator:
-        queries.append(ScreeningQuery(name=manifest.vessel.operator, kind=EntityKind.ORGANIZATION, where="vessel operator"))
+        queries.append(
+            ScreeningQuery(name=manifest.vessel.operator, kind=EntityKind.ORGANIZATION, where="vessel operator")
+        )
     queries += [_person_query(person, f"crew[{index}]") for index, person in enumerate(manifest.crew)]
     queries += [_person_query(person, f"passengers[{index}]") for index, person in enumerate(manifest.passengers)]
     return queries
@@ -100,14 +104,13 @@ def _person_query(person: PersonOnBoard, where: str) -> ScreeningQuery:
 
 
 def manifest_ref(manifest: AnyManifest) -> ManifestRef:
-    is_shipment = isinstance(manifest, ShipmentManifest)
     vessel = manifest.vessel
     return ManifestRef(
         manifest_id=manifest.manifest_id,
         kind=manifest.kind,
         feed=manifest.feed,
         reported_at=manifest.reported_at,
-        bill_of_lading=manifest.bill_of_lading if is_shipment else None,
+        bill_of_lading=manifest.bill_of_lading if isinstance(manifest, ShipmentManifest) else None,
         vessel_name=vessel.name if vessel else None,
         vessel_imo=vessel.imo if vessel else None,
         route_ports=manifest.route_ports(),

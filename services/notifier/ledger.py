@@ -16,7 +16,7 @@ twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
 #: How long a desk's delivered alert ids are remembered, to send each alert to a desk only once
@@ -29,7 +29,7 @@ Delivery = tuple[str, str]  # (desk, alert_id)
 class LedgerClient(Protocol):
     """The part of redis.asyncio.Redis the ledger uses (a fake in unit tests)."""
 
-    async def mget(self, keys: Sequence[str]) -> list[bytes | None]: ...
+    def mget(self, keys: Sequence[str]) -> Awaitable[list[bytes | str | None]]: ...
 
     def pipeline(self, transaction: bool = True) -> LedgerPipeline: ...
 
@@ -61,7 +61,7 @@ class DeliveryLedger:
         keys = [delivered_key(self._prefix, desk, alert_id) for desk, alert_id in deliveries]
         values = await self._client.mget(keys)
         # Entries written before positions were recorded hold b"1": delivered, from elsewhere.
-        return [value.decode() if value is not None else None for value in values]
+        return [value.decode() if isinstance(value, bytes) else value for value in values]
 
     async def claim(self, deliveries: Sequence[Delivery], position: Sequence[str]) -> None:
         """Record that these deliveries come from these records (one round trip)."""

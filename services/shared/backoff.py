@@ -69,7 +69,9 @@ class Outage:
     def failed(self, error: BaseException) -> None:
         if self.failures == 0:
             self.since = time.monotonic()
-            self.logger.warning("%s unavailable (%s: %s); retrying with back-off", self.what, type(error).__name__, error)
+            self.logger.warning(
+                "%s unavailable (%s: %s); retrying with back-off", self.what, type(error).__name__, error
+            )
         self.failures += 1
 
     def recovered(self) -> None:

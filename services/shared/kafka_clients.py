@@ -29,15 +29,15 @@ def make_consumer(
     from_beginning: bool = True,
     idle_timeout_ms: int | None = None,
 ) -> KafkaConsumer:
-    options: dict[str, object] = {
-        "bootstrap_servers": settings.kafka_bootstrap,
-        "group_id": group_id,
-        "auto_offset_reset": "earliest" if from_beginning else "latest",
-        "enable_auto_commit": group_id is not None,
-        "client_id": "interdict-cli",
+    return KafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group_id,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=group_id is not None,
+        client_id="interdict-cli",
         # desk topics are written in transactions: an aborted alert must never be shown
-        "isolation_level": "read_committed",
-    }
-    if idle_timeout_ms is not None:
-        options["consumer_timeout_ms"] = idle_timeout_ms
-    return KafkaConsumer(*topics, **options)
+        isolation_level="read_committed",
+        # kafka-python's own default: wait for records forever
+        consumer_timeout_ms=idle_timeout_ms if idle_timeout_ms is not None else float("inf"),
+    )

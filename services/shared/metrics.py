@@ -26,7 +26,10 @@ PROCESSING_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 BATCH_SIZE = Histogram(
-    "interdict_batch_records", "Input records per batch", ["service"], buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
+    "interdict_batch_records",
+    "Input records per batch",
+    ["service"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
 )
 STAGE_LATENCY = Histogram(
     "interdict_stage_latency_seconds",
@@ -52,7 +55,9 @@ ALERTS_REPEATED = Counter(
     "interdict_alerts_repeated_total", "Alerts not sent again because the desk already received them", ["desk"]
 )
 WATCHLIST_ENTRIES = Gauge(
-    "interdict_watchlist_entries", "Entries the matcher holds, per list and owning country", ["list_id", "owner_country"]
+    "interdict_watchlist_entries",
+    "Entries the matcher holds, per list and owning country",
+    ["list_id", "owner_country"],
 )
 WATCHLIST_VERSION = Gauge("interdict_watchlist_version", "List version the matcher holds", ["list_id"])
 WATCHLIST_STALE = Gauge(

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
 
     # Services
     web_host: str = Field(
-        default="127.0.0.1", description="where every worker's HTTP listeners (web views, metrics) bind; 0.0.0.0 in containers"
+        default="127.0.0.1",
+        description="where every worker's HTTP listeners (web views, metrics) bind; 0.0.0.0 in containers",
     )
     ingest_web_port: int = 6071
     matcher_web_port: int = 6072

@@ -14,16 +14,16 @@ import faust
 from faust.app.base import BootStrategy
 
 from services.shared.settings import Settings
-from services.shared.topics import group_id
 from services.shared.stage import KafkaOptions, KafkaTransport, Stage, StageConfig
 from services.shared.stage.runner import Handler
+from services.shared.topics import group_id
 
 
-class _WithoutFaustKafka(BootStrategy):  # type: ignore[misc]  # faust ships no types
+class _WithoutFaustKafka(BootStrategy):
     enable_kafka = False
 
 
-class WorkerApp(faust.App):  # type: ignore[misc]
+class WorkerApp(faust.App):
     BootStrategy = _WithoutFaustKafka
 
 

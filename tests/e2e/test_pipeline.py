@@ -8,9 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
+from kafka import TopicPartition
 
 from services.shared import topics
-from services.shared.models import EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
+from services.shared.models import Alert, EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
 from services.shared.progress import end_offsets, group_lag, wait_until_caught_up
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
@@ -56,7 +57,9 @@ def publish(settings: Settings, feed: Path) -> int:
 
 
 def assert_each_alert_once(outputs: Outputs) -> None:
-    repeated = [key for key, count in Counter((a.desk_country, a.alert_id) for a in outputs.alerts).items() if count > 1]
+    repeated = [
+        key for key, count in Counter((a.desk_country, a.alert_id) for a in outputs.alerts).items() if count > 1
+    ]
     assert not repeated, f"{len(repeated)} alerts reached a desk more than once, e.g. {repeated[:3]}"
 
 
@@ -168,15 +171,31 @@ def finished(settings: Settings, service: str) -> bool:
     return done == total > 0
 
 
-def test_entry_listed_after_the_manifest_passed_alerts_retroactively(isolated_settings: Settings, tmp_path: Path) -> None:
+def test_entry_listed_after_the_manifest_passed_alerts_retroactively(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
     settings = isolated_settings
     store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
-    store.import_list("us-test", [listed(1, "Placeholder Holdings Limited Partnership", "US")], owner_country="US", actor="admin-us")
+    store.import_list(
+        "us-test", [listed(1, "Placeholder Holdings Limited Partnership", "US")], owner_country="US", actor="admin-us"
+    )
     manifest = {
-        "kind": "shipment", "manifest_id": "CTG-RETRO-1", "feed": "customs-dian-co",
-        "reported_at": "2026-11-18T09:00:00Z", "bill_of_lading": "RETRO1",
-        "port_of_loading": "COCTG", "transshipment_ports": ["PAMIT"], "port_of_discharge": "MXVER",
-        "parties": [{"role": "shipper", "name": "Transportes Fluviales Rio Magdalena S.A.S.", "kind": "organization", "country": "CO"}],
+        "kind": "shipment",
+        "manifest_id": "CTG-RETRO-1",
+        "feed": "customs-dian-co",
+        "reported_at": "2026-11-18T09:00:00Z",
+        "bill_of_lading": "RETRO1",
+        "port_of_loading": "COCTG",
+        "transshipment_ports": ["PAMIT"],
+        "port_of_discharge": "MXVER",
+        "parties": [
+            {
+                "role": "shipper",
+                "name": "Transportes Fluviales Rio Magdalena S.A.S.",
+                "kind": "organization",
+                "country": "CO",
+            }
+        ],
     }
     feed = tmp_path / "retro.jsonl"
     feed.write_bytes(orjson.dumps(manifest) + b"\n")
@@ -189,8 +208,13 @@ def test_entry_listed_after_the_manifest_passed_alerts_retroactively(isolated_se
         # Colombia lists the company a week later and shares the entry with Panama only.
         sharing = Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"])
         entry = listed(7, "TRANSPORTES FLUVIALES RIO MAGDALENA SAS", "CO", kind=EntityKind.ORGANIZATION)
-        store.import_list("co-national", [entry.model_copy(update={"sharing": sharing})], owner_country="CO",
-                          actor="admin-co", sharing=sharing)
+        store.import_list(
+            "co-national",
+            [entry.model_copy(update={"sharing": sharing})],
+            owner_country="CO",
+            actor="admin-co",
+            sharing=sharing,
+        )
         # The alerts of one match are committed in one transaction on every desk topic: once
         # the CO and PA alerts are visible, an alert for MX would be visible too.
         found = wait_for(lambda: retro_alerts(settings, start, want={"CO", "PA"}), "retroactive alerts on CO and PA")
@@ -199,7 +223,7 @@ def test_entry_listed_after_the_manifest_passed_alerts_retroactively(isolated_se
     assert all(alert.retroactive and alert.entry.entry_id == "co-national:7" for alert in found)
 
 
-def retro_alerts(settings: Settings, start: dict, want: set[str]) -> list | None:
+def retro_alerts(settings: Settings, start: dict[TopicPartition, int], want: set[str]) -> list[Alert] | None:
     alerts = [a for a in read_outputs(settings, start).alerts if a.manifest.manifest_id == "CTG-RETRO-1"]
     return alerts if want <= {a.desk_country for a in alerts} else None
 

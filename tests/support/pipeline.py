@@ -50,6 +50,8 @@ class DeadLetter:
 class Outputs:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: the latest record timestamp read (when the broker received the newest output)
+    newest_ms: int = 0
 
     def alert_keys(self) -> list[tuple[str, str, str]]:
         """(desk, manifest id, entry id) of every alert, repeats included."""
@@ -78,9 +80,10 @@ def read_outputs(settings: Settings, since: dict[TopicPartition, int]) -> Output
         for tp, offset in since.items():
             consumer.seek(tp, offset)
         end = consumer.end_offsets(list(since))
-        while any(consumer.position(tp) < end[tp] for tp in since):
+        while any((consumer.position(tp) or 0) < end[tp] for tp in since):
             for tp, records in consumer.poll(timeout_ms=500).items():
                 for record in records:
+                    outputs.newest_ms = max(outputs.newest_ms, record.timestamp)
                     if tp.topic == dead_letter_topic:
                         outputs.dead_letters.append(_dead_letter(record.key, record.headers))
                     else:
@@ -119,6 +122,9 @@ class Workers:
         process.kill()
         process.wait()
         self.kills[service] = self.kills.get(service, 0) + 1
+
+    def pid(self, service: str) -> int:
+        return self._running[service].pid
 
     def alive(self, service: str) -> bool:
         return self._running[service].poll() is None

@@ -20,6 +20,7 @@ Two delivery modes:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -214,16 +215,14 @@ class KafkaTransport:
     async def _replace_producer(self, source: TopicPartition) -> None:
         old = self._txn_producers.pop(source, None)
         if old is not None:
-            try:
+            with contextlib.suppress(KafkaError):  # a fenced producer may fail to close cleanly
                 await old.stop()
-            except KafkaError:
-                pass
         producer = self._new_producer(self.transactional_id(source))
         await producer.start()
         self._txn_producers[source] = producer
 
 
-class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
+class _Rebalance(ConsumerRebalanceListener):
     def __init__(self, transport: KafkaTransport) -> None:
         self._transport = transport
 
@@ -272,7 +271,9 @@ class KafkaRangeTransport:
         self._producer = KafkaTransport(options, [])._new_producer()
         await self._producer.start()
         # The consumer only knows the metadata of topics it subscribes to; the producer fetches it.
-        partitions = [KafkaTopicPartition(self._topic, p) for p in sorted(await self._producer.partitions_for(self._topic))]
+        partitions = [
+            KafkaTopicPartition(self._topic, p) for p in sorted(await self._producer.partitions_for(self._topic))
+        ]
         self._end = await self._consumer.end_offsets(partitions) if partitions else {}
         starts = await self._consumer.offsets_for_times({tp: self._since_ms for tp in partitions}) if partitions else {}
         self._open = {tp for tp in partitions if starts.get(tp) is not None and starts[tp].offset < self._end[tp]}
@@ -324,7 +325,9 @@ async def _send_all(producer: AIOKafkaProducer, outputs: Sequence[Output]) -> li
     pending: list[asyncio.Future[object] | BaseException] = []
     for output in outputs:
         try:
-            pending.append(await producer.send(output.topic, output.value, key=output.key, headers=list(output.headers)))
+            pending.append(
+                await producer.send(output.topic, output.value, key=output.key, headers=list(output.headers))
+            )
         except KafkaError as error:  # too large for the producer, unknown topic...
             pending.append(error)
     results: list[BaseException | None] = []

@@ -34,10 +34,19 @@ class MemoryTransport:
     _positions: dict[TopicPartition, int] = field(default_factory=dict)
     _pending: dict[TopicPartition, list[Output]] = field(default_factory=lambda: defaultdict(list))
 
-    def add_input(self, topic: str, partition: int, key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]] = ()) -> InputRecord:
+    def add_input(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes]] = (),
+    ) -> InputRecord:
         tp = TopicPartition(topic, partition)
         records = self.inputs.setdefault(tp, [])
-        record = InputRecord(topic, partition, len(records), key, value, tuple(headers), timestamp_ms=1_000 + len(records))
+        record = InputRecord(
+            topic, partition, len(records), key, value, tuple(headers), timestamp_ms=1_000 + len(records)
+        )
         records.append(record)
         return record
 

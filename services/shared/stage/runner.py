@@ -265,7 +265,9 @@ class Stage:
         if failure is Failure.TOO_LARGE:
             rejection = self._too_large(output, error)
         else:
-            rejection = Rejection("output_rejected", f"the broker refused its output to {output.topic}: {error}", type(error).__name__)
+            rejection = Rejection(
+                "output_rejected", f"the broker refused its output to {output.topic}: {error}", type(error).__name__
+            )
         replacement = self._dead_letter(item.record, rejection)
         item.outputs, item.rejection, item.delivered = replacement.outputs, rejection, replacement.delivered
         return False
@@ -293,7 +295,9 @@ class Stage:
             tp = record.topic_partition
             first[tp] = min(first.get(tp, record.offset), record.offset)
         rewind = {tp: offset for tp, offset in first.items() if tp not in failure.committed}
-        log.warning("%s: batch not committed (%s); %d partition(s) will be read again", self._service, failure, len(rewind))
+        log.warning(
+            "%s: batch not committed (%s); %d partition(s) will be read again", self._service, failure, len(rewind)
+        )
         metrics.STAGE_REDONE.labels(self._service).inc(sum(1 for r in records if r.topic_partition in rewind))
         await self._transport.abandon(rewind)
 
