@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: What a dead letter keeps of an input too large to be re-sent whole.
+#: What a dead letter keeps of an input too large to be re-sent whole (at most half the record
+#: size limit, so that the excerpt and its headers always fit).
 DEAD_LETTER_EXCERPT_BYTES = 64 * 1024
 #: A reason longer than this is cut: it is for a person to read, and it travels in a header.
 MAX_REASON_CHARS = 4096
@@ -88,6 +89,7 @@ class Stage:
         self._stopping = asyncio.Event()
         self.ready = False
         self.batches = 0
+        self._excerpt_bytes = min(DEAD_LETTER_EXCERPT_BYTES, transport.max_record_bytes // 2)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -200,7 +202,7 @@ class Stage:
         headers["interdict.errors.original-bytes"] = str(len(value)).encode()
         letter = Output(self.config.dead_letter_topic, record.key, value, [*record.headers, *headers.items()])
         if letter.size > self._transport.max_record_bytes:
-            letter = _excerpt(letter, record)
+            letter = _excerpt(letter, record, self._excerpt_bytes)
         return _Pending(record, [letter], rejection)
 
     # -- delivery ----------------------------------------------------------------------------
@@ -257,9 +259,9 @@ class Stage:
             return True
         output = item.outputs[index]
         if item.rejection is not None:  # the dead letter itself does not fit: keep an excerpt
-            if output.value and len(output.value) <= DEAD_LETTER_EXCERPT_BYTES and _is_excerpt(output):
-                return True  # even the excerpt is refused: a broker limit below 64 KiB, not the record
-            item.outputs[index] = _excerpt(output, item.record)
+            if _is_excerpt(output):
+                return True  # even the excerpt is refused: a broker limit far below ours; stall, visibly
+            item.outputs[index] = _excerpt(output, item.record, self._excerpt_bytes)
             item.delivered[index] = False
             return False
         if failure is Failure.TOO_LARGE:
@@ -365,7 +367,7 @@ def _is_excerpt(letter: Output) -> bool:
     return any(name == "interdict.errors.truncated" for name, _ in letter.headers)
 
 
-def _excerpt(letter: Output, record: InputRecord) -> Output:
+def _excerpt(letter: Output, record: InputRecord, size: int) -> Output:
     """A dead letter too large to send whole: our headers, a digest and the first bytes.
 
     The input's own headers are dropped (they may be what made it too large)."""
@@ -376,4 +378,4 @@ def _excerpt(letter: Output, record: InputRecord) -> Output:
         ("interdict.errors.truncated", b"true"),
         ("interdict.errors.original-sha256", hashlib.sha256(original).hexdigest().encode()),
     ]
-    return Output(letter.topic, letter.key, original[:DEAD_LETTER_EXCERPT_BYTES], headers)
+    return Output(letter.topic, letter.key, original[:size], headers)
