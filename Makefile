@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.interdict-installed
 STACK  := $(BIN)/python -m services.localstack
 
-.PHONY: help setup test test-faults check run eval bench-matcher schemas stack-up stack-down stack-status clean
+.PHONY: help setup test test-faults check run eval bench-matcher bench-pipeline schemas stack-up stack-down stack-status clean
 
 help:
 	@echo "make run           start the local stack, run the demo, stop the stack"
@@ -21,6 +21,7 @@ help:
 	@echo "make setup         create .venv and install the project (done by the targets above)"
 	@echo "make eval          matcher quality evaluation"
 	@echo "make bench-matcher matcher speed benchmark"
+	@echo "make bench-pipeline end-to-end throughput and latency on the local stack (ARGS=\"--manifests 20000\")"
 	@echo "make schemas       export the JSON schemas of the messages"
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make clean         stop the stack and delete its state (.state)"
@@ -97,6 +98,10 @@ eval: setup
 
 bench-matcher: setup
 	$(BIN)/python -m benchmarks.bench_matcher
+
+# Options go in ARGS, e.g. make bench-pipeline ARGS="--manifests 20000 --workers 1 --json".
+bench-pipeline: setup
+	scripts/with-stack.sh $(BIN)/python -m benchmarks.bench_pipeline $(ARGS)
 
 schemas: setup
 	$(BIN)/interdict schemas export

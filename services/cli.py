@@ -13,6 +13,7 @@ import typer
 
 from services.admin.cli import admin_app
 from services.desk.watch import desk_app
+from services.feed.generate import generate as generate_manifests
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
 from services.matcher.screen import screen
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True, help="Interdiction alerting: manifests in, watchlist matches out, alerts to desks."
 )
 app.add_typer(feed_app, name="feed")
+feed_app.command("generate")(generate_manifests)
 app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from services.matcher.engine import MatchingEngine
 from services.matcher.replica import WatchlistReplica
-from services.matcher.screening import BatchScreener, screen_manifest
+from services.matcher.screening import BatchScreener, ScreeningCache, screen_manifest
 from services.shared import metrics, topics
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
@@ -22,13 +22,15 @@ SERVICE = "matcher"
 class MatchHandler:
     """Screens a batch of validated manifests against the replica's current watchlists."""
 
-    def __init__(self, replica: WatchlistReplica, matches_topic: str) -> None:
+    def __init__(self, replica: WatchlistReplica, matches_topic: str, cache: ScreeningCache | None = None) -> None:
         self._replica = replica
         self._matches_topic = matches_topic
+        self._cache = cache or ScreeningCache()
 
     async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
         # No await below: the replica applies watchlist changes between batches, never during one.
-        screener = BatchScreener(self._replica.engine)
+        cache = self._cache.for_generation(self._replica.generation)
+        screener = BatchScreener(self._replica.engine, cache=cache)
         return [self._one(record, screener) for record in records]
 
     def _one(self, record: InputRecord, screener: BatchScreener) -> Outcome:

@@ -80,6 +80,11 @@ class WatchlistReplica:
         self._local_copy_written_at = 0.0
 
     @property
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever the engine's answers may change: a new engine, or a change applied."""
+        return id(self.engine), self.state.applied_changes
+
+    @property
     def versions(self) -> dict[str, int]:
         return self.state.versions
 

@@ -7,6 +7,7 @@ entry, with every reason.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -139,26 +140,63 @@ class _EntryHits:
     hits: list[EntryMatch] = field(default_factory=list)
 
 
-class BatchScreener:
-    """Screens each distinct query of a batch once: the same consignee, vessel or container
-    appears on many manifests of one voyage, and a lookup costs far more than a dictionary hit.
+class ScreeningCache:
+    """The engine's answers to recent queries, for one state of the watchlists.
 
-    Results are the engine's own; only `where` (which party of which manifest) is set per use.
-    Made per batch, so a watchlist change applies from the next batch on.
+    The same shippers, consignees and vessels come back manifest after manifest (in generated
+    traffic, 7,000 distinct organisations among 46,000 party queries), and a lookup costs far more
+    than a dictionary hit. Cleared whenever the watchlists change; least recently used answers go
+    first when it is full.
     """
 
-    def __init__(self, engine: MatchingEngine, among: Collection[str] | None = None) -> None:
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._max = max_entries
+        self._answers: OrderedDict[Hashable, list[EntryMatch]] = OrderedDict()
+        self._generation: object = None
+        self.hits = 0
+        self.lookups = 0
+
+    def for_generation(self, generation: object) -> ScreeningCache:
+        if generation != self._generation:
+            self._answers.clear()
+            self._generation = generation
+        return self
+
+    def get(self, key: Hashable) -> list[EntryMatch] | None:
+        answer = self._answers.get(key)
+        if answer is not None:
+            self._answers.move_to_end(key)
+            self.hits += 1
+        return answer
+
+    def put(self, key: Hashable, answer: list[EntryMatch]) -> None:
+        self.lookups += 1
+        self._answers[key] = answer
+        if len(self._answers) > self._max:
+            self._answers.popitem(last=False)
+
+
+class BatchScreener:
+    """Screens each distinct query once: results are the engine's own, and only `where` (which
+    party of which manifest) is set per use. A batch's screener shares lookups across its
+    manifests; given a ScreeningCache, across batches too (until the watchlists change).
+    """
+
+    def __init__(
+        self, engine: MatchingEngine, among: Collection[str] | None = None, cache: ScreeningCache | None = None
+    ) -> None:
         self._engine = engine
         self._among = among
-        self._seen: dict[Hashable, list[EntryMatch]] = {}
+        self._cache = cache if cache is not None else ScreeningCache()
         self.lookups = 0
 
     def __call__(self, query: ScreeningQuery) -> list[EntryMatch]:
         key = _query_key(query)
-        hits = self._seen.get(key)
+        hits = self._cache.get(key)
         if hits is None:
             self.lookups += 1
-            hits = self._seen[key] = self._engine.screen(query, among=self._among)
+            hits = self._engine.screen(query, among=self._among)
+            self._cache.put(key, hits)
         return [_placed(hit, query.where) for hit in hits]
 
 

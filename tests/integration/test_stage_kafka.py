@@ -26,9 +26,13 @@ LIMIT = 32 * 1024
 def manifest(manifest_id: str, parties: int) -> bytes:
     return orjson.dumps(
         {
-            "kind": "shipment", "manifest_id": manifest_id, "feed": "test-feed",
-            "reported_at": "2026-11-20T08:15:00Z", "bill_of_lading": f"BL-{manifest_id}",
-            "port_of_loading": "COBUN", "port_of_discharge": "MXZLO",
+            "kind": "shipment",
+            "manifest_id": manifest_id,
+            "feed": "test-feed",
+            "reported_at": "2026-11-20T08:15:00Z",
+            "bill_of_lading": f"BL-{manifest_id}",
+            "port_of_loading": "COBUN",
+            "port_of_discharge": "MXZLO",
             "parties": [
                 {"role": "notify_party", "name": f"Party Number {i} Trading", "kind": "organization", "country": "CO"}
                 for i in range(parties)
@@ -46,8 +50,12 @@ def publish(settings: Settings, values: list[bytes]) -> None:
 
 
 def read_all(settings: Settings, base: str) -> list[tuple[bytes, dict[str, str]]]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed",
-                             enable_auto_commit=False, max_partition_fetch_bytes=4 * 1024 * 1024)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
     name = topics.qualified(settings, base)
     partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or []]
     consumer.assign(partitions)
@@ -66,7 +74,8 @@ def counter(name: str, service: str, **labels: str) -> float:
         sample.value
         for metric in REGISTRY.collect()
         for sample in metric.samples
-        if sample.name == name and sample.labels.get("service") == service
+        if sample.name == name
+        and sample.labels.get("service") == service
         and all(sample.labels.get(key) == value for key, value in labels.items())
     )
 
@@ -90,16 +99,19 @@ def test_outputs_and_dead_letters_too_large_never_cost_an_input(isolated_setting
     publish(settings, [small, grows_too_large, hostile])
 
     service = f"ingest-{settings.app_id_prefix}"
-    transport = KafkaTransport(
-        kafka_options(settings, service), [topics.qualified(settings, topics.MANIFESTS_RAW)]
-    )
+    transport = KafkaTransport(kafka_options(settings, service), [topics.qualified(settings, topics.MANIFESTS_RAW)])
     dlq = topics.qualified(settings, topics.MANIFESTS_DLQ)
-    stage = Stage(StageConfig(service, dlq), transport, IngestHandler(topics.qualified(settings, topics.MANIFESTS_VALID)))
+    stage = Stage(
+        StageConfig(service, dlq), transport, IngestHandler(topics.qualified(settings, topics.MANIFESTS_VALID))
+    )
     asyncio.run(run_until_committed(stage, transport, 3))
 
     valid = read_all(settings, topics.MANIFESTS_VALID)
     assert [orjson.loads(value)["manifest_id"] for value, _ in valid] == ["OK-1"]
-    letters = {headers["interdict.errors.reason"]: (value, headers) for value, headers in read_all(settings, topics.MANIFESTS_DLQ)}
+    letters = {
+        headers["interdict.errors.reason"]: (value, headers)
+        for value, headers in read_all(settings, topics.MANIFESTS_DLQ)
+    }
     assert set(letters) == {"output_too_large", "schema_violation"}
 
     value, headers = letters["output_too_large"]

@@ -7,8 +7,8 @@ import re
 
 from prometheus_client import REGISTRY
 
-import services.admin.metrics  # noqa: F401  (registers the admin API's metrics)
-import services.matcher.rescreen  # noqa: F401  (registers the re-screener's metrics)
+import services.admin.metrics
+import services.matcher.rescreen
 import services.shared.metrics  # noqa: F401
 from services.shared.settings import PROJECT_ROOT
 
@@ -18,7 +18,7 @@ SUFFIXES = ("_bucket", "_count", "_sum", "_total", "_created")
 
 def exported_names() -> set[str]:
     names: set[str] = set()
-    for collector in list(REGISTRY._collector_to_names):  # noqa: SLF001 - the registry's own index
+    for collector in list(REGISTRY._collector_to_names):
         for metric in collector.describe() if hasattr(collector, "describe") else []:
             names.add(metric.name)
     return names
