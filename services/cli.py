@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
+from typing import Any
+
 import typer
 
 from services.admin.cli import admin_app
@@ -100,8 +103,20 @@ def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL
     quiet_repeated_client_errors()
     settings = get_settings()
     serve_metrics(settings.web_host, metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(Rescreener(settings).run())
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(_until_signalled(Rescreener(settings).run()))
+
+
+async def _until_signalled(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work`, cancelling it on SIGTERM or SIGINT so that its clients close cleanly."""
+    import asyncio
+    import signal
+
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    await task
 
 
 @topics_app.command("ensure")
