@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,7 +60,9 @@ class Settings(BaseSettings):
     )
     producer_linger_ms: int = Field(default=5, ge=0, description="how long a producer gathers records into a request")
     producer_batch_bytes: int = Field(default=256 * 1024, ge=1024, description="producer batch size per partition")
-    producer_compression: str = Field(default="lz4", description="lz4, zstd, gzip, snappy, or empty for none")
+    producer_compression: Literal["", "lz4", "zstd", "gzip"] = Field(
+        default="", description="compression of produced batches: none (empty), lz4, zstd or gzip"
+    )
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 
