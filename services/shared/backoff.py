@@ -31,6 +31,16 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
+    # Replies that mean "not now" rather than "never": a replica promoted a moment ago (READONLY),
+    # a full or failing-over server, credentials or ACLs being rotated. Dead-lettering on them
+    # would throw away input that an operator's fix would have let through.
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.AuthenticationError,
+    redis.exceptions.NoPermissionError,
 )
 
 

@@ -140,6 +140,10 @@ class Stage:
             await self._commit(records)
         except CommitFailed as failure:
             await self._abandon(records, failure)
+            # partitions that did commit are done: count them, or the counters fall short
+            done = [item for item in pending if item.record.topic_partition in failure.committed]
+            if done:
+                self._count(done, time.perf_counter() - started)
             return False
         self._count(pending, time.perf_counter() - started)
         self.batches += 1
@@ -154,12 +158,12 @@ class Stage:
             try:
                 outcomes = await self._handler.handle(records)
             except TRANSIENT_ERRORS as error:
-                await self._stall(outage, backoff, error)
+                await self._stall(outage, backoff, error)  # stalled until an attempt succeeds
                 continue
             except Exception as error:
+                self._unstall()
                 return await self._isolate(records, error)
-            finally:
-                metrics.STAGE_STALLED.labels(self._service).set(0)
+            self._unstall()
             outage.recovered()
             if len(outcomes) != len(records):
                 raise RuntimeError(f"{self._service} handler gave {len(outcomes)} outcomes for {len(records)} records")
@@ -305,6 +309,9 @@ class Stage:
 
     # -- bookkeeping -------------------------------------------------------------------------
 
+    def _unstall(self) -> None:
+        metrics.STAGE_STALLED.labels(self._service).set(0)
+
     async def _stall(self, outage: Outage, backoff: Backoff, error: BaseException) -> None:
         outage.failed(error)
         metrics.STAGE_STALLED.labels(self._service).set(1)
@@ -320,8 +327,10 @@ class Stage:
             except TRANSIENT_ERRORS + _kafka_errors() as error:
                 await self._stall(outage, backoff, error)
                 continue
-            finally:
-                metrics.STAGE_STALLED.labels(self._service).set(0)
+            except BaseException:
+                self._unstall()
+                raise
+            self._unstall()
             outage.recovered()
             return result
 
@@ -368,9 +377,12 @@ def _is_excerpt(letter: Output) -> bool:
 
 
 def _excerpt(letter: Output, record: InputRecord, size: int) -> Output:
-    """A dead letter too large to send whole: our headers, a digest and the first bytes.
+    """A dead letter too large to send whole: our headers, digests and the first bytes.
 
-    The input's own headers are dropped (they may be what made it too large)."""
+    The input's own headers are dropped (they may be what made it too large), and so is a key
+    longer than half the excerpt (a key can be as large as the record allowed): it is cut, with
+    the digest of the whole key beside it.
+    """
     original = record.value or b""
     theirs = set(record.headers)
     headers = [
@@ -378,4 +390,8 @@ def _excerpt(letter: Output, record: InputRecord, size: int) -> Output:
         ("interdict.errors.truncated", b"true"),
         ("interdict.errors.original-sha256", hashlib.sha256(original).hexdigest().encode()),
     ]
-    return Output(letter.topic, letter.key, original[:size], headers)
+    key = record.key
+    if key is not None and len(key) > size // 2:
+        headers.append(("interdict.errors.original-key-sha256", hashlib.sha256(key).hexdigest().encode()))
+        key = key[: size // 2]
+    return Output(letter.topic, key, original[: size - len(key or b"")], headers)

@@ -1,0 +1,214 @@
+"""In-memory stand-ins for the unit tests: a Redis for the delivery ledger, a scripted stage handler,
+and the checks that every input of a stage run is accounted for exactly once.
+
+No Kafka and no Redis: the stage runs on `MemoryTransport`, the ledger on `FakeRedis`.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+import redis.exceptions
+from prometheus_client import REGISTRY
+
+from services.shared.backoff import Backoff
+from services.shared.dead_letter import HEADER_PREFIX
+from services.shared.stage import InputRecord, MemoryTransport, Outcome, Output
+from services.shared.stage import runner as stage_runner
+
+SOURCE = "in"
+OUT = "out"
+DLQ = "dlq"
+
+
+# -- Redis ------------------------------------------------------------------------------------
+
+
+class FakeRedis:
+    """The part of redis.asyncio.Redis the delivery ledger uses (`LedgerClient`), as a dict.
+
+    `down = True` makes every call fail the way redis-py does when the server is away;
+    `fail_next(n)` fails only the next n calls. `error` chooses the exception class raised.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, bytes] = {}
+        self.ttls: dict[str, int | None] = {}
+        self.down = False
+        self.error: type[redis.exceptions.RedisError] = redis.exceptions.ConnectionError
+        self.calls = 0
+        self._failures_left = 0
+
+    def fail_next(self, times: int = 1) -> None:
+        self._failures_left = times
+
+    def _call(self) -> None:
+        self.calls += 1
+        if self.down or self._failures_left > 0:
+            self._failures_left = max(0, self._failures_left - 1)
+            raise self.error("Error 111 connecting to localhost:6379. Connection refused.")
+
+    async def mget(self, keys: Sequence[str]) -> list[bytes | str | None]:
+        self._call()
+        return [self.values.get(key) for key in keys]
+
+    def pipeline(self, transaction: bool = True) -> FakePipeline:
+        return FakePipeline(self)
+
+
+class FakePipeline:
+    """Commands are queued and applied together on `execute`, which fails like the client does."""
+
+    def __init__(self, client: FakeRedis) -> None:
+        self._client = client
+        self._commands: list[tuple[str, bytes, int | None]] = []
+
+    def set(self, name: str, value: bytes, ex: int | None = None) -> FakePipeline:
+        self._commands.append((name, value, ex))
+        return self
+
+    async def execute(self) -> list[object]:
+        self._client._call()
+        for name, value, ex in self._commands:
+            self._client.values[name] = value
+            self._client.ttls[name] = ex
+        done: list[object] = [True] * len(self._commands)
+        self._commands.clear()
+        return done
+
+
+# -- a scripted handler -----------------------------------------------------------------------
+
+
+@dataclass
+class EchoHandler:
+    """One output per record on `out`, keyed by the record's position, with the record's value.
+
+    What a record's value says decides what happens to it:
+    b"reject..." is rejected (reason `not_wanted`); b"crash" makes any batch holding it raise
+    ValueError; b"big:N" gives an output of N bytes. The first `transient` calls raise `error`.
+    """
+
+    out: str = OUT
+    transient: int = 0
+    error: Callable[[], BaseException] = lambda: ConnectionError("connection refused")
+    headers: Sequence[tuple[str, bytes]] = ()
+    calls: list[list[str]] = field(default_factory=list)
+
+    async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
+        self.calls.append([record.position for record in records])
+        if self.transient > 0:
+            self.transient -= 1
+            raise self.error()
+        if any(record.value == b"crash" for record in records):
+            raise ValueError("cannot handle this one")
+        return [self._one(record) for record in records]
+
+    def _one(self, record: InputRecord) -> Outcome:
+        value = record.value or b""
+        if value.startswith(b"reject"):
+            return Outcome.rejected("not_wanted", "the test rejects it", "TestRejection")
+        if value.startswith(b"big:"):
+            value = b"x" * int(value.removeprefix(b"big:"))
+        return Outcome([Output(self.out, record.position.encode(), value, tuple(self.headers))])
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+def unique_service() -> str:
+    """A service name no other test uses, so the process-wide counters start at zero for it."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def total(name: str, service: str) -> float:
+    """A counter summed over its other labels (topic, reason) for one service."""
+    return sum(
+        found.value
+        for family in REGISTRY.collect()
+        for found in family.samples
+        if found.name == name and found.labels.get("service") == service
+    )
+
+
+def rejected_by_reason(service: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for family in REGISTRY.collect():
+        for found in family.samples:
+            if found.name == "interdict_messages_rejected_total" and found.labels.get("service") == service:
+                counts[found.labels["reason"]] += int(found.value)
+    return +counts
+
+
+# -- accounting -------------------------------------------------------------------------------
+
+
+def headers_of(output: Output) -> dict[str, bytes]:
+    """The headers as a dict (a later header of the same name wins, as the stage appends its own)."""
+    return {name: value or b"" for name, value in output.headers}
+
+
+def dead_letter_position(letter: Output) -> str:
+    headers = headers_of(letter)
+    parts = (headers[f"{HEADER_PREFIX}{name}"].decode() for name in ("topic", "partition", "offset"))
+    return ":".join(parts)
+
+
+def reason_of(letter: Output) -> str:
+    return headers_of(letter)["interdict.errors.reason"].decode()
+
+
+def all_inputs(transport: MemoryTransport) -> list[InputRecord]:
+    return [record for records in transport.inputs.values() for record in records]
+
+
+def assert_accounted(
+    transport: MemoryTransport,
+    service: str,
+    position_of: Callable[[Output], str] = lambda output: (output.key or b"").decode(),
+    dead_letter_topic: str = DLQ,
+) -> None:
+    """Every input committed, and either dead-lettered once or with its outputs visible, never both;
+    and the stage's counters agree: in = processed + rejected, for exactly these inputs."""
+    inputs = {record.position for record in all_inputs(transport)}
+    assert transport.remaining() == 0, "inputs left uncommitted"
+    letters = transport.topics[dead_letter_topic]
+    dead = Counter(dead_letter_position(letter) for letter in letters)
+    produced = Counter(position_of(output) for topic, outputs in transport.topics.items()
+                       if topic != dead_letter_topic for output in outputs)
+    assert all(count == 1 for count in dead.values()), f"dead-lettered twice: {dead}"
+    assert all(count == 1 for count in produced.values()), f"outputs published twice: {produced}"
+    assert not dead.keys() & produced.keys(), "inputs both dead-lettered and with outputs"
+    assert dead.keys() | produced.keys() == inputs, "inputs neither dead-lettered nor with outputs"
+
+    messages_in = total("interdict_messages_in_total", service)
+    processed = total("interdict_messages_processed_total", service)
+    rejected = total("interdict_messages_rejected_total", service)
+    assert messages_in == processed + rejected, f"in {messages_in} != processed {processed} + rejected {rejected}"
+    counted, actual = (int(messages_in), int(processed), int(rejected)), (len(inputs), len(produced), len(dead))
+    assert counted == actual, f"counters (in, processed, rejected) say {counted}, the topics {actual}"
+    assert rejected_by_reason(service) == Counter(reason_of(letter) for letter in letters)
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries of the stage wait a millisecond instead of up to seconds."""
+    monkeypatch.setattr(stage_runner, "Backoff", functools.partial(Backoff, first=0.0005, ceiling=0.001))
+
+
+def fast_backoff_context() -> Iterator[None]:
+    """`fast_backoff` for a whole module (hypothesis tests cannot take function-scoped fixtures)."""
+    with pytest.MonkeyPatch.context() as patch:
+        fast_backoff(patch)
+        yield
