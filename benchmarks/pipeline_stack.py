@@ -9,15 +9,12 @@ topics or another run's, and everything it made is removed at the end, on failur
 from __future__ import annotations
 
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks import passthrough
+from services.localstack.ports import free_ports
 from services.localstack.workers import start_worker, stop_worker
 from services.shared.kafka_admin import delete_topics, ensure_topics
 from services.shared.models.watchlist import WatchlistEntry
@@ -33,27 +31,7 @@ from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics, group_id
 from services.watchlist.store import WatchlistStore
 
-#: Below the kernel's ephemeral range (32768 and up), so that no client connection of the
-#: benchmark or the workers takes a port between the moment it is chosen and the moment it is bound.
-_PORT_RANGE = (20000, 32000)
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct ports free now; all are held open together while choosing."""
-    chosen: list[int] = []
-    with ExitStack() as held:
-        while len(chosen) < count:
-            port = random.randint(*_PORT_RANGE)
-            if port in chosen:
-                continue
-            probe = held.enter_context(socket.socket())
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            chosen.append(port)
-    return chosen
 
 
 def cpu_seconds(pid: int) -> float:

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import redis
-from kafka import KafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
 from services.feed.publish import publish_file
 from services.localstack.workers import running_worker
 from services.notifier.ledger import delivered_pattern
-from services.shared import topics
-from services.shared.dead_letter import decode_headers
 from services.shared.kafka_admin import ensure_topics
 from services.shared.models import Alert
-from services.shared.progress import end_offsets, wait_until_caught_up
+from services.shared.outputs import Outputs, marks, read_outputs
+from services.shared.progress import wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings
 from services.watchlist.demo_source import demo_ofac_dir
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
@@ -35,19 +32,6 @@ SERVICES = ("ingest", "matcher", "notifier")
 CATCH_UP_TIMEOUT_S = 120.0
 
 console = Console()
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    key: str
-    reason: str
-    message: str
-
-
-@dataclass
-class RunResult:
-    alerts: dict[str, list[Alert]]
-    dead_letters: list[DeadLetter]
 
 
 def run_demo(settings: Settings, feed: Path = SAMPLE_FEED, ofac_dir: Path | None = None) -> int:
@@ -80,58 +64,26 @@ def forget_deliveries(client: redis.Redis, settings: Settings) -> None:
         client.delete(key)
 
 
-def publish_and_collect(settings: Settings, feed: Path) -> RunResult:
-    watched = [topics.desk_topic(settings, desk) for desk in PARTNER_COUNTRIES]
-    watched.append(topics.qualified(settings, topics.MANIFESTS_DLQ))
+def publish_and_collect(settings: Settings, feed: Path) -> Outputs:
     # a backlog from an earlier, interrupted run is not this run's output
     wait_until_caught_up(settings, CATCH_UP_TIMEOUT_S)
-    start = {partition: offset for topic in watched for partition, offset in end_offsets(settings, topic).items()}
+    start = marks(settings)
     count = publish_file(feed, settings)
     console.print(f"published {count} messages from {feed.name}; waiting for the services to catch up")
     wait_until_caught_up(settings, CATCH_UP_TIMEOUT_S)
-    return read_since(settings, start)
+    return read_outputs(settings, start)
 
 
-def read_since(settings: Settings, start: dict[TopicPartition, int]) -> RunResult:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-    )
-    alerts: dict[str, list[Alert]] = defaultdict(list)
-    dead_letters: list[DeadLetter] = []
-    try:
-        consumer.assign(list(start))
-        for partition, offset in start.items():
-            consumer.seek(partition, offset)
-        end = consumer.end_offsets(list(start))
-        while any((consumer.position(partition) or 0) < end[partition] for partition in start):
-            for partition, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if partition.topic.endswith(topics.MANIFESTS_DLQ):
-                        dead_letters.append(_dead_letter(record.key, record.headers))
-                    else:
-                        alert = Alert.model_validate_json(record.value)
-                        alerts[alert.desk_country].append(alert)
-    finally:
-        consumer.close()
-    return RunResult(dict(alerts), dead_letters)
-
-
-def _dead_letter(key: bytes | None, headers: list[tuple[str, bytes]]) -> DeadLetter:
-    decoded = decode_headers(headers)
-    return DeadLetter(
-        key=(key or b"<no key>").decode("utf-8", "replace"),
-        reason=decoded.get("interdict.errors.reason", "?"),
-        message=decoded.get("__connect.errors.exception.message", ""),
-    )
-
-
-def print_summary(result: RunResult) -> None:
+def print_summary(result: Outputs) -> None:
+    by_desk: dict[str, list[Alert]] = defaultdict(list)
+    for alert in result.alerts:
+        by_desk[alert.desk_country].append(alert)
     table = Table(title="Alerts by desk", show_lines=True)
     for column in ("desk", "alerts", "severity", "manifest", "matched entry", "score"):
         table.add_column(column)
     for desk in PARTNER_COUNTRIES:
         received = sorted(
-            result.alerts.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.entry.entry_id)
+            by_desk.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.entry.entry_id)
         )
         if not received:
             table.add_row(desk, "0", "", "", "", "")
@@ -151,7 +103,6 @@ def print_summary(result: RunResult) -> None:
     for letter in result.dead_letters:
         dead.add_row(letter.key, letter.reason, letter.message)
     console.print(dead)
-    total = sum(len(alerts) for alerts in result.alerts.values())
     console.print(
-        f"[bold]{total} alerts on {len(result.alerts)} desks, {len(result.dead_letters)} dead-lettered messages"
+        f"[bold]{len(result.alerts)} alerts on {len(by_desk)} desks, {len(result.dead_letters)} dead-lettered messages"
     )

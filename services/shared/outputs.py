@@ -1,0 +1,80 @@
+"""What the pipeline wrote for people to read: the alerts on the desk topics and the dead letters,
+read as a desk reads them (committed records only), from marks taken before some traffic.
+
+The demo prints them, the end-to-end tests check them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.shared import topics
+from services.shared.dead_letter import decode_headers
+from services.shared.models import Alert
+from services.shared.progress import end_offsets
+from services.shared.settings import PARTNER_COUNTRIES, Settings
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    key: str
+    reason: str
+    message: str
+
+
+@dataclass
+class Outputs:
+    alerts: list[Alert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: the latest record timestamp read (when the broker received the newest output)
+    newest_ms: int = 0
+
+    def alert_keys(self) -> list[tuple[str, str, str]]:
+        """(desk, manifest id, entry id) of every alert, repeats included."""
+        return [(a.desk_country, a.manifest.manifest_id, a.entry.entry_id) for a in self.alerts]
+
+
+def output_topics(settings: Settings) -> list[str]:
+    watched = [topics.desk_topic(settings, desk) for desk in PARTNER_COUNTRIES]
+    return [*watched, topics.qualified(settings, topics.MANIFESTS_DLQ)]
+
+
+def marks(settings: Settings) -> dict[TopicPartition, int]:
+    """Where every desk topic and the dead-letter topic end now: read from here for what follows."""
+    return {tp: offset for topic in output_topics(settings) for tp, offset in end_offsets(settings, topic).items()}
+
+
+def read_outputs(settings: Settings, since: dict[TopicPartition, int]) -> Outputs:
+    """Every committed alert and dead letter written after `since`, up to the end now."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+    )
+    outputs = Outputs()
+    dead_letter_topic = topics.qualified(settings, topics.MANIFESTS_DLQ)
+    try:
+        consumer.assign(list(since))
+        for tp, offset in since.items():
+            consumer.seek(tp, offset)
+        end = consumer.end_offsets(list(since))
+        while any((consumer.position(tp) or 0) < end[tp] for tp in since):
+            for tp, records in consumer.poll(timeout_ms=500).items():
+                for record in records:
+                    outputs.newest_ms = max(outputs.newest_ms, record.timestamp)
+                    if tp.topic == dead_letter_topic:
+                        outputs.dead_letters.append(_dead_letter(record.key, record.headers))
+                    else:
+                        outputs.alerts.append(Alert.model_validate_json(record.value))
+    finally:
+        consumer.close()
+    return outputs
+
+
+def _dead_letter(key: bytes | None, headers: list[tuple[str, bytes]]) -> DeadLetter:
+    decoded = decode_headers(headers)
+    return DeadLetter(
+        key=(key or b"<no key>").decode("utf-8", "replace"),
+        reason=decoded.get("interdict.errors.reason", "?"),
+        message=decoded.get("__connect.errors.exception.message", ""),
+    )
