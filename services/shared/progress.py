@@ -45,14 +45,6 @@ def group_lag(settings: Settings, group_id: str, topic: str) -> int | None:
     return lag
 
 
-def pipeline_lag(settings: Settings) -> dict[str, int | None]:
-    """Each service's lag on its input topic, in pipeline order."""
-    return {
-        service: group_lag(settings, topics.group_id(settings, service), topics.qualified(settings, base))
-        for service, base in topics.SERVICE_INPUTS.items()
-    }
-
-
 def wait_until_caught_up(settings: Settings, timeout_s: float = 120.0, poll_s: float = 0.2) -> None:
     """Return once every service has committed everything on its input, in pipeline order
     (a stage is only done once the stage before it is: its input is then complete)."""

@@ -51,6 +51,23 @@ class KafkaOptions:
     transaction_timeout_ms: int = 30_000
 
 
+def new_producer(options: KafkaOptions, transactional_id: str | None = None) -> AIOKafkaProducer:
+    """Idempotent, acks from every in-sync replica; transactional when given an id."""
+    return AIOKafkaProducer(
+        bootstrap_servers=options.bootstrap,
+        client_id=options.client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=options.linger_ms,
+        max_batch_size=options.batch_bytes,
+        max_request_size=options.max_record_bytes,
+        compression_type=options.compression,
+        retry_backoff_ms=250,
+        transactional_id=transactional_id,
+        transaction_timeout_ms=options.transaction_timeout_ms,
+    )
+
+
 class KafkaTransport:
     def __init__(self, options: KafkaOptions, sources: Sequence[str], transactional: bool = False) -> None:
         self.max_record_bytes = options.max_record_bytes
@@ -99,20 +116,7 @@ class KafkaTransport:
         self._txn_producers.clear()
 
     def _new_producer(self, transactional_id: str | None = None) -> AIOKafkaProducer:
-        options = self._options
-        return AIOKafkaProducer(
-            bootstrap_servers=options.bootstrap,
-            client_id=options.client_id,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=options.linger_ms,
-            max_batch_size=options.batch_bytes,
-            max_request_size=options.max_record_bytes,
-            compression_type=options.compression,
-            retry_backoff_ms=250,
-            transactional_id=transactional_id,
-            transaction_timeout_ms=options.transaction_timeout_ms,
-        )
+        return new_producer(self._options, transactional_id)
 
     def transactional_id(self, source: TopicPartition) -> str:
         return f"{self._options.group_id}-{source.topic}-{source.partition}"
@@ -268,7 +272,7 @@ class KafkaRangeTransport:
             max_partition_fetch_bytes=max(options.max_record_bytes, 1024 * 1024),
         )
         await self._consumer.start()
-        self._producer = KafkaTransport(options, [])._new_producer()
+        self._producer = new_producer(options)
         await self._producer.start()
         # The consumer only knows the metadata of topics it subscribes to; the producer fetches it.
         partitions = [

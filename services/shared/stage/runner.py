@@ -26,8 +26,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from aiokafka.errors import KafkaError
+
 from services.shared import metrics
-from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
+from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage, retry_transient
 from services.shared.dead_letter import dead_letter_headers
 from services.shared.stage.errors import Failure, classify, dependency_of
 from services.shared.stage.records import (
@@ -319,20 +321,20 @@ class Stage:
         await asyncio.sleep(backoff.next_delay())
 
     async def _retry(self, operation: Callable[[], Awaitable[T]], dependency: str) -> T:
-        outage = Outage(f"{self._service}: {dependency}", log)
-        backoff = Backoff()
-        while True:
-            try:
-                result = await operation()
-            except TRANSIENT_ERRORS + _kafka_errors() as error:
-                await self._stall(outage, backoff, error)
-                continue
-            except BaseException:
-                self._unstall()
-                raise
+        def stalled(error: BaseException) -> None:
+            metrics.STAGE_STALLED.labels(self._service).set(1)  # until an attempt succeeds
+            metrics.DEPENDENCY_RETRIES.labels(self._service, dependency_of(error)).inc()
+
+        try:
+            return await retry_transient(
+                operation,
+                f"{self._service}: {dependency}",
+                stalled,
+                transient=(*TRANSIENT_ERRORS, KafkaError),
+                logger=log,
+            )
+        finally:
             self._unstall()
-            outage.recovered()
-            return result
 
     def _count(self, pending: list[_Pending], seconds: float) -> None:
         service = self._service
@@ -356,14 +358,6 @@ class Stage:
         metrics.MESSAGES_PROCESSED.labels(service).inc(len(pending) - sum(reasons.values()))
         metrics.BATCH_SIZE.labels(service).observe(len(pending))
         metrics.PROCESSING_SECONDS.labels(service).observe(seconds)
-
-
-def _kafka_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from aiokafka.errors import KafkaError
-    except ImportError:  # pragma: no cover - aiokafka comes with faust-streaming
-        return ()
-    return (KafkaError,)
 
 
 def _with_header(output: Output, name: str, value: bytes) -> Output:
