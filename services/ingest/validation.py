@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import orjson
+from datetime import UTC, datetime
+
 from pydantic import ValidationError
 
+from services.ingest.errors import InvalidManifest
+from services.ingest.formats.base import Context, FormatError
+from services.ingest.formats.json import JSON_FORMAT
 from services.shared.models import ManifestAdapter
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
 
@@ -14,27 +18,13 @@ MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 MAX_REPORTED_ERRORS = 20
 
 
-class InvalidManifest(Exception):
-    """A message that is not a valid manifest; `reason` is a short code for metrics and headers."""
-
-    def __init__(self, reason: str, message: str, cause: BaseException | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.error_class = type(cause).__qualname__ if cause else type(self).__qualname__
-        if cause is not None:
-            self.error_class = f"{type(cause).__module__}.{type(cause).__qualname__}"
-
-
 def parse_manifest(raw: bytes) -> ShipmentManifest | VesselManifest:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise InvalidManifest("too_large", f"message of {len(raw)} bytes exceeds {MAX_MESSAGE_BYTES}")
     try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise InvalidManifest("invalid_json", f"not JSON: {error}", error) from error
-    if not isinstance(document, dict):
-        raise InvalidManifest("not_an_object", f"expected a JSON object, got {type(document).__name__}")
+        (document,) = JSON_FORMAT.decode(raw, Context(feed=None, received_at=datetime.now(UTC)))
+    except FormatError as error:
+        raise InvalidManifest(error.reason, error.message, error.__cause__) from error
     if document.get("kind") not in ("shipment", "vessel"):
         raise InvalidManifest("unknown_kind", f"'kind' must be 'shipment' or 'vessel', got {document.get('kind')!r}")
     try:
@@ -58,3 +48,6 @@ def describe_validation_error(error: ValidationError) -> str:
 def _without_union_tag(location: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # pydantic prefixes discriminated-union errors with the tag ("shipment.parties.0.name").
     return location[1:] if location and location[0] in ("shipment", "vessel") else location
+
+
+__all__ = ["MAX_MESSAGE_BYTES", "InvalidManifest", "parse_manifest"]

@@ -1,0 +1,1 @@
+"""The formats feeds send, each behind the same small interface (base.Format)."""
