@@ -17,7 +17,7 @@ class JsonFormat:
         for line in head.lstrip(b"\xef\xbb\xbf").splitlines():
             stripped = line.strip()
             if stripped and not stripped.startswith(b"#"):
-                return stripped.startswith(b"{")
+                return stripped[:1] in (b"{", b"[")  # an array is still JSON: refused as not_an_object
         return False
 
     def split(self, handle: IO[bytes]) -> Iterator[Message]:
