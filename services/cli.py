@@ -1,6 +1,6 @@
 """The `interdict` command: one entry point for every kind of user.
 
-- feeds:           interdict feed publish FILE
+- feeds:           interdict feed publish | validate | generate, interdict dlq show | replay
 - desks:           interdict desk watch --country mx
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
@@ -16,6 +16,7 @@ import typer
 
 from services.admin.cli import admin_app
 from services.desk.watch import desk_app
+from services.dlq.cli import dlq_app
 from services.feed.generate import generate as generate_manifests
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True, help="Interdiction alerting: manifests in, watchlist matches out, alerts to desks."
 )
 app.add_typer(feed_app, name="feed")
+app.add_typer(dlq_app, name="dlq")
 feed_app.command("generate")(generate_manifests)
 app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")

@@ -58,10 +58,15 @@ def run_demo(settings: Settings, feed: Path = SAMPLE_FEED, ofac_dir: Path | None
 
 
 def forget_deliveries(client: redis.Redis, settings: Settings) -> None:
-    """The notifier sends each alert to a desk once; the demo re-sends the same manifests, so it
-    forgets past deliveries to show the alerts again. Never do this on a real deployment."""
-    for key in client.scan_iter(match=delivered_pattern(settings.redis_key_prefix), count=1000):
-        client.delete(key)
+    """The notifier sends each alert to a desk once and ingest processes a manifest once; the demo
+    re-sends the same manifests, so it forgets both to show the alerts again. Never do this on a
+    real deployment."""
+    # ingest, too, processes an unchanged manifest once: forget the versions and vessel sightings
+    patterns = [delivered_pattern(settings.redis_key_prefix), f"{settings.redis_key_prefix}:manifest:*"]
+    patterns.append(f"{settings.redis_key_prefix}:vessel:*")
+    for pattern in patterns:
+        for key in client.scan_iter(match=pattern, count=1000):
+            client.delete(key)
 
 
 def publish_and_collect(settings: Settings, feed: Path) -> Outputs:
@@ -74,6 +79,13 @@ def publish_and_collect(settings: Settings, feed: Path) -> Outputs:
     return read_outputs(settings, start)
 
 
+def describe_subject(alert: Alert) -> str:
+    if alert.entry is not None:
+        return f"{alert.entry.primary_name} ({alert.entry.entry_id})"
+    assert alert.conflict is not None
+    return f"identity conflict: {alert.conflict.vessel_name} ({alert.conflict.kind.value})"
+
+
 def print_summary(result: Outputs) -> None:
     by_desk: dict[str, list[Alert]] = defaultdict(list)
     for alert in result.alerts:
@@ -83,7 +95,7 @@ def print_summary(result: Outputs) -> None:
         table.add_column(column)
     for desk in PARTNER_COUNTRIES:
         received = sorted(
-            by_desk.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.entry.entry_id)
+            by_desk.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.subject_id)
         )
         if not received:
             table.add_row(desk, "0", "", "", "", "")
@@ -93,7 +105,7 @@ def print_summary(result: Outputs) -> None:
                 str(len(received)) if index == 0 else "",
                 alert.severity.value,
                 alert.manifest.manifest_id,
-                f"{alert.entry.primary_name} ({alert.entry.entry_id})",
+                describe_subject(alert),
                 f"{alert.score:.2f}",
             )
     console.print(table)

@@ -1,5 +1,6 @@
-"""In-memory stand-ins for the unit tests: a Redis for the delivery ledger, a scripted stage handler,
-and the checks that every input of a stage run is accounted for exactly once.
+"""In-memory stand-ins for the unit tests: a Redis for the delivery ledger, ingest's manifest
+history and vessel sightings, a scripted stage handler, and the checks that every input of a
+stage run is accounted for exactly once.
 
 No Kafka and no Redis: the stage runs on `MemoryTransport`, the ledger on `FakeRedis`.
 """
@@ -11,13 +12,21 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.exceptions
 from prometheus_client import REGISTRY
 
+from services.ingest.app import IngestHandler, IngestTopics
+from services.ingest.decoding import MessageDecoder
+from services.ingest.history import Verdict, VersionRequest
+from services.ingest.sightings import Previous, Sighting
 from services.shared.backoff import Backoff
 from services.shared.dead_letter import HEADER_PREFIX
+from services.shared.settings import Settings
 from services.shared.stage import InputRecord, MemoryTransport, Outcome, Output
 from services.shared.stage import runner as stage_runner
 
@@ -183,8 +192,12 @@ def assert_accounted(
     assert transport.remaining() == 0, "inputs left uncommitted"
     letters = transport.topics[dead_letter_topic]
     dead = Counter(dead_letter_position(letter) for letter in letters)
-    produced = Counter(position_of(output) for topic, outputs in transport.topics.items()
-                       if topic != dead_letter_topic for output in outputs)
+    produced = Counter(
+        position_of(output)
+        for topic, outputs in transport.topics.items()
+        if topic != dead_letter_topic
+        for output in outputs
+    )
     assert all(count == 1 for count in dead.values()), f"dead-lettered twice: {dead}"
     assert all(count == 1 for count in produced.values()), f"outputs published twice: {produced}"
     assert not dead.keys() & produced.keys(), "inputs both dead-lettered and with outputs"
@@ -212,3 +225,79 @@ def fast_backoff_context() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         fast_backoff(patch)
         yield
+
+
+class MemoryManifestHistory:
+    """services.ingest.history's Redis script, in memory: a verdict per input position, versions by digest."""
+
+    def __init__(self) -> None:
+        self.manifests: dict[tuple[str, str], dict[str, Any]] = {}
+        self.fail_next = 0
+
+    async def record(self, requests: Sequence[VersionRequest]) -> list[Verdict]:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise redis.exceptions.ConnectionError("fake Redis is away")
+        return [self._one(request) for request in requests]
+
+    def _one(self, request: VersionRequest) -> Verdict:
+        state = self.manifests.setdefault(
+            (request.feed, request.manifest_id), {"version": 0, "at": {}, "summaries": {}}
+        )
+        if request.position not in state["at"]:
+            if state.get("digest") == request.digest:
+                state["at"][request.position] = (state["version"], True)
+            else:
+                state["version"] += 1
+                state["digest"] = request.digest
+                state["summaries"][state["version"]] = request.summary
+                state["at"][request.position] = (state["version"], False)
+        version, duplicate = state["at"][request.position]
+        return Verdict(version, duplicate, state["summaries"].get(version - 1))
+
+
+class MemorySightingLog:
+    """services.ingest.sightings's Redis script, in memory."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, dict[str, Any]] = {}
+
+    async def sight(self, sightings: Sequence[tuple[Sighting, str]]) -> list[Previous]:
+        return [self._one(sighting, position) for sighting, position in sightings]
+
+    def _one(self, sighting: Sighting, position: str) -> Previous:
+        known: list[Sighting | None] = []
+        keys = ([f"imo:{sighting.imo}"] if sighting.imo else []) + ([f"mmsi:{sighting.mmsi}"] if sighting.mmsi else [])
+        for key in keys:
+            slot = self.keys.setdefault(key, {})
+            if slot.get("at") == position:
+                known.append(slot.get("before"))
+            else:
+                known.append(slot.get("latest"))
+                if slot.get("latest") is not None:
+                    slot["before"] = slot["latest"]
+                slot.update(at=position, latest=sighting)
+        by_imo = known.pop(0) if sighting.imo else None
+        by_mmsi = known.pop(0) if sighting.mmsi else None
+        return Previous(by_imo, by_mmsi)
+
+
+#: The unit tests' "now" for ingest's date checks, so that they mean the same in any year.
+INGEST_NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+
+
+def ingest_handler(
+    valid_topic: str = "manifests.valid",
+    ais_topic: str = "vessels.ais",
+    history: MemoryManifestHistory | None = None,
+    sightings: MemorySightingLog | None = None,
+    feeds_file: Path | None = None,
+) -> IngestHandler:
+    """Ingest's handler on in-memory state, with the project's feeds file unless told otherwise."""
+    settings = Settings(feeds_file=feeds_file) if feeds_file is not None else Settings()
+    return IngestHandler(
+        IngestTopics(valid_topic, ais_topic),
+        MessageDecoder.from_settings(settings, clock=lambda: INGEST_NOW),
+        history or MemoryManifestHistory(),
+        sightings or MemorySightingLog(),
+    )

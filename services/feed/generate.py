@@ -15,8 +15,10 @@ again on its own (the benchmark generates its latency run after its throughput r
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -117,8 +119,14 @@ class Ship:
 
     def as_vessel(self) -> Document:
         return {
-            "name": self.name, "imo": self.imo, "mmsi": self.mmsi, "call_sign": self.call_sign, "flag": self.flag,
-            "vessel_type": self.vessel_type, "owner": self.owner, "operator": self.manager,
+            "name": self.name,
+            "imo": self.imo,
+            "mmsi": self.mmsi,
+            "call_sign": self.call_sign,
+            "flag": self.flag,
+            "vessel_type": self.vessel_type,
+            "owner": self.owner,
+            "operator": self.manager,
         }
 
 
@@ -143,21 +151,30 @@ class ManifestGenerator:
         identities = plantable_identities(entries)
         self._plantable = {kind: [i for i in identities if i.kind is kind] for kind in PLANT_KINDS}
         self._plant_kinds = [kind for kind in PLANT_KINDS if self._plantable[kind]]
+        #: set for AIS: vessel manifests without crew, so only a listed ship can be planted
+        self.identity_only = False
         self._pools = self._build_pools(random.Random(f"{seed}:pools"))
 
     # -- the public calls -------------------------------------------------------------------------
 
-    def generate(self, count: int, start: int = 0) -> Iterator[GeneratedManifest]:
-        for index in range(start, start + count):
-            yield self.manifest(index)
+    def generate(
+        self, count: int | None, start: int = 0, kinds: Sequence[str] = ("shipment", "vessel")
+    ) -> Iterator[GeneratedManifest]:
+        """`count` manifests from `start` on (None: without end)."""
+        indexes = itertools.count(start) if count is None else range(start, start + count)
+        for index in indexes:
+            yield self.manifest(index, kinds)
 
-    def manifest(self, index: int) -> GeneratedManifest:
+    def manifest(self, index: int, kinds: Sequence[str] = ("shipment", "vessel")) -> GeneratedManifest:
+        """The manifest at `index`; `kinds` keeps to the kinds a format carries (AIS: vessels only)."""
         rng = random.Random(f"{self.seed}:{index}")  # string seeds hash the same in every process
-        is_vessel = rng.random() < VESSEL_MANIFEST_SHARE
+        is_vessel = rng.random() < VESSEL_MANIFEST_SHARE if len(kinds) == 2 else kinds == ("vessel",)
         document = self._vessel_manifest(rng, index) if is_vessel else self._shipment(rng, index)
         planted: tuple[str, ...] = ()
-        if self._plant_kinds and rng.random() < self.hit_rate:
-            planted = (self._plant(rng, document),)
+        # A format that says only who a ship is (AIS) can carry only a listed ship.
+        plant_kinds = [EntityKind.VESSEL] if kinds == ("vessel",) and self.identity_only else self._plant_kinds
+        if plant_kinds and rng.random() < self.hit_rate:
+            planted = (self._plant(rng, document, plant_kinds),)
         return GeneratedManifest(document, planted)
 
     # -- shared pools -----------------------------------------------------------------------------
@@ -189,8 +206,9 @@ class ManifestGenerator:
         return None
 
     def _ship(self, rng: random.Random, carrier: ref.Carrier) -> Ship:
-        name = self._clear_name(lambda: f"{carrier.vessel_prefix} {rng.choice(ref.VESSEL_WORDS)}"
-                                        f"{rng.choice(ref.VESSEL_SUFFIXES)}")
+        name = self._clear_name(
+            lambda: f"{carrier.vessel_prefix} {rng.choice(ref.VESSEL_WORDS)}{rng.choice(ref.VESSEL_SUFFIXES)}"
+        )
         flag = rng.choice(carrier.flags)
         imo = self._unlisted(lambda: imo_number(rng))
         mmsi = self._unlisted(lambda: rng.choice(ref.MMSI_DIGITS[flag]) + f"{rng.randrange(10**6):06d}")
@@ -267,8 +285,14 @@ class ManifestGenerator:
                 container["seal"] = f"{carrier.scac[:2]}{rng.randrange(10**7):07d}"
             containers.append(container)
             hs_code, description, (low, high) = goods
-            commodities.append({"hs_code": hs_code, "description": description,
-                                "gross_weight_kg": rng.randint(low, high), "container_number": number})
+            commodities.append(
+                {
+                    "hs_code": hs_code,
+                    "description": description,
+                    "gross_weight_kg": rng.randint(low, high),
+                    "container_number": number,
+                }
+            )
         return {"containers": containers, "commodities": commodities}
 
     # -- vessel manifests -------------------------------------------------------------------------
@@ -291,11 +315,15 @@ class ManifestGenerator:
     def _crew_member(self, rng: random.Random, rank: str) -> Document:
         nationality = rng.choice(ref.CREW_NATIONALITIES)
         born = datetime(1962, 1, 1) + timedelta(days=rng.randrange(40 * 365))
-        member: Document = {"name": self._person_name(rng, nationality), "nationality": nationality,
-                            "date_of_birth": born.date().isoformat()}
+        member: Document = {
+            "name": self._person_name(rng, nationality),
+            "nationality": nationality,
+            "date_of_birth": born.date().isoformat(),
+        }
         if rng.random() < 0.5:  # many crew lists give the seaman's book or passport, many do not
-            passport = self._unlisted(lambda: f"{rng.choice('ABCDEGPRT')}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}"
-                                              f"{rng.randrange(10**7):07d}")
+            passport = self._unlisted(
+                lambda: f"{rng.choice('ABCDEGPRT')}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.randrange(10**7):07d}"
+            )
             member["documents"] = [{"scheme": "passport", "value": passport, "country": nationality}]
         member["rank"] = rank
         return member
@@ -307,8 +335,8 @@ class ManifestGenerator:
 
     # -- planting ---------------------------------------------------------------------------------
 
-    def _plant(self, rng: random.Random, document: Document) -> str:
-        kind = rng.choices(self._plant_kinds, weights=[PLANT_KINDS[kind] for kind in self._plant_kinds])[0]
+    def _plant(self, rng: random.Random, document: Document, kinds: list[EntityKind]) -> str:
+        kind = rng.choices(kinds, weights=[PLANT_KINDS[kind] for kind in kinds])[0]
         identity = rng.choice(self._plantable[kind])
         name = rng.choice(disguises(identity))
         if kind is EntityKind.VESSEL:
@@ -489,11 +517,21 @@ def _voyage(rng: random.Random, lane: ref.Lane, reported: str) -> Document:
     calls = [{"port": lane.loading, "departure": departed.isoformat()}]
     if lane.via:
         arrival = departed + timedelta(hours=rng.randint(20, 60))
-        calls.append({"port": rng.choice(lane.via), "arrival": arrival.isoformat(),
-                      "departure": (arrival + timedelta(hours=rng.randint(8, 30))).isoformat()})
+        calls.append(
+            {
+                "port": rng.choice(lane.via),
+                "arrival": arrival.isoformat(),
+                "departure": (arrival + timedelta(hours=rng.randint(8, 30))).isoformat(),
+            }
+        )
     eta = departed + timedelta(days=rng.randint(3, 12))
-    return {"voyage_number": f"{rng.randint(100, 999)}{rng.choice('NSEW')}", "last_port": lane.loading,
-            "next_port": lane.discharge, "eta": eta.isoformat(), "port_calls": calls}
+    return {
+        "voyage_number": f"{rng.randint(100, 999)}{rng.choice('NSEW')}",
+        "last_port": lane.loading,
+        "next_port": lane.discharge,
+        "eta": eta.isoformat(),
+        "port_calls": calls,
+    }
 
 
 def _ranks(rng: random.Random) -> list[str]:
@@ -513,35 +551,101 @@ def load_demo_watchlist() -> list[WatchlistEntry]:
     return parse_ofac_sdn(demo_ofac_dir())
 
 
-COUNT = typer.Option(50_000, "--count", min=0, help="how many manifests")
+COUNT = typer.Option(None, "--count", min=0, help="how many manifests (default 50,000; without end with --rate)")
+RATE = typer.Option(None, "--rate", min=0.001, help="manifests per second, written as they are made (a live feed)")
 HIT_RATE = typer.Option(DEFAULT_HIT_RATE, "--hit-rate", min=0.0, max=1.0, help="share carrying a listed identity")
 SEED = typer.Option(1, "--seed", help="the same seed gives the same manifests")
-OUTPUT = typer.Option(None, "--output", dir_okay=False, help="JSON Lines file (default: standard output)")
+FORMAT = typer.Option("json", "--format", help="json, csv or cuscar (bills of lading), ais (vessel identities)")
+OUTPUT = typer.Option(None, "--output", dir_okay=False, help="the file (default: standard output)")
 PLANTED = typer.Option(None, "--planted", dir_okay=False, help="also write each planted manifest's key and entries")
+#: The kinds of manifest each format carries: CSV and CUSCAR are bills of lading, AIS says who a ship is.
+FORMAT_KINDS: dict[str, tuple[str, ...]] = {
+    "json": ("shipment", "vessel"),
+    "csv": ("shipment",),
+    "cuscar": ("shipment",),
+    "ais": ("vessel",),
+}
+#: The feed whose name AIS messages are published under (`interdict feed publish --feed`).
+AIS_FEED = "ais-caribbean"
+DEFAULT_COUNT = 50_000
 
 
 def generate(
-    count: int = COUNT,
+    count: int | None = COUNT,
+    rate: float | None = RATE,
     hit_rate: float = HIT_RATE,
     seed: int = SEED,
+    format_name: str = FORMAT,
     output: Path | None = OUTPUT,
     planted: Path | None = PLANTED,
 ) -> None:
-    """Write COUNT generated manifests as JSON Lines, ready for `interdict feed publish`."""
+    """Write generated manifests in a feed's format, ready for `interdict feed publish`.
+
+    With --rate, manifests are written as they are made, at that rate, and without end unless
+    --count is given: pipe them to `interdict feed publish --format F -` or read the file as it grows.
+    """
+    if format_name not in FORMAT_KINDS:
+        raise typer.BadParameter(f"{format_name!r}: one of {', '.join(FORMAT_KINDS)}", param_hint="--format")
+    if count is None and rate is None:
+        count = DEFAULT_COUNT
+    encode = _encoder(format_name)
     generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed)
+    generator.identity_only = format_name == "ais"
     sink = output.open("wb") if output is not None else sys.stdout.buffer
     truth = planted.open("wb") if planted is not None else None
-    hits = 0
+    made = hits = 0
+    started = time.monotonic()
     try:
-        for manifest in generator.generate(count):
-            sink.write(manifest.to_json() + b"\n")
+        for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
+            document = _as_sent(manifest.document, format_name)
+            sink.write(encode(document))
+            made += 1
             if manifest.planted:
                 hits += 1
                 if truth is not None:
-                    truth.write(orjson.dumps({"key": manifest.key.decode(), "entries": manifest.planted}) + b"\n")
+                    key = f"{document['feed']}:{document['manifest_id']}"
+                    truth.write(orjson.dumps({"key": key, "entries": manifest.planted}) + b"\n")
+            if rate is not None:
+                sink.flush()
+                _pace(started, made, rate)
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass  # a live feed is stopped by its reader or by Ctrl-C
     finally:
         if output is not None:
             sink.close()
         if truth is not None:
             truth.close()
-    typer.echo(f"generated {count} manifests, {hits} with a planted watchlist identity (seed {seed})", err=True)
+    typer.echo(
+        f"generated {made} {format_name} manifests, {hits} with a planted watchlist identity (seed {seed})", err=True
+    )
+
+
+def _encoder(format_name: str) -> Callable[[Document], bytes]:
+    from services.ingest.formats.registry import FORMATS
+
+    chosen = FORMATS[format_name]
+    return lambda document: chosen.encode([document])
+
+
+def _as_sent(document: Document, format_name: str) -> Document:
+    """What the feed of that format would say: an AIS receiver knows the ship by its MMSI only."""
+    if format_name != "ais":
+        return document
+    vessel = dict(document["vessel"])
+    if not vessel.get("mmsi"):
+        # A listed ship known by its IMO alone still broadcasts an MMSI: one of Panama's, here.
+        vessel["mmsi"] = f"352{int(vessel['imo']) % 1_000_000:06d}"
+    # AIS says where a ship is going and when, not where it has been: its destination (set to
+    # the port's UN/LOCODE, as on most transponders) and its ETA.
+    declared = document.get("voyage") or {}
+    voyage = {"destination": declared.get("destination") or declared.get("next_port"), "eta": declared.get("eta")}
+    voyage = {key: value for key, value in voyage.items() if value}
+    sent = {key: value for key, value in document.items() if key not in ("crew", "passengers")}
+    sent.update(feed=AIS_FEED, manifest_id=f"ais-{vessel['mmsi']}", vessel=vessel, voyage=voyage)
+    return sent
+
+
+def _pace(started: float, made: int, rate: float) -> None:
+    ahead = made / rate - (time.monotonic() - started)
+    if ahead > 0:
+        time.sleep(ahead)

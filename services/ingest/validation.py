@@ -7,30 +7,45 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from services.ingest.errors import InvalidManifest
-from services.ingest.formats.base import Context, FormatError
+from services.ingest.formats.base import Context, Document, FormatError
 from services.ingest.formats.json import JSON_FORMAT
 from services.shared.models import ManifestAdapter
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
+from services.shared.settings import Settings
 
 #: Larger messages are rejected before parsing: no real manifest comes near it, and parsing an
-#: attacker's 100 MB JSON would stall the partition.
-MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+#: attacker's 100 MB JSON would stall the partition. Ingest itself takes the limit from the
+#: settings (INTERDICT_MAX_MESSAGE_BYTES, the same limit the producers and topics have).
+MAX_MESSAGE_BYTES = Settings.model_fields["max_message_bytes"].default
 MAX_REPORTED_ERRORS = 20
 
 
+#: pydantic error types that mean "more than a manifest may hold" (README, "Limits").
+_LIMIT_ERRORS = frozenset({"too_long", "string_too_long"})
+
+
 def parse_manifest(raw: bytes) -> ShipmentManifest | VesselManifest:
+    """One JSON manifest, validated against the models (codes are checked by checks.py)."""
     if len(raw) > MAX_MESSAGE_BYTES:
         raise InvalidManifest("too_large", f"message of {len(raw)} bytes exceeds {MAX_MESSAGE_BYTES}")
     try:
         (document,) = JSON_FORMAT.decode(raw, Context(feed=None, received_at=datetime.now(UTC)))
     except FormatError as error:
         raise InvalidManifest(error.reason, error.message, error.__cause__) from error
+    return validate_document(document)
+
+
+def validate_document(document: Document) -> ShipmentManifest | VesselManifest:
     if document.get("kind") not in ("shipment", "vessel"):
         raise InvalidManifest("unknown_kind", f"'kind' must be 'shipment' or 'vessel', got {document.get('kind')!r}")
+    if "ingest" in document:
+        raise InvalidManifest("reserved_field", "'ingest' is written by ingest, never by a feed")
     try:
         return ManifestAdapter.validate_python(document)
     except ValidationError as error:
-        raise InvalidManifest("schema_violation", describe_validation_error(error), error) from error
+        over_limit = any(detail["type"] in _LIMIT_ERRORS for detail in error.errors(include_url=False))
+        reason = "limit_exceeded" if over_limit else "schema_violation"
+        raise InvalidManifest(reason, describe_validation_error(error), error) from error
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -50,4 +65,4 @@ def _without_union_tag(location: tuple[int | str, ...]) -> tuple[int | str, ...]
     return location[1:] if location and location[0] in ("shipment", "vessel") else location
 
 
-__all__ = ["MAX_MESSAGE_BYTES", "InvalidManifest", "parse_manifest"]
+__all__ = ["MAX_MESSAGE_BYTES", "InvalidManifest", "parse_manifest", "validate_document"]

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import faust
 from pydantic import ValidationError
 
+from services.matcher.conflicts import conflict_matches
 from services.matcher.engine import MatchingEngine
 from services.matcher.replica import WatchlistReplica
-from services.matcher.screening import BatchScreener, ScreeningCache, screen_manifest
+from services.matcher.screening import BatchScreener, ScreeningCache, manifest_ref, screen_manifest
 from services.shared import metrics, topics
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
@@ -42,7 +43,9 @@ class MatchHandler:
             return Outcome.rejected("bad_manifest", str(error), "pydantic.ValidationError")
         found = screen_manifest(manifest, self._replica.engine, self._replica.versions, screen=screener)
         for match in found:
-            metrics.MATCHES.labels(match.entry.list_id).inc()
+            metrics.MATCHES.labels(match.entry.list_id if match.entry else "identity").inc()
+        if manifest.ingest is not None and manifest.ingest.identity_conflicts:
+            found += conflict_matches(manifest_ref(manifest), manifest.ingest.identity_conflicts)
         return Outcome([Output(self._matches_topic, record.key, match.model_dump_json().encode()) for match in found])
 
 

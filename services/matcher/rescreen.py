@@ -95,7 +95,7 @@ class RescreenHandler:
         RESCREENED.inc()
         matches = screen_manifest(manifest, self._replica.engine, self._replica.versions, True, screen=screener)
         for match in matches:
-            RETROACTIVE_MATCHES.labels(match.entry.list_id).inc()
+            RETROACTIVE_MATCHES.labels(match.entry.list_id if match.entry else "identity").inc()
         self.found += len(matches)
         return Outcome([Output(self._matches_topic, record.key, match.model_dump_json().encode()) for match in matches])
 

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.shared.models import (
@@ -116,7 +117,22 @@ def manifest_ref(manifest: AnyManifest) -> ManifestRef:
         vessel_imo=vessel.imo if vessel else None,
         route_ports=manifest.route_ports(),
         route_countries=route_countries(manifest),
+        **ingest_fields(manifest),
     )
+
+
+def ingest_fields(manifest: AnyManifest) -> dict[str, Any]:
+    """What ingest recorded (format, version, changes, doubtful codes), for the desk to see."""
+    info = manifest.ingest
+    if info is None:
+        return {}
+    return {
+        "format": info.format,
+        "version": info.version,
+        "changes": info.changes,
+        "warnings": info.warnings,
+        "feed_owner": info.feed_owner,
+    }
 
 
 def entry_summary(entry: WatchlistEntry, list_version: int) -> EntrySummary:
@@ -243,7 +259,7 @@ def screen_manifest(
         _match_for(reference, grouped, list_versions.get(grouped.entry.list_id, 0), identifier_problems, retroactive)
         for grouped in by_entry.values()
     ]
-    return sorted(matches, key=lambda match: (-match.score, match.entry.entry_id))
+    return sorted(matches, key=lambda match: (-match.score, match.subject_id))
 
 
 def _all_identifiers(queries: Iterable[ScreeningQuery]) -> list[Identifier]:
@@ -262,7 +278,7 @@ def _match_for(
     if identifier_problems:
         explanation += " Identifier problems on this manifest: " + "; ".join(identifier_problems) + "."
     return Match(
-        match_id=match_id_for(reference.feed, reference.manifest_id, grouped.entry.entry_id),
+        match_id=match_id_for(reference.feed, reference.manifest_id, grouped.entry.entry_id, reference.version),
         manifest=reference,
         entry=entry_summary(grouped.entry, list_version),
         score=hits[0].score,

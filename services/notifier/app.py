@@ -61,7 +61,7 @@ class NotifyHandler:
         allowed, withheld = permitted_desks(match)
         for desk in withheld:
             metrics.ALERTS_WITHHELD.labels(desk).inc()
-            log.info("alert for %s withheld from desk %s by sharing scope", match.entry.entry_id, desk)
+            log.info("alert for %s withheld from desk %s by sharing scope", match.subject_id, desk)
         return _Planned(record, [alert_for_desk(match, desk) for desk in allowed])
 
     def _outcome(self, item: _Planned, sending: dict[Delivery, str]) -> Outcome:

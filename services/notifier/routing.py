@@ -7,23 +7,46 @@ entry shared with nobody else never reaches, nor is described to, another countr
 
 from __future__ import annotations
 
+from services.shared.codes.vessels import mid_country
 from services.shared.models import Alert, Match, Severity
 from services.shared.models.alert import alert_id_for
 from services.shared.settings import PARTNER_COUNTRIES
 
 
 def candidate_desks(match: Match) -> list[str]:
-    """Owner first, then the route's partner countries in route order, each once."""
-    desks = [match.entry.owner_country, *match.manifest.route_countries]
+    """Owner first, then the route's partner countries in route order, each once.
+
+    An identity conflict has no owning entry: it goes to the feed's country, the route's, and the
+    countries of the flags involved (the one declared and the one the MMSI implies).
+    """
+    if match.entry is not None:
+        desks = [match.entry.owner_country, *match.manifest.route_countries]
+    else:
+        owner = [match.manifest.feed_owner] if match.manifest.feed_owner else []
+        desks = [*owner, *match.manifest.route_countries, *_flag_countries(match)]
     return [desk for desk in dict.fromkeys(desks) if desk in PARTNER_COUNTRIES]
 
 
+def _flag_countries(match: Match) -> list[str]:
+    conflict = match.conflict
+    if conflict is None:
+        return []
+    implied = mid_country(conflict.mmsi) if conflict.mmsi else None
+    declared = conflict.declared.removeprefix("flag ") if conflict.declared.startswith("flag ") else None
+    return [country for country in (declared, implied) if country]
+
+
 def permitted_desks(match: Match) -> tuple[list[str], list[str]]:
-    """(desks that may see the alert, desks withheld by the entry's sharing scope)."""
+    """(desks that may see the alert, desks withheld by the entry's sharing scope).
+
+    Sharing scopes belong to watchlist entries; an identity conflict is built from the feeds' own
+    reports, which the partners share under the agreement, so every candidate desk may see it.
+    """
     allowed: list[str] = []
     withheld: list[str] = []
+    entry = match.entry
     for desk in candidate_desks(match):
-        target = allowed if match.entry.sharing.allows(match.entry.owner_country, desk) else withheld
+        target = allowed if entry is None or entry.sharing.allows(entry.owner_country, desk) else withheld
         target.append(desk)
     return allowed, withheld
 
@@ -42,11 +65,15 @@ def severity_of(match: Match) -> Severity:
 
 def alert_for_desk(match: Match, desk: str) -> Alert:
     return Alert(
-        alert_id=alert_id_for(match.manifest.feed, match.manifest.manifest_id, match.entry.entry_id),
+        kind=match.kind,
+        alert_id=alert_id_for(
+            match.manifest.feed, match.manifest.manifest_id, match.subject_id, match.manifest.version
+        ),
         desk_country=desk,
         severity=severity_of(match),
         manifest=match.manifest,
         entry=match.entry,
+        conflict=match.conflict,
         score=match.score,
         evidence=match.evidence,
         explanation=match.explanation,

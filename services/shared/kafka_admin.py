@@ -97,12 +97,22 @@ def ensure_topics(
     return created
 
 
+#: What a record batch adds around one record at most (batch header, record framing, key and
+#: headers), so that every record a producer accepts under INTERDICT_MAX_MESSAGE_BYTES also fits
+#: the topic, whatever the broker's own default.
+RECORD_BATCH_OVERHEAD_BYTES = 64 * 1024
+
+
 def topic_configs(settings: Settings, name: str) -> dict[str, str]:
-    """Validated manifests are kept long enough to re-screen them when a watchlist entry is added."""
+    """Every topic takes what the producers may send (one size limit end to end: README, Limits).
+
+    Validated manifests are kept long enough to re-screen them when a watchlist entry is added.
+    """
+    configs = {"max.message.bytes": str(settings.max_message_bytes + RECORD_BATCH_OVERHEAD_BYTES)}
     if name == qualified(settings, MANIFESTS_VALID):
         days = settings.rescreen_days + 7  # a week's margin for a re-screen that starts late
-        return {"retention.ms": str(days * 24 * 3600 * 1000)}
-    return {}
+        configs["retention.ms"] = str(days * 24 * 3600 * 1000)
+    return configs
 
 
 def _created_names(response: dict[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from kafka import KafkaConsumer, KafkaProducer
 
+from services.shared.kafka_admin import RECORD_BATCH_OVERHEAD_BYTES
 from services.shared.settings import Settings
 
 
@@ -19,6 +20,8 @@ def make_producer(settings: Settings) -> KafkaProducer:
         retries=5,
         linger_ms=5,
         client_id="interdict-cli",
+        # a record at the ingest limit, with its key and headers, must not be refused here first
+        max_request_size=settings.max_message_bytes + RECORD_BATCH_OVERHEAD_BYTES,
     )
 
 

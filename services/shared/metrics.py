@@ -46,6 +46,15 @@ STAGE_REDONE = Counter(
 DEPENDENCY_RETRIES = Counter(
     "interdict_dependency_retries_total", "Retries while Redis or Kafka was unreachable", ["service", "dependency"]
 )
+MANIFESTS_DUPLICATE = Counter(
+    "interdict_manifests_duplicate_total", "Manifests sent again unchanged: processed once, not passed on", ["feed"]
+)
+MANIFEST_WARNINGS = Counter(
+    "interdict_manifest_warnings_total", "Doubtful codes kept with a warning on the manifest's alerts", ["code"]
+)
+IDENTITY_CONFLICTS = Counter(
+    "interdict_identity_conflicts_total", "Vessel identities that disagree with what was known", ["kind"]
+)
 MATCHES = Counter("interdict_matches_total", "Manifest-entry matches found", ["list_id"])
 ALERTS = Counter("interdict_alerts_total", "Alerts sent to desks", ["desk", "severity"])
 ALERTS_WITHHELD = Counter(

@@ -33,7 +33,7 @@ class Outputs:
 
     def alert_keys(self) -> list[tuple[str, str, str]]:
         """(desk, manifest id, entry id) of every alert, repeats included."""
-        return [(a.desk_country, a.manifest.manifest_id, a.entry.entry_id) for a in self.alerts]
+        return [(a.desk_country, a.manifest.manifest_id, a.subject_id) for a in self.alerts]
 
 
 def output_topics(settings: Settings) -> list[str]:

@@ -9,6 +9,7 @@ import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from services.shared.models import Alert, Manifest, Match, ShipmentManifest, VesselManifest, WatchlistEntry
+from services.shared.models.ais import AisReport
 from services.shared.settings import PROJECT_ROOT
 
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
@@ -20,6 +21,7 @@ SCHEMAS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "watchlist-entry": WatchlistEntry,
     "match": Match,
     "alert": Alert,
+    "ais-report": AisReport,
 }
 
 

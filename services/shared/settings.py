@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     producer_compression: Literal["", "lz4", "zstd", "gzip"] = Field(
         default="", description="compression of produced batches: none (empty), lz4, zstd or gzip"
     )
+    # Feeds
+    feeds_file: Path | None = Field(
+        default=PROJECT_ROOT / "feeds" / "feeds.toml",
+        description="the feeds: name, owner country, format (README, Feeds); empty for none",
+    )
+    unlocode_file: Path | None = Field(
+        default=None, description="UNECE's UN/LOCODE code list (CSV) to add to the known ports; see README"
+    )
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 
@@ -70,13 +78,22 @@ class Settings(BaseSettings):
     kafka_version: str = "3.9.1"
     kafka_controller_port: int = 19093
 
+    @field_validator("feeds_file", "unlocode_file", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     @property
     def partner_countries(self) -> tuple[str, ...]:
         return PARTNER_COUNTRIES
 
     def as_environment(self) -> dict[str, str]:
         """These settings as INTERDICT_* variables, to hand them to a worker process."""
-        return {f"INTERDICT_{name.upper()}": str(getattr(self, name)) for name in type(self).model_fields}
+        return {f"INTERDICT_{name.upper()}": _as_variable(getattr(self, name)) for name in type(self).model_fields}
+
+
+def _as_variable(value: object) -> str:
+    return "" if value is None else str(value)  # an empty path variable reads back as none
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """Every Kafka topic of the system, by name, in one place.
 
-A feed writes `manifests.raw`; ingest writes `manifests.valid` or `manifests.dlq`; the matcher
+A feed writes `manifests.raw`; ingest writes `manifests.valid`, `vessels.ais` or `manifests.dlq`; the matcher
 writes `matches`; the notifier writes one `alerts.<country>` topic per partner desk.
 """
 
@@ -11,6 +11,8 @@ from services.shared.settings import PARTNER_COUNTRIES, Settings
 MANIFESTS_RAW = "manifests.raw"
 MANIFESTS_VALID = "manifests.valid"
 MANIFESTS_DLQ = "manifests.dlq"
+#: AIS position reports and class B static data, keyed by MMSI: voyage context, not screened.
+VESSELS_AIS = "vessels.ais"
 MATCHES = "matches"
 ALERTS_PREFIX = "alerts."
 
@@ -38,6 +40,6 @@ def group_id(settings: Settings, service: str) -> str:
 
 
 def all_topics(settings: Settings) -> list[str]:
-    bases = [MANIFESTS_RAW, MANIFESTS_VALID, MANIFESTS_DLQ, MATCHES]
+    bases = [MANIFESTS_RAW, MANIFESTS_VALID, MANIFESTS_DLQ, VESSELS_AIS, MATCHES]
     bases += [desk_topic_base(country) for country in PARTNER_COUNTRIES]
     return [qualified(settings, base) for base in bases]

@@ -78,9 +78,10 @@ def test_sample_feed_gives_exact_alerts_on_exact_desks(
     assert_each_alert_once(result)
     for alert in result.alerts:
         assert alert.explanation and alert.evidence
-        assert alert.entry.source_ids == {"ent_num": alert.entry.entry_id.split(":")[1]}
+        assert alert.entry is not None
+        assert alert.entry.source_ids == {"ent_num": alert.subject_id.split(":")[1]}
         assert alert.entry.list_version >= 1
-    ark = next(a for a in result.alerts if a.entry.entry_id == "ofac-sdn:15037")
+    ark = next(a for a in result.alerts if a.subject_id == "ofac-sdn:15037")
     assert ark.severity.value == "critical"
     assert Counter(letter.reason for letter in result.dead_letters) == EXPECTED_DEAD_LETTERS
     assert all(letter.message for letter in result.dead_letters)
@@ -220,7 +221,7 @@ def test_entry_listed_after_the_manifest_passed_alerts_retroactively(
         found = wait_for(lambda: retro_alerts(settings, start, want={"CO", "PA"}), "retroactive alerts on CO and PA")
 
     assert sorted(alert.desk_country for alert in found) == ["CO", "PA"]  # MX is on the route but not shared with
-    assert all(alert.retroactive and alert.entry.entry_id == "co-national:7" for alert in found)
+    assert all(alert.retroactive and alert.subject_id == "co-national:7" for alert in found)
 
 
 def retro_alerts(settings: Settings, start: dict[TopicPartition, int], want: set[str]) -> list[Alert] | None:

@@ -11,19 +11,21 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import REGISTRY
 
-from services.ingest.app import IngestHandler
 from services.shared import topics
 from services.shared.dead_letter import decode_headers
 from services.shared.settings import Settings
 from services.shared.stage import KafkaTransport, Stage, StageConfig
 from services.shared.worker import kafka_options
+from tests.fakes import ingest_handler
 
 pytestmark = pytest.mark.integration
 
 LIMIT = 32 * 1024
 
 
-def manifest(manifest_id: str, parties: int) -> bytes:
+def manifest(manifest_id: str, containers: int) -> bytes:
+    """Containers grow once normalised (each gets its seal and size type, null): a manifest just
+    under the size limit comes out over it."""
     return orjson.dumps(
         {
             "kind": "shipment",
@@ -33,10 +35,8 @@ def manifest(manifest_id: str, parties: int) -> bytes:
             "bill_of_lading": f"BL-{manifest_id}",
             "port_of_loading": "COBUN",
             "port_of_discharge": "MXZLO",
-            "parties": [
-                {"role": "notify_party", "name": f"Party Number {i} Trading", "kind": "organization", "country": "CO"}
-                for i in range(parties)
-            ],
+            "parties": [{"role": "consignee", "name": "Party Trading", "kind": "organization", "country": "CO"}],
+            "containers": [{"number": "MSCU1234566"} for _ in range(containers)],
         }
     )
 
@@ -93,7 +93,7 @@ async def run_until_committed(stage: Stage, transport: KafkaTransport, inputs: i
 
 def test_outputs_and_dead_letters_too_large_never_cost_an_input(isolated_settings: Settings) -> None:
     settings = isolated_settings.model_copy(update={"max_message_bytes": LIMIT})
-    small, grows_too_large = manifest("OK-1", 2), manifest("BIG-1", 300)
+    small, grows_too_large = manifest("OK-1", 2), manifest("BIG-1", 1000)
     hostile = b'{"kind": "shipment", "padding": "' + b"x" * (3 * LIMIT) + b'"}'
     assert len(grows_too_large) < LIMIT  # it only outgrows the limit once normalised
     publish(settings, [small, grows_too_large, hostile])
@@ -102,7 +102,7 @@ def test_outputs_and_dead_letters_too_large_never_cost_an_input(isolated_setting
     transport = KafkaTransport(kafka_options(settings, service), [topics.qualified(settings, topics.MANIFESTS_RAW)])
     dlq = topics.qualified(settings, topics.MANIFESTS_DLQ)
     stage = Stage(
-        StageConfig(service, dlq), transport, IngestHandler(topics.qualified(settings, topics.MANIFESTS_VALID))
+        StageConfig(service, dlq), transport, ingest_handler(topics.qualified(settings, topics.MANIFESTS_VALID))
     )
     asyncio.run(run_until_committed(stage, transport, 3))
 

@@ -73,7 +73,7 @@ def test_sample_feed_hits_the_same_entries_with_the_subset_as_with_the_full_list
             manifest = parse_manifest(line)
         except InvalidManifest:
             continue  # the feed's deliberately invalid messages
-        hits |= {(manifest.manifest_id, match.entry.entry_id) for match in screen_manifest(manifest, engine, {})}
+        hits |= {(manifest.manifest_id, match.subject_id) for match in screen_manifest(manifest, engine, {})}
     assert hits == SAMPLE_FEED_HITS
 
 

@@ -139,7 +139,7 @@ def test_planted_identities_are_found_by_the_matcher(entries: list[WatchlistEntr
     planted = list(ManifestGenerator(entries, hit_rate=1.0, seed=11).generate(400))
     kinds = set()
     for manifest in planted:
-        found = {match.entry.entry_id for match in screen_manifest(parsed(manifest), engine, {})}
+        found = {match.subject_id for match in screen_manifest(parsed(manifest), engine, {})}
         assert set(manifest.planted) <= found, (manifest.planted, manifest.to_json())
         kinds |= {manifest.document["kind"]}
     assert kinds == {"shipment", "vessel"}
@@ -201,7 +201,7 @@ def test_works_with_the_bundled_subset_of_the_list() -> None:
     engine = MatchingEngine()
     engine.load(subset)
     for manifest in ManifestGenerator(subset, hit_rate=1.0, seed=2).generate(100):
-        found = {match.entry.entry_id for match in screen_manifest(parsed(manifest), engine, {})}
+        found = {match.subject_id for match in screen_manifest(parsed(manifest), engine, {})}
         assert set(manifest.planted) <= found
 
 

@@ -16,7 +16,6 @@ import orjson
 import pytest
 import redis.exceptions
 
-from services.ingest.app import IngestHandler
 from services.ingest.validation import MAX_MESSAGE_BYTES, parse_manifest
 from services.matcher.app import MatchHandler
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
@@ -39,7 +38,17 @@ from services.shared.models import (
 from services.shared.models.alert import alert_id_for, match_id_for
 from services.shared.settings import PARTNER_COUNTRIES
 from services.shared.stage import InputRecord, MemoryTransport, Outcome, Stage, StageConfig
-from tests.fakes import DLQ, FakeRedis, fast_backoff, headers_of, reason_of, sample, total, unique_service
+from tests.fakes import (
+    DLQ,
+    FakeRedis,
+    fast_backoff,
+    headers_of,
+    ingest_handler,
+    reason_of,
+    sample,
+    total,
+    unique_service,
+)
 
 VALID, MATCHES = "manifests.valid", "matches"
 DESK_TOPICS = {country: f"alerts.{country.lower()}" for country in PARTNER_COUNTRIES}
@@ -71,12 +80,13 @@ def shipment(manifest_id: str = "BOL-1", parties: Sequence[tuple[str, str]] = ((
 
 async def test_ingest_publishes_a_valid_manifest_normalised_and_keyed_by_feed_and_id() -> None:
     raw = orjson.dumps(shipment(containers=[{"number": "mscu4719030"}]))
-    [outcome] = await IngestHandler(VALID).handle([record(raw, key=b"whatever the feed used")])
+    [outcome] = await ingest_handler(VALID).handle([record(raw, key=b"whatever the feed used")])
     [output] = outcome.outputs
     assert outcome.rejection is None
     assert (output.topic, output.key) == (VALID, b"port-test:BOL-1")
-    assert output.value == parse_manifest(raw).model_dump_json().encode()
     published = orjson.loads(output.value)
+    assert published | {"ingest": None} == orjson.loads(parse_manifest(raw).model_dump_json())
+    assert published["ingest"]["version"] == 1 and published["ingest"]["format"] == "json"
     assert published["port_of_loading"] == "COBUN" and published["containers"][0]["number"] == "MSCU4719030"
 
 
@@ -84,19 +94,20 @@ async def test_ingest_publishes_a_valid_manifest_normalised_and_keyed_by_feed_an
     ("raw", "reason"),
     [
         (b"{not json", "invalid_json"),
-        (b"\xff\xfe{}", "invalid_json"),
-        (b"", "invalid_json"),
+        (b"\xff\xfe{}", "unrecognised_format"),
+        (b"", "empty_message"),
+        (b"  \n", "empty_message"),
         (b"[" * 2000 + b"]" * 2000, "invalid_json"),
         (b'[{"kind": "shipment"}]', "not_an_object"),
-        (b'"shipment"', "not_an_object"),
+        (b'"shipment"', "unrecognised_format"),
         (orjson.dumps({"kind": "aircraft"}), "unknown_kind"),
         (orjson.dumps(shipment(parties=[])), "schema_violation"),
         (orjson.dumps(shipment(surprise=1)), "schema_violation"),
-        (b" " * (MAX_MESSAGE_BYTES + 1), "too_large"),
+        (b"{" + b" " * MAX_MESSAGE_BYTES, "too_large"),
     ],
 )
 async def test_ingest_rejects_each_kind_of_invalid_message_with_its_reason(raw: bytes, reason: str) -> None:
-    [outcome] = await IngestHandler(VALID).handle([record(raw)])
+    [outcome] = await ingest_handler(VALID).handle([record(raw)])
     assert outcome.outputs == []
     assert outcome.rejection is not None and outcome.rejection.reason == reason
     assert outcome.rejection.message
@@ -104,7 +115,7 @@ async def test_ingest_rejects_each_kind_of_invalid_message_with_its_reason(raw: 
 
 async def test_ingest_keeps_the_order_of_a_mixed_batch() -> None:
     values = [b"{not json", orjson.dumps(shipment("A")), orjson.dumps({"kind": "x"}), orjson.dumps(shipment("B"))]
-    outcomes = await IngestHandler(VALID).handle([record(value, offset) for offset, value in enumerate(values)])
+    outcomes = await ingest_handler(VALID).handle([record(value, offset) for offset, value in enumerate(values)])
     assert [outcome.rejection.reason if outcome.rejection else outcome.outputs[0].key for outcome in outcomes] == [
         "invalid_json", b"port-test:A", "unknown_kind", b"port-test:B"]
 
@@ -175,7 +186,7 @@ async def test_a_manifest_naming_a_listed_party_gives_a_match(engine: CountingEn
     assert (output.topic, output.key) == (MATCHES, b"port-test:BOL-1")
     match = Match.model_validate_json(output.value)
     assert match.match_id == match_id_for("port-test", "BOL-1", "test:1")
-    assert (match.entry.entry_id, match.entry.list_version) == ("test:1", 7)
+    assert match.entry is not None and (match.subject_id, match.entry.list_version) == ("test:1", 7)
     assert match.manifest.route_countries == ["CO", "PA", "MX"]
     assert [item.where for item in match.evidence] == ["parties[0] (consignee)"]
     assert sample("interdict_matches_total", list_id="test") == before + 1
@@ -213,7 +224,7 @@ async def test_a_watchlist_change_applies_from_the_next_batch(engine: CountingEn
     engine.upsert(listed(4, EntityKind.ORGANIZATION, "ZULTANIA INTERNATIONAL TRADING CORP"))
     [after] = await handler.handle([record(raw)])
     assert before.outputs == []
-    assert [Match.model_validate_json(output.value).entry.entry_id for output in after.outputs] == ["test:4"]
+    assert [Match.model_validate_json(output.value).subject_id for output in after.outputs] == ["test:4"]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", orjson.dumps({"kind": "shipment"}), orjson.dumps([1])])

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pytest
 import redis.exceptions
 
-from services.ingest.app import IngestHandler
 from services.shared.stage import (
     CommitFailed,
     Handler,
@@ -37,6 +36,7 @@ from tests.fakes import (
     assert_accounted,
     fast_backoff,
     headers_of,
+    ingest_handler,
     reason_of,
     sample,
     total,
@@ -432,7 +432,7 @@ async def test_a_record_with_a_huge_key_is_still_dead_lettered(service: str, val
         return None
 
     transport.send_fault = give_up_eventually
-    await drain(stage_for(service, IngestHandler(OUT), transport), transport)
+    await drain(stage_for(service, ingest_handler(OUT), transport), transport)
     assert len(transport.topics[DLQ]) == 1
 
 

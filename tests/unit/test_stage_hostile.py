@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from services.ingest.app import IngestHandler, manifest_key
+from services.ingest.app import manifest_key
+from services.ingest.errors import REJECTION_REASONS
 from services.ingest.validation import MAX_MESSAGE_BYTES
 from services.shared.models import ManifestAdapter
 from services.shared.stage import InputRecord, MemoryTransport, Output, Stage, StageConfig
@@ -33,6 +34,7 @@ from tests.fakes import (
     dead_letter_position,
     fast_backoff_context,
     headers_of,
+    ingest_handler,
     reason_of,
     unique_service,
 )
@@ -43,8 +45,7 @@ FEED = "hostile-feed"
 #: give dead letters and outputs over it.
 MAX_RECORD_BYTES = 100_000
 #: Every reason ingest and the stage may give; a handler crash (processing_error) would be a bug.
-REASONS = {"invalid_json", "not_an_object", "unknown_kind", "schema_violation", "too_large", "output_too_large",
-           "output_rejected"}
+REASONS = {*REJECTION_REASONS, "output_too_large", "output_rejected"}
 
 
 class KafkaTimeoutError(Exception):
@@ -74,7 +75,7 @@ class Made:
         if self.recipe == "long JSON string":
             return b'"' + b"a" * self.size + b'"'
         if self.recipe == "over the ingest limit":
-            return b"{" * (MAX_MESSAGE_BYTES + self.size)
+            return bytes(b"{" * (MAX_MESSAGE_BYTES + self.size))
         assert self.recipe == "manifest"
         return orjson.dumps({
             "kind": "shipment", "manifest_id": f"M-{index}", "feed": FEED, "reported_at": "2026-11-20T08:00:00Z",
@@ -169,7 +170,7 @@ def test_hostile_input_never_breaks_the_stage_nor_loses_a_record(
         record = transport.add_input(SOURCE, partition, key, value)
         by_output_key[manifest_key(FEED, f"M-{index}")] = record.position
     stage = Stage(StageConfig(service=service, dead_letter_topic=DLQ, max_batch=max_batch), transport,
-                  IngestHandler(VALID))
+                  ingest_handler(VALID))
 
     asyncio.run(asyncio.wait_for(drain(stage, transport), timeout=30))
 

@@ -6,9 +6,10 @@ import hashlib
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from services.shared.models.common import CountryCode, EntityKind, StrictModel
+from services.shared.models.ingest import CodeWarning, IdentityConflict
 from services.shared.models.watchlist import Sharing
 
 
@@ -50,14 +51,47 @@ class ManifestRef(StrictModel):
     vessel_imo: str | None = None
     route_ports: list[str] = Field(default_factory=list)
     route_countries: list[CountryCode] = Field(default_factory=list)
+    format: str | None = Field(default=None, description="the format the feed sent it in")
+    feed_owner: CountryCode | None = Field(default=None, description="the country that runs the feed")
+    version: int | None = Field(default=None, description="which version of the manifest matched (1, 2, ...)")
+    changes: list[str] = Field(default_factory=list, description="what that version changed from the one before")
+    warnings: list[CodeWarning] = Field(default_factory=list, description="doubtful codes in the manifest")
 
 
-class Match(StrictModel):
-    """A manifest matched a watchlist entry: published by the matcher to `matches`."""
+class FindingKind(StrEnum):
+    WATCHLIST = "watchlist"
+    IDENTITY_CONFLICT = "identity_conflict"
+
+
+class _Finding(StrictModel):
+    """A watchlist match names the entry; an identity conflict names the disagreement instead."""
+
+    kind: FindingKind = FindingKind.WATCHLIST
+    entry: EntrySummary | None = None
+    conflict: IdentityConflict | None = None
+
+    @model_validator(mode="after")
+    def _says_what_it_found(self) -> _Finding:
+        if self.kind is FindingKind.WATCHLIST and (self.entry is None or self.conflict is not None):
+            raise ValueError("a watchlist finding has an entry and no conflict")
+        if self.kind is FindingKind.IDENTITY_CONFLICT and (self.conflict is None or self.entry is not None):
+            raise ValueError("an identity conflict has a conflict and no entry")
+        return self
+
+    @property
+    def subject_id(self) -> str:
+        """What the finding is about, for ids and logs: the entry, or the conflicting identity."""
+        if self.entry is not None:
+            return self.entry.entry_id
+        assert self.conflict is not None
+        return f"identity:{self.conflict.kind}:{self.conflict.imo or ''}:{self.conflict.mmsi or ''}"
+
+
+class Match(_Finding):
+    """A manifest matched a watchlist entry, or its vessel's identity conflicts: published to `matches`."""
 
     match_id: str = Field(description="deterministic: the same manifest and entry always give the same id")
     manifest: ManifestRef
-    entry: EntrySummary
     score: float = Field(ge=0, le=1)
     evidence: list[Evidence] = Field(min_length=1)
     explanation: str
@@ -71,14 +105,13 @@ class Severity(StrEnum):
     LOW = "low"
 
 
-class Alert(StrictModel):
+class Alert(_Finding):
     """What a desk receives on `alerts.<country>`."""
 
     alert_id: str = Field(description="deterministic: the same manifest and entry always give the same id")
     desk_country: CountryCode
     severity: Severity
     manifest: ManifestRef
-    entry: EntrySummary
     score: float = Field(ge=0, le=1)
     evidence: list[Evidence]
     explanation: str
@@ -91,9 +124,15 @@ def deterministic_id(kind: str, *parts: str) -> str:
     return f"{kind}-{digest}"
 
 
-def match_id_for(feed: str, manifest_id: str, entry_id: str) -> str:
-    return deterministic_id("match", feed, manifest_id, entry_id)
+def _versioned(manifest_id: str, version: int | None) -> str:
+    # Version 1 keeps the id it always had; an amended manifest's alert is a new alert (the desk
+    # has seen version 1's), so a copy of a version is still recognised as a copy.
+    return manifest_id if version is None or version <= 1 else f"{manifest_id}\x1fv{version}"
 
 
-def alert_id_for(feed: str, manifest_id: str, entry_id: str) -> str:
-    return deterministic_id("alert", feed, manifest_id, entry_id)
+def match_id_for(feed: str, manifest_id: str, subject_id: str, version: int | None = None) -> str:
+    return deterministic_id("match", feed, _versioned(manifest_id, version), subject_id)
+
+
+def alert_id_for(feed: str, manifest_id: str, subject_id: str, version: int | None = None) -> str:
+    return deterministic_id("alert", feed, _versioned(manifest_id, version), subject_id)

@@ -26,7 +26,17 @@ UNLocode = Annotated[
     Field(description="UN/LOCODE: country code and three-character location", examples=["MXZLO"]),
 ]
 
-NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: Every text field has a length limit: a feed cannot hide a name in a megabyte of padding, and
+#: one field cannot make a manifest too large to pass on (see README, "Limits").
+MAX_NAME_CHARS = 1000
+MAX_TEXT_CHARS = 4000
+MAX_CODE_CHARS = 200
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
+#: Free text (a goods description, an address as given).
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT_CHARS)]
+#: Numbers, references and other short values.
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_CODE_CHARS)]
 
 
 class StrictModel(BaseModel):
@@ -53,7 +63,7 @@ class IdentifierScheme(StrEnum):
 
 class Identifier(StrictModel):
     scheme: IdentifierScheme
-    value: NonEmptyStr
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CODE_CHARS)]
     country: CountryCode | None = Field(default=None, description="issuing country, when known")
 
 
@@ -66,9 +76,9 @@ class EntityKind(StrEnum):
 
 
 class Address(StrictModel):
-    street: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
+    street: NonEmptyStr | None = None
+    city: NonEmptyStr | None = None
+    region: NonEmptyStr | None = None
+    postal_code: ShortText | None = None
     country: CountryCode | None = None
-    full: str | None = Field(default=None, description="the address as given, when it is not split")
+    full: LongText | None = Field(default=None, description="the address as given, when it is not split")

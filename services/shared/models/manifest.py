@@ -16,10 +16,24 @@ from services.shared.models.common import (
     CountryCode,
     EntityKind,
     Identifier,
+    LongText,
     NonEmptyStr,
+    ShortText,
     StrictModel,
     UNLocode,
 )
+from services.shared.models.ingest import IngestInfo
+
+#: How many of each a manifest may list; more is rejected with reason `limit_exceeded` (README,
+#: "Limits"). Far above real manifests, and low enough that a listed party cannot be hidden among
+#: thousands of padding ones, nor a manifest grow past the record size limit once normalised.
+MAX_PARTIES = 50
+MAX_IDENTIFIERS = 20
+MAX_CONTAINERS = 1000
+MAX_COMMODITIES = 1000
+MAX_PORTS = 30
+MAX_CREW = 2500
+MAX_PASSENGERS = 7500
 
 ManifestId = Annotated[
     str,
@@ -57,26 +71,26 @@ class Party(StrictModel):
     kind: EntityKind = EntityKind.UNKNOWN
     country: CountryCode | None = None
     address: Address | None = None
-    identifiers: list[Identifier] = Field(default_factory=list)
+    identifiers: list[Identifier] = Field(default_factory=list, max_length=MAX_IDENTIFIERS)
 
 
 class VesselRef(StrictModel):
     name: NonEmptyStr
-    imo: str | None = Field(default=None, description="IMO ship number, 7 digits", examples=["9134270"])
-    mmsi: str | None = Field(default=None, description="Maritime Mobile Service Identity, 9 digits")
-    call_sign: str | None = None
+    imo: ShortText | None = Field(default=None, description="IMO ship number, 7 digits", examples=["9134270"])
+    mmsi: ShortText | None = Field(default=None, description="Maritime Mobile Service Identity, 9 digits")
+    call_sign: ShortText | None = None
     flag: CountryCode | None = None
 
 
 class Container(StrictModel):
     number: ContainerNumber
-    seal: str | None = None
-    size_type: str | None = Field(default=None, description="ISO 6346 size and type code", examples=["45G1"])
+    seal: ShortText | None = None
+    size_type: ShortText | None = Field(default=None, description="ISO 6346 size and type code", examples=["45G1"])
 
 
 class Commodity(StrictModel):
     hs_code: HSCode
-    description: NonEmptyStr
+    description: Annotated[LongText, StringConstraints(min_length=1)]
     gross_weight_kg: float | None = Field(default=None, gt=0)
     container_number: ContainerNumber | None = None
 
@@ -90,15 +104,16 @@ class ShipmentManifest(StrictModel):
     reported_at: AwareDatetime
     bill_of_lading: NonEmptyStr
     vessel: VesselRef | None = None
-    voyage_number: str | None = None
+    voyage_number: ShortText | None = None
     port_of_origin: UNLocode | None = None
     port_of_loading: UNLocode
-    transshipment_ports: list[UNLocode] = Field(default_factory=list)
+    transshipment_ports: list[UNLocode] = Field(default_factory=list, max_length=MAX_PORTS)
     port_of_discharge: UNLocode
     place_of_destination: UNLocode | None = None
-    parties: list[Party] = Field(min_length=1)
-    containers: list[Container] = Field(default_factory=list)
-    commodities: list[Commodity] = Field(default_factory=list)
+    parties: list[Party] = Field(min_length=1, max_length=MAX_PARTIES)
+    containers: list[Container] = Field(default_factory=list, max_length=MAX_CONTAINERS)
+    commodities: list[Commodity] = Field(default_factory=list, max_length=MAX_COMMODITIES)
+    ingest: IngestInfo | None = Field(default=None, description="set by ingest; a feed that sends it is refused")
 
     def route_ports(self) -> list[str]:
         ports = [self.port_of_origin, self.port_of_loading, *self.transshipment_ports]
@@ -113,30 +128,33 @@ class PortCall(StrictModel):
 
 
 class Voyage(StrictModel):
-    voyage_number: str | None = None
+    voyage_number: ShortText | None = None
+    destination: NonEmptyStr | None = Field(
+        default=None, description="the destination as broadcast or declared, free text (AIS); see next_port"
+    )
     last_port: UNLocode | None = None
     next_port: UNLocode | None = None
     eta: AwareDatetime | None = None
-    port_calls: list[PortCall] = Field(default_factory=list)
+    port_calls: list[PortCall] = Field(default_factory=list, max_length=MAX_PORTS)
 
 
 class Vessel(StrictModel):
     name: NonEmptyStr
-    imo: str | None = Field(default=None, description="IMO ship number, 7 digits", examples=["9134270"])
-    mmsi: str | None = Field(default=None, description="Maritime Mobile Service Identity, 9 digits")
-    call_sign: str | None = None
+    imo: ShortText | None = Field(default=None, description="IMO ship number, 7 digits", examples=["9134270"])
+    mmsi: ShortText | None = Field(default=None, description="Maritime Mobile Service Identity, 9 digits")
+    call_sign: ShortText | None = None
     flag: CountryCode | None = None
-    vessel_type: str | None = None
-    owner: str | None = None
-    operator: str | None = None
+    vessel_type: ShortText | None = None
+    owner: NonEmptyStr | None = None
+    operator: NonEmptyStr | None = None
 
 
 class PersonOnBoard(StrictModel):
     name: NonEmptyStr
     nationality: CountryCode | None = None
     date_of_birth: date | None = None
-    documents: list[Identifier] = Field(default_factory=list)
-    rank: str | None = Field(default=None, description="crew rank or role on board")
+    documents: list[Identifier] = Field(default_factory=list, max_length=MAX_IDENTIFIERS)
+    rank: ShortText | None = Field(default=None, description="crew rank or role on board")
 
 
 class VesselManifest(StrictModel):
@@ -148,8 +166,9 @@ class VesselManifest(StrictModel):
     reported_at: AwareDatetime
     vessel: Vessel
     voyage: Voyage = Field(default_factory=Voyage)
-    crew: list[PersonOnBoard] = Field(default_factory=list)
-    passengers: list[PersonOnBoard] = Field(default_factory=list)
+    crew: list[PersonOnBoard] = Field(default_factory=list, max_length=MAX_CREW)
+    passengers: list[PersonOnBoard] = Field(default_factory=list, max_length=MAX_PASSENGERS)
+    ingest: IngestInfo | None = Field(default=None, description="set by ingest; a feed that sends it is refused")
 
     @model_validator(mode="after")
     def _vessel_is_identifiable(self) -> VesselManifest:

@@ -1,0 +1,182 @@
+"""Feeds end to end on the real broker: every format to the expected desks, and the entrance losing
+nothing (the cases that once crashed or slipped through ingest)."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from services.feed.generate import FORMAT_KINDS, ManifestGenerator, _as_sent, load_demo_watchlist
+from services.feed.publish import publish_file
+from services.ingest.formats.registry import FORMATS
+from services.shared import topics
+from services.shared.progress import group_lag, wait_until_caught_up
+from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings, get_settings
+from tests.conftest import SHARED_DATA
+from tests.e2e.test_pipeline import import_watchlist
+from tests.support.pipeline import marks, read_outputs, wait_for, workers
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+SAMPLES = PROJECT_ROOT / "feeds" / "samples"
+#: The feed each generated format is published as (feeds/feeds.toml).
+FEEDS = {"json": None, "csv": "customs-anam-mx", "cuscar": "customs-dian-co", "ais": "ais-caribbean"}
+
+
+def generated_file(tmp_path: Path, format_name: str, count: int, seed: int) -> tuple[Path, list[dict[str, Any]]]:
+    """A realistic feed file in that format, from the generator, and the planted documents as sent."""
+    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=0.5, seed=seed)
+    generator.identity_only = format_name == "ais"
+    documents, planted = [], []
+    for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
+        document = _as_sent(manifest.document, format_name)
+        if FEEDS[format_name] and format_name != "ais":
+            document = {**document, "feed": FEEDS[format_name]}
+        documents.append(document)
+        if manifest.planted:
+            planted.append({**document, "planted": manifest.planted})
+    path = tmp_path / f"feed.{format_name}"
+    path.write_bytes(FORMATS[format_name].encode(documents))
+    return path, planted
+
+
+def expected_desks(document: dict[str, Any]) -> set[str]:
+    """The entry's owner (OFAC: US) and the partners on the route, as the notifier routes."""
+    if document["kind"] == "shipment":
+        keys = ("port_of_origin", "port_of_loading", "port_of_discharge", "place_of_destination")
+        ports = [document.get(key) for key in keys] + list(document.get("transshipment_ports", []))
+    else:
+        voyage = document.get("voyage") or {}
+        ports = [voyage.get("last_port"), voyage.get("next_port") or voyage.get("destination")]
+        ports += [call["port"] for call in voyage.get("port_calls", [])]
+    return {"US"} | {port[:2] for port in ports if port and port[:2] in PARTNER_COUNTRIES}
+
+
+def test_every_format_reaches_the_expected_desks(
+    isolated_settings: Settings, demo_watchlist: Path, tmp_path: Path
+) -> None:
+    settings = isolated_settings
+    import_watchlist(settings, demo_watchlist)
+    files = {name: generated_file(tmp_path, name, 24, seed=11) for name in FORMATS}
+    with workers(settings, tmp_path / "logs", "ingest", "matcher", "notifier"):
+        start = marks(settings)
+        for name, (path, _) in files.items():
+            publish_file(path, settings, format_name=name, feed=FEEDS[name])
+        for sample in sorted(SAMPLES.iterdir()):
+            publish_file(sample, settings)  # the format detected from the content
+        wait_until_caught_up(settings)
+        result = read_outputs(settings, start)
+
+    assert result.dead_letters == [], "generated and sample feeds are valid"
+    desks: dict[tuple[str, str], set[str]] = {}
+    for alert in result.alerts:
+        desks.setdefault((f"{alert.manifest.feed}:{alert.manifest.manifest_id}", alert.subject_id), set()).add(
+            alert.desk_country
+        )
+    for name, (_, planted) in files.items():
+        assert planted, f"the {name} file has planted identities"
+        for document in planted:
+            key = f"{document['feed']}:{document['manifest_id']}"
+            for entry in document["planted"]:
+                assert desks.get((key, entry)) == expected_desks(document), (name, key, entry)
+    formats = Counter(alert.manifest.format for alert in result.alerts)
+    assert set(formats) >= set(FORMATS), formats
+
+
+def ingest_caught_up(settings: Settings) -> None:
+    """Only ingest runs in these tests: wait for it alone."""
+    group, raw = topics.group_id(settings, "ingest"), topics.qualified(settings, topics.MANIFESTS_RAW)
+    wait_for(lambda: group_lag(settings, group, raw) == 0, "ingest to process manifests.raw")
+
+
+def metric(port: int, name: str) -> dict[str, float]:
+    """Every sample of a counter on a worker's /metrics, by its label text."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            labels, value = line[len(name) :].rsplit(" ", 1)
+            samples[labels] = float(value)
+    return samples
+
+
+def manifest(**overrides: Any) -> bytes:
+    document: dict[str, Any] = {
+        "kind": "shipment",
+        "manifest_id": "OK-1",
+        "feed": "port-manzanillo-mx",
+        "reported_at": "2026-11-20T08:00:00Z",
+        "bill_of_lading": "MEDU0000001",
+        "port_of_loading": "COBUN",
+        "port_of_discharge": "MXZLO",
+        "parties": [{"role": "consignee", "name": "ACME", "country": "MX"}],
+    }
+    document.update(overrides)
+    return orjson.dumps(document)
+
+
+ENTRANCE_CASES: list[tuple[bytes, str | None]] = [
+    (manifest(), None),
+    (b'{"padding": "' + b"x" * (1024 * 1024 + 10) + b'"}', "too_large"),
+    (
+        manifest(manifest_id="PAD", parties=[{"role": "notify_party", "name": f"P{n}"} for n in range(10_000)]),
+        "limit_exceeded",
+    ),
+    (manifest(manifest_id="DESC", commodities=[{"hs_code": "0803", "description": "y" * 1_000_000}]), "limit_exceeded"),
+    (manifest(manifest_id="ZZ", parties=[{"role": "consignee", "name": "A", "country": "ZZ"}]), "invalid_code"),
+    (manifest(manifest_id="PORT", port_of_loading="XXABC"), "invalid_code"),
+    (manifest(manifest_id="MMSI", vessel={"name": "X", "mmsi": "12"}), "invalid_code"),
+    (manifest(manifest_id="Y2099", reported_at="2099-01-01T00:00:00Z"), "implausible_date"),
+    (manifest(manifest_id="CHECK", containers=[{"number": "MSCU1234567"}]), None),  # kept, with a warning
+    (manifest(manifest_id="OK-2"), None),
+]
+
+
+def test_the_entrance_loses_nothing_and_says_why(isolated_settings: Settings, tmp_path: Path) -> None:
+    settings = isolated_settings
+    feed = tmp_path / "entrance.jsonl"
+    feed.write_bytes(b"\n".join(value for value, _ in ENTRANCE_CASES) + b"\n")
+    from services.cli import app
+
+    with workers(settings, tmp_path / "logs", "ingest"):
+        start = marks(settings)
+        get_settings.cache_clear()
+        try:
+            outcome = CliRunner().invoke(app, ["feed", "publish", str(feed)], env=settings.as_environment())
+        finally:
+            get_settings.cache_clear()
+        ingest_caught_up(settings)
+        result = read_outputs(settings, start)
+        ingest_in = sum(metric(settings.ingest_metrics_port, "interdict_messages_in_total").values())
+        processed = sum(metric(settings.ingest_metrics_port, "interdict_messages_processed_total").values())
+        rejected = metric(settings.ingest_metrics_port, "interdict_messages_rejected_total")
+        valid = sum(metric(settings.ingest_metrics_port, "interdict_messages_out_total").values())
+
+    # the publisher names the line it could not send, sends every other, and says so by its exit status
+    assert outcome.exit_code == 1, outcome.output
+    assert "line 2:" in outcome.output and "dead-lettered" in outcome.output
+    expected = Counter(reason for _, reason in ENTRANCE_CASES if reason)
+    assert Counter(letter.reason for letter in result.dead_letters) == expected
+    # every message the broker took is counted in, and ends valid or rejected
+    assert ingest_in == len(ENTRANCE_CASES) - 1 == processed + sum(rejected.values())
+    assert valid == processed == sum(1 for _, reason in ENTRANCE_CASES if reason is None)
+
+
+def test_a_cuscar_file_is_published_as_cuscar_not_as_lines(isolated_settings: Settings, tmp_path: Path) -> None:
+    sample = SHARED_DATA / "cuscar" / "simple.edi"
+    if not sample.exists():
+        pytest.skip(f"{sample} absent (shared/ beside the checkout)")
+    settings = isolated_settings
+    with workers(settings, tmp_path / "logs", "ingest"):
+        start = marks(settings)
+        sent = publish_file(sample, settings)
+        ingest_caught_up(settings)
+        result = read_outputs(settings, start)
+    assert sent == 1  # one UNH...UNT message, not 32 lines
+    assert all(letter.reason != "invalid_json" for letter in result.dead_letters)
