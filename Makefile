@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.interdict-installed
 STACK  := $(BIN)/python -m services.localstack
 
-.PHONY: help setup test test-faults check run eval bench-matcher bench-pipeline schemas stack-up stack-down stack-status clean
+.PHONY: help setup test test-faults check run eval bench-matcher bench-pipeline bench-ingest schemas stack-up stack-down stack-status clean
 
 help:
 	@echo "make run           start the local stack, run the demo, stop the stack"
@@ -22,6 +22,7 @@ help:
 	@echo "make eval          matcher quality evaluation"
 	@echo "make bench-matcher matcher speed benchmark"
 	@echo "make bench-pipeline end-to-end throughput and latency on the local stack (ARGS=\"--manifests 20000\")"
+	@echo "make bench-ingest  ingest per format (json, csv, cuscar, ais) against a pass-through (ARGS=\"--messages 5000\")"
 	@echo "make schemas       export the JSON schemas of the messages"
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make clean         stop the stack and delete its state (.state)"
@@ -102,6 +103,10 @@ bench-matcher: setup
 # Options go in ARGS, e.g. make bench-pipeline ARGS="--manifests 20000 --workers 1 --json".
 bench-pipeline: setup
 	scripts/with-stack.sh $(BIN)/python -m benchmarks.bench_pipeline $(ARGS)
+
+# Options go in ARGS, e.g. make bench-ingest ARGS="--messages 5000 --repeats 1 --formats json,ais --json".
+bench-ingest: setup
+	scripts/with-stack.sh $(BIN)/python -m benchmarks.bench_ingest $(ARGS)
 
 schemas: setup
 	$(BIN)/interdict schemas export
