@@ -19,7 +19,7 @@ from services.ingest.errors import InvalidManifest
 from services.ingest.history import ManifestHistory, RedisManifestHistory, Verdict, VersionRequest
 from services.ingest.identity import conflicts, sighting_of
 from services.ingest.sightings import RedisSightingLog, SightingLog
-from services.ingest.versions import changes_between, content_digest, summary_of
+from services.ingest.versions import Summary, changes_between, content_digest, summary_of
 from services.shared import metrics, topics
 from services.shared.models.ingest import IdentityConflict, IngestInfo
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
@@ -49,6 +49,8 @@ class _Record:
 
     record: InputRecord
     decoded: Decoded
+    digests: list[str] = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     conflicts: list[list[IdentityConflict]] = field(default_factory=list)
 
@@ -81,17 +83,13 @@ class IngestHandler:
         return [item if isinstance(item, Outcome) else self._outcome(item) for item in items]
 
     async def _version(self, items: list[_Record]) -> None:
-        requests = [
-            VersionRequest(
-                manifest.feed,
-                manifest.manifest_id,
-                content_digest(manifest),
-                summary_of(manifest),
-                item.record.position,
-            )
-            for item in items
-            for manifest in item.decoded.manifests
-        ]
+        requests = []
+        for item in items:
+            item.digests = [content_digest(manifest) for manifest in item.decoded.manifests]
+            item.summaries = [summary_of(manifest) for manifest in item.decoded.manifests]
+            for manifest, digest, summary in zip(item.decoded.manifests, item.digests, item.summaries, strict=True):
+                position = item.record.position
+                requests.append(VersionRequest(manifest.feed, manifest.manifest_id, digest, summary, position))
         verdicts = iter(await self._history.record(requests))
         for item in items:
             item.verdicts = [next(verdicts) for _ in item.decoded.manifests]
@@ -139,9 +137,9 @@ class IngestHandler:
             format=decoded.format,
             feed_owner=decoded.feed_owner,
             received_at=decoded.received_at,
-            digest=content_digest(manifest),
+            digest=item.digests[index],
             version=verdict.version,
-            changes=changes_between(before, summary_of(manifest)) if before is not None else [],
+            changes=changes_between(before, item.summaries[index]) if before is not None else [],
             warnings=warnings,
             identity_conflicts=found,
         )

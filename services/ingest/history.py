@@ -22,36 +22,45 @@ import orjson
 HISTORY_TTL_SECONDS = 400 * 24 * 3600
 #: Verdicts kept per manifest for redone batches (a batch holds far fewer versions of one manifest).
 POSITIONS_KEPT = 64
+#: Manifests per script run: a batch is a round trip or two, and Redis is never held for long.
+SCRIPT_CHUNK = 500
 
-# KEYS[1] the manifest's hash. ARGV: position, digest, summary, ttl, positions kept.
-# Returns {version, duplicate (0|1), summary of the version before (or false)}.
-_RECORD_VERSION = """
-local key, position, digest = KEYS[1], ARGV[1], ARGV[2]
-local verdict = redis.call('HGET', key, 'at:' .. position)
-if not verdict then
-  local version = tonumber(redis.call('HGET', key, 'version') or '0')
-  if redis.call('HGET', key, 'digest') == digest then
-    verdict = version .. ':1'
-  else
-    version = version + 1
-    redis.call('HSET', key, 'version', version, 'digest', digest, 'summary:' .. version, ARGV[3])
-    redis.call('HDEL', key, 'summary:' .. (version - 8))
-    verdict = version .. ':0'
+# One call for a whole batch (a round trip and a script run, not one per manifest).
+# KEYS: each manifest's hash. ARGV: ttl, positions kept, then per key: position, digest, summary.
+# Returns per key {version, duplicate (0|1), summary of the version before (or false)}.
+_RECORD_VERSIONS = """
+local ttl, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
+local replies = {}
+for index, key in ipairs(KEYS) do
+  local base = 3 * index
+  local position, digest, summary = ARGV[base], ARGV[base + 1], ARGV[base + 2]
+  local verdict = redis.call('HGET', key, 'at:' .. position)
+  if not verdict then
+    local version = tonumber(redis.call('HGET', key, 'version') or '0')
+    if redis.call('HGET', key, 'digest') == digest then
+      verdict = version .. ':1'
+    else
+      version = version + 1
+      redis.call('HSET', key, 'version', version, 'digest', digest, 'summary:' .. version, summary)
+      redis.call('HDEL', key, 'summary:' .. (version - 8))
+      verdict = version .. ':0'
+    end
+    redis.call('HSET', key, 'at:' .. position, verdict)
+    local order = redis.call('HINCRBY', key, 'positions', 1)
+    redis.call('HSET', key, 'position:' .. order, position)
+    local old = order - kept
+    if old > 0 then
+      local stale = redis.call('HGET', key, 'position:' .. old)
+      if stale then redis.call('HDEL', key, 'at:' .. stale, 'position:' .. old) end
+    end
+    redis.call('EXPIRE', key, ttl)
   end
-  redis.call('HSET', key, 'at:' .. position, verdict)
-  local order = redis.call('HINCRBY', key, 'positions', 1)
-  redis.call('HSET', key, 'position:' .. order, position)
-  local old = order - tonumber(ARGV[5])
-  if old > 0 then
-    local stale = redis.call('HGET', key, 'position:' .. old)
-    if stale then redis.call('HDEL', key, 'at:' .. stale, 'position:' .. old) end
-  end
-  redis.call('EXPIRE', key, tonumber(ARGV[4]))
+  local sep = string.find(verdict, ':')
+  local version = tonumber(string.sub(verdict, 1, sep - 1))
+  local before = redis.call('HGET', key, 'summary:' .. (version - 1))
+  replies[index] = {version, tonumber(string.sub(verdict, sep + 1)), before or false}
 end
-local sep = string.find(verdict, ':')
-local version = tonumber(string.sub(verdict, 1, sep - 1))
-local before = redis.call('HGET', key, 'summary:' .. (version - 1))
-return {version, tonumber(string.sub(verdict, sep + 1)), before or false}
+return replies
 """
 
 
@@ -93,18 +102,19 @@ class RedisManifestHistory:
     def __init__(self, client: ScriptClient, key_prefix: str) -> None:
         self._client = client
         self._prefix = key_prefix
-        self._script = client.register_script(_RECORD_VERSION)
+        self._script = client.register_script(_RECORD_VERSIONS)
 
     async def record(self, requests: Sequence[VersionRequest]) -> list[Verdict]:
-        if not requests:
-            return []
-        pipeline = self._client.pipeline(transaction=False)
-        for request in requests:
-            key = history_key(self._prefix, request.feed, request.manifest_id)
-            arguments = [request.position, request.digest, orjson.dumps(request.summary)]
-            # Queued on the pipeline (which loads the script if Redis lost it), not sent yet.
-            await self._script(keys=[key], args=[*arguments, HISTORY_TTL_SECONDS, POSITIONS_KEPT], client=pipeline)
-        return [_verdict(reply) for reply in await pipeline.execute()]
+        verdicts: list[Verdict] = []
+        for start in range(0, len(requests), SCRIPT_CHUNK):
+            chunk = requests[start : start + SCRIPT_CHUNK]
+            keys = [history_key(self._prefix, request.feed, request.manifest_id) for request in chunk]
+            arguments: list[str | bytes | int] = [HISTORY_TTL_SECONDS, POSITIONS_KEPT]
+            for request in chunk:
+                arguments += [request.position, request.digest, orjson.dumps(request.summary)]
+            replies = await self._script(keys=keys, args=arguments)
+            verdicts += [_verdict(reply) for reply in replies]
+        return verdicts
 
 
 def _verdict(reply: list[Any]) -> Verdict:

@@ -18,24 +18,32 @@ from typing import Any, Protocol
 
 import orjson
 
-from services.ingest.history import ScriptClient
+from services.ingest.history import SCRIPT_CHUNK, ScriptClient
 
 SIGHTING_TTL_SECONDS = 400 * 24 * 3600
 
-# KEYS: the vessel's keys (by IMO, by MMSI). ARGV: position, sighting, ttl.
-# Returns, per key, the sighting to compare with (or false).
+# One call for a batch. KEYS: every sighting's keys (by IMO, by MMSI), in order. ARGV: ttl, then
+# per sighting: its number of keys, its position, itself. Returns, per key, the sighting to
+# compare with (or false).
 _SIGHT = """
-local known = {}
-for index, key in ipairs(KEYS) do
-  local latest = redis.call('HMGET', key, 'at', 'latest', 'before')
-  if latest[1] == ARGV[1] then
-    known[index] = latest[3] or false
-  else
-    known[index] = latest[2] or false
-    if latest[2] then redis.call('HSET', key, 'before', latest[2]) end
-    redis.call('HSET', key, 'at', ARGV[1], 'latest', ARGV[2])
-    redis.call('EXPIRE', key, tonumber(ARGV[3]))
+local ttl = tonumber(ARGV[1])
+local known, key_index, arg = {}, 1, 2
+while arg <= #ARGV do
+  local count, position, sighting = tonumber(ARGV[arg]), ARGV[arg + 1], ARGV[arg + 2]
+  for _ = 1, count do
+    local key = KEYS[key_index]
+    local latest = redis.call('HMGET', key, 'at', 'latest', 'before')
+    if latest[1] == position then
+      known[key_index] = latest[3] or false
+    else
+      known[key_index] = latest[2] or false
+      if latest[2] then redis.call('HSET', key, 'before', latest[2]) end
+      redis.call('HSET', key, 'at', position, 'latest', sighting)
+      redis.call('EXPIRE', key, ttl)
+    end
+    key_index = key_index + 1
   end
+  arg = arg + 3
 end
 return known
 """
@@ -83,15 +91,23 @@ class RedisSightingLog:
         self._script = client.register_script(_SIGHT)
 
     async def sight(self, sightings: Sequence[tuple[Sighting, str]]) -> list[Previous]:
-        if not sightings:
-            return []
-        pipeline = self._client.pipeline(transaction=False)
-        for sighting, position in sightings:
-            keys = [f"{self._prefix}:vessel:imo:{sighting.imo}"] if sighting.imo else []
-            keys += [f"{self._prefix}:vessel:mmsi:{sighting.mmsi}"] if sighting.mmsi else []
-            await self._script(keys=keys, args=[position, sighting.as_json(), SIGHTING_TTL_SECONDS], client=pipeline)
-        replies = await pipeline.execute()
-        return [_previous(sighting, reply) for (sighting, _), reply in zip(sightings, replies, strict=True)]
+        found: list[Previous] = []
+        for start in range(0, len(sightings), SCRIPT_CHUNK):
+            chunk = sightings[start : start + SCRIPT_CHUNK]
+            keys: list[str] = []
+            arguments: list[str | bytes | int] = [SIGHTING_TTL_SECONDS]
+            for sighting, position in chunk:
+                own = self._keys(sighting)
+                keys += own
+                arguments += [len(own), position, sighting.as_json()]
+            known = iter(await self._script(keys=keys, args=arguments) if keys else [])
+            for sighting, _ in chunk:
+                found.append(_previous(sighting, [next(known) for _ in self._keys(sighting)]))
+        return found
+
+    def _keys(self, sighting: Sighting) -> list[str]:
+        keys = [f"{self._prefix}:vessel:imo:{sighting.imo}"] if sighting.imo else []
+        return keys + ([f"{self._prefix}:vessel:mmsi:{sighting.mmsi}"] if sighting.mmsi else [])
 
 
 def _previous(sighting: Sighting, reply: list[Any]) -> Previous:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from services.ingest.errors import InvalidManifest
 from services.ingest.formats.base import Context, Document, FormatError
 from services.ingest.formats.json import JSON_FORMAT
 from services.shared.models import ManifestAdapter
+from services.shared.models.common import MAX_CODE_CHARS
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
 from services.shared.settings import Settings
 
@@ -20,8 +22,13 @@ MAX_MESSAGE_BYTES = Settings.model_fields["max_message_bytes"].default
 MAX_REPORTED_ERRORS = 20
 
 
-#: pydantic error types that mean "more than a manifest may hold" (README, "Limits").
-_LIMIT_ERRORS = frozenset({"too_long", "string_too_long"})
+def _is_limit(detail: ErrorDetails) -> bool:
+    """More than a manifest may hold (README, "Limits"): too many items, or text over a length
+    limit; not a code of the wrong length (a three-letter country is a schema violation)."""
+    if detail["type"] == "too_long":
+        return True
+    limit = (detail.get("ctx") or {}).get("max_length", 0)
+    return detail["type"] == "string_too_long" and limit >= MAX_CODE_CHARS
 
 
 def parse_manifest(raw: bytes) -> ShipmentManifest | VesselManifest:
@@ -43,7 +50,7 @@ def validate_document(document: Document) -> ShipmentManifest | VesselManifest:
     try:
         return ManifestAdapter.validate_python(document)
     except ValidationError as error:
-        over_limit = any(detail["type"] in _LIMIT_ERRORS for detail in error.errors(include_url=False))
+        over_limit = any(_is_limit(detail) for detail in error.errors(include_url=False))
         reason = "limit_exceeded" if over_limit else "schema_violation"
         raise InvalidManifest(reason, describe_validation_error(error), error) from error
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import orjson
-
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
 
 Manifest = ShipmentManifest | VesselManifest
@@ -19,8 +17,9 @@ MAX_CHANGES_LISTED = 8
 def content_digest(manifest: Manifest) -> str:
     """SHA-256 of the content, leaving out when it was reported: an AIS ship rebroadcasts the same
     identity every few minutes, and a feed that resends a bill of lading restamps it."""
-    content = manifest.model_dump(mode="json", exclude={"reported_at", "ingest"})
-    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    # The models' own serialisation: fields always in the same order, so the same content gives
+    # the same bytes.
+    return hashlib.sha256(manifest.model_dump_json(exclude={"reported_at", "ingest"}).encode()).hexdigest()
 
 
 def summary_of(manifest: Manifest) -> Summary:

@@ -32,16 +32,24 @@ EXPECTED_HITS = {
     ("PCR-2026-11-0055", "ofac-sdn:4107"): {"US", "HN", "CR"},  # accents, passenger
     ("GYE-2026-11-0333", "ofac-sdn:4149"): {"US", "EC", "CO"},  # cedula, missing second surname
 }
+# The listed tanker ARK flies Panama's flag with a Maltese MMSI (MID 256): an identity conflict of its
+# own, for the desks of the route (Panama is also the declared flag; Malta is no partner).
+EXPECTED_CONFLICTS = {
+    (desk, "AIS-2026-11-9187655", "identity:flag_not_mmsi_country:9187655:256842000") for desk in ("PA", "GT")
+}
 EXPECTED_DEAD_LETTERS = Counter({"invalid_json": 1, "schema_violation": 2, "unknown_kind": 1})
 
 
 def expected_alerts(suffixes: list[str] | None = None) -> set[tuple[str, str, str]]:
     suffixes = suffixes or [""]
-    return {
+    hits = {
         (desk, manifest + suffix, entry)
         for (manifest, entry), desks in EXPECTED_HITS.items()
         for desk in desks
         for suffix in suffixes
+    }
+    return hits | {
+        (desk, manifest + suffix, subject) for desk, manifest, subject in EXPECTED_CONFLICTS for suffix in suffixes
     }
 
 
@@ -76,7 +84,11 @@ def test_sample_feed_gives_exact_alerts_on_exact_desks(
 
     assert set(result.alert_keys()) == expected_alerts()
     assert_each_alert_once(result)
+    conflicts = [alert for alert in result.alerts if alert.conflict is not None]
+    assert {alert.conflict.kind for alert in conflicts if alert.conflict} == {"flag_not_mmsi_country"}
     for alert in result.alerts:
+        if alert.entry is None:
+            continue
         assert alert.explanation and alert.evidence
         assert alert.entry is not None
         assert alert.entry.source_ids == {"ent_num": alert.subject_id.split(":")[1]}

@@ -125,7 +125,7 @@ def test_sample_file_splits_into_one_message_per_bill_each_valid() -> None:
 
 
 def test_documented_example_is_the_documented_manifest() -> None:
-    text = (ROOT / "services" / "ingest" / "formats" / "csv.md").read_text()
+    text = (ROOT / "docs" / "feeds" / "csv.md").read_text()
     example = text.split("```csv\n", 1)[1].split("```", 1)[0]
     manifest = text.split("```json\n", 1)[1].split("```", 1)[0]
     assert CSV_FORMAT.decode(example.encode(), CONTEXT) == [json.loads(manifest)]

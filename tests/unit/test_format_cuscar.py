@@ -217,7 +217,7 @@ def test_manzanillo_sample_is_the_json_sample_manifest() -> None:
 
 
 def test_documented_example_is_the_documented_manifest() -> None:
-    text = (PROJECT_ROOT / "services" / "ingest" / "formats" / "cuscar.md").read_text()
+    text = (PROJECT_ROOT / "docs" / "feeds" / "cuscar.md").read_text()
     example = text.split("```edifact\n", 1)[1].split("```", 1)[0]
     manifest = text.split("```json\n", 1)[1].split("```", 1)[0]
     assert CUSCAR_FORMAT.decode(example.encode("latin-1"), CONTEXT) == [json.loads(manifest)]

@@ -298,7 +298,7 @@ class AisFormat:
         """Vessel manifests as type 5, AIS reports as type 1, 2, 3, 18 or 27 (positions) or 24 part B.
 
         Every sentence carries a tag block with the document's time (`c:`, whole UNIX seconds).
-        What AIS cannot carry is lost: see ais.md.
+        What AIS cannot carry is lost: see docs/feeds/ais.md.
         """
         lines: list[str] = []
         multipart = 0

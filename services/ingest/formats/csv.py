@@ -4,7 +4,7 @@ A file is a header row and data rows. The rows of one bill of lading are consecu
 `manifest_id` and `bill_of_lading`), each repeating the manifest-level columns, and `line_type`
 says what else the row carries: a party, one more identifier of the party above it, a container
 or a commodity. Shipment manifests only. The user documentation, with the column list, an example
-and every rejection, is csv.md beside this module.
+and every rejection, is docs/feeds/csv.md.
 
 The decoder builds documents in the JSON contract's shape and leaves checking to the models: an
 empty cell is left out, a value is passed through as written (stripped), so pydantic's error

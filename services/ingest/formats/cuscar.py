@@ -3,8 +3,8 @@
 An interchange (UNA, UNB ... UNZ) holds messages (UNH ... UNT); a CUSCAR message reports a
 voyage (BGM, DTM, TDT, LOC) and its equipment (EQD), then one consignment (CNI group) per bill of
 lading with its parties (NAD) and goods items (GID). Each consignment becomes one shipment
-manifest. The mapping, with what is read from where and what is refused, is cuscar.md beside this
-module.
+manifest. The mapping, with what is read from where and what is refused, is
+docs/feeds/cuscar.md.
 
 pydifact reads and writes the segments (its tokenizer for the release character and the
 separators, its Serializer for escaping). The framing around it is done here, on the bytes,
