@@ -125,7 +125,7 @@ class IngestHandler:
         return Outcome(outputs)
 
     def _info(self, item: _Record, index: int, verdict: Verdict) -> IngestInfo:
-        manifest, decoded = item.decoded.manifests[index], item.decoded
+        decoded = item.decoded
         warnings = decoded.warnings[index]
         found = item.conflicts[index]
         for warning in warnings:
