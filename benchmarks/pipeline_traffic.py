@@ -308,8 +308,9 @@ def _received(
         alert_id=alert["alert_id"],
         feed=alert["manifest"]["feed"],
         manifest_id=alert["manifest"]["manifest_id"],
-        entry_id=alert["entry"]["entry_id"],
-        entry_name=alert["entry"]["primary_name"],
+        # an identity conflict names no entry: the conflict stands in for it (never a planted one)
+        entry_id=alert["entry"]["entry_id"] if alert.get("entry") else f"identity:{alert['conflict']['kind']}",
+        entry_name=alert["entry"]["primary_name"] if alert.get("entry") else alert["conflict"]["vessel_name"],
         score=float(alert["score"]),
         query_value=str(evidence[0].get("query_value", "")),
         sent_at_ms=sent_at_ms,

@@ -151,6 +151,7 @@ class ManifestGenerator:
         identities = plantable_identities(entries)
         self._plantable = {kind: [i for i in identities if i.kind is kind] for kind in PLANT_KINDS}
         self._plant_kinds = [kind for kind in PLANT_KINDS if self._plantable[kind]]
+        self._ship_numbers: set[str] = set()
         #: set for AIS: vessel manifests without crew, so only a listed ship can be planted
         self.identity_only = False
         self._pools = self._build_pools(random.Random(f"{seed}:pools"))
@@ -210,8 +211,12 @@ class ManifestGenerator:
             lambda: f"{carrier.vessel_prefix} {rng.choice(ref.VESSEL_WORDS)}{rng.choice(ref.VESSEL_SUFFIXES)}"
         )
         flag = rng.choice(carrier.flags)
-        imo = self._unlisted(lambda: imo_number(rng))
-        mmsi = self._unlisted(lambda: rng.choice(ref.MMSI_DIGITS[flag]) + f"{rng.randrange(10**6):06d}")
+        # Each ship its own numbers: two ships sharing an IMO number or an MMSI is an identity
+        # conflict, which ingest reports (services/ingest/identity.py).
+        imo = self._unique_ship_number(lambda: self._unlisted(lambda: imo_number(rng)))
+        mmsi = self._unique_ship_number(
+            lambda: self._unlisted(lambda: rng.choice(ref.MMSI_DIGITS[flag]) + f"{rng.randrange(10**6):06d}")
+        )
         call_sign = rng.choice(ref.CALL_SIGN_PREFIXES[flag]) + "".join(rng.choices(_CALL_SIGN_CHARS, k=3))
         vessel_type = "reefer" if carrier.scac == "CHIQ" else rng.choice(ref.VESSEL_TYPES[:3])
         owner = self._clear_name(lambda: f"{rng.choice(ref.VESSEL_WORDS).title()} Maritime {rng.choice(_OWNER_FORMS)}")
@@ -225,6 +230,13 @@ class ManifestGenerator:
                 return name
             name = make()
         return name
+
+    def _unique_ship_number(self, make: Callable[[], str]) -> str:
+        value = make()
+        while value in self._ship_numbers:
+            value = make()
+        self._ship_numbers.add(value)
+        return value
 
     def _unlisted(self, make: Callable[[], str]) -> str:
         value = make()

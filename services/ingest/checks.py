@@ -171,7 +171,7 @@ def _check_imo(findings: Findings, where: str, value: str) -> None:
     digits = vessels.imo_digits(value)
     if digits is None:
         findings.problems.append(f"{where}: {value!r} is not an IMO number (seven digits)")
-    elif not vessels.is_valid_imo(digits):
+    elif vessels.imo_check_digit(digits[:6]) != int(digits[6]):
         findings.warn(where, "imo_check_digit", value, f"IMO {digits}: the check digit is wrong")
 
 
@@ -210,30 +210,27 @@ def _check_identifiers(findings: Findings, where: str, identifiers: Iterable[Ide
 
 
 def _normalised(manifest: Manifest, book: CodeBook) -> Manifest:
-    if isinstance(manifest, ShipmentManifest):
-        if manifest.vessel is None:
-            return manifest
-        vessel = manifest.vessel.model_copy(
-            update=_vessel_updates(manifest.vessel.imo, manifest.vessel.mmsi, manifest.vessel.flag)
-        )
-        return manifest.model_copy(update={"vessel": vessel})
-    updates: dict[str, Any] = {
-        "vessel": manifest.vessel.model_copy(
-            update=_vessel_updates(manifest.vessel.imo, manifest.vessel.mmsi, manifest.vessel.flag)
-        )
-    }
-    voyage = manifest.voyage
-    if voyage.next_port is None and voyage.destination:
-        resolved = book.ports.resolve(voyage.destination)
-        if resolved is not None:
-            updates["voyage"] = voyage.model_copy(update={"next_port": resolved})
-    return manifest.model_copy(update=updates)
+    # Copied only where something changes: most manifests come in already normalised.
+    updates: dict[str, Any] = {}
+    vessel = manifest.vessel
+    if vessel is not None:
+        vessel_updates = _vessel_updates(vessel.imo, vessel.mmsi, vessel.flag)
+        if vessel_updates:
+            updates["vessel"] = vessel.model_copy(update=vessel_updates)
+    if isinstance(manifest, VesselManifest):
+        voyage = manifest.voyage
+        if voyage.next_port is None and voyage.destination:
+            resolved = book.ports.resolve(voyage.destination)
+            if resolved is not None:
+                updates["voyage"] = voyage.model_copy(update={"next_port": resolved})
+    return manifest.model_copy(update=updates) if updates else manifest
 
 
 def _vessel_updates(imo: str | None, mmsi: str | None, flag: str | None) -> dict[str, Any]:
     updates: dict[str, Any] = {}
-    if imo:
-        updates["imo"] = vessels.imo_digits(imo)
+    digits = vessels.imo_digits(imo) if imo else None
+    if digits is not None and digits != imo:
+        updates["imo"] = digits
     if mmsi and flag is None:
         implied = vessels.mid_country(mmsi)
         if implied is not None:

@@ -16,10 +16,14 @@ from services.feed.generate import FORMAT_KINDS, ManifestGenerator, _as_sent, lo
 from services.feed.publish import publish_file
 from services.ingest.formats.registry import FORMATS
 from services.shared import topics
+from services.shared.dead_letter import dead_letter_headers
+from services.shared.kafka_clients import make_producer
 from services.shared.progress import group_lag, wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings, get_settings
+from services.shared.stage import InputRecord
 from tests.conftest import SHARED_DATA
 from tests.e2e.test_pipeline import import_watchlist
+from tests.integration.test_stage_kafka import read_all
 from tests.support.pipeline import marks, read_outputs, wait_for, workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -180,3 +184,40 @@ def test_a_cuscar_file_is_published_as_cuscar_not_as_lines(isolated_settings: Se
         result = read_outputs(settings, start)
     assert sent == 1  # one UNH...UNT message, not 32 lines
     assert all(letter.reason != "invalid_json" for letter in result.dead_letters)
+
+
+def test_replaying_a_dead_letter_twice_gives_its_alerts_once(
+    isolated_settings: Settings, demo_watchlist: Path, tmp_path: Path
+) -> None:
+    """A manifest an older ingest refused is replayed after the fix, then replayed again by mistake:
+    the desks see its alerts once, and manifests.valid has it once."""
+    settings = isolated_settings
+    import_watchlist(settings, demo_watchlist)
+    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=1.0, seed=21)
+    planted = next(m for m in generator.generate(20, kinds=("shipment",)) if m.planted)
+    raw = topics.qualified(settings, topics.MANIFESTS_RAW)
+    source = InputRecord(raw, 0, 0, planted.key, planted.to_json())
+    headers = dead_letter_headers(source, "InvalidManifest", "refused by an older ingest", "ingest", "invalid_code")
+    producer = make_producer(settings)
+    dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
+    producer.send(dead_letters, key=planted.key, value=planted.to_json(), headers=list(headers.items())).get(30)
+    producer.close()
+    from services.cli import app
+
+    with workers(settings, tmp_path / "logs", "ingest", "matcher", "notifier"):
+        start = marks(settings)
+        for _ in range(2):
+            get_settings.cache_clear()
+            try:
+                outcome = CliRunner().invoke(app, ["dlq", "replay", "--yes"], env=settings.as_environment())
+            finally:
+                get_settings.cache_clear()
+            assert outcome.exit_code == 0, outcome.output
+            wait_until_caught_up(settings)
+        result = read_outputs(settings, start)
+
+    mine = [alert for alert in result.alerts if alert.manifest.manifest_id == planted.manifest_id]
+    assert {alert.subject_id for alert in mine} >= set(planted.planted)
+    assert len(mine) == len({(alert.desk_country, alert.alert_id) for alert in mine})
+    valid = read_all(settings, topics.MANIFESTS_VALID)
+    assert [orjson.loads(value)["manifest_id"] for value, _ in valid] == [planted.manifest_id]

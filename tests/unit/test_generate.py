@@ -16,15 +16,21 @@ from stdnum.us import ein
 from typer.testing import CliRunner
 
 from services.feed import reference
-from services.feed.generate import GeneratedManifest, ManifestGenerator, generate, imo_check_digit
+from services.feed.generate import AIS_FEED, GeneratedManifest, ManifestGenerator, generate, imo_check_digit
 from services.feed.planting import ListedVocabulary, disguises, plantable_identities
+from services.ingest.decoding import MessageDecoder
+from services.ingest.formats.base import FEED_HEADER, FORMAT_HEADER
+from services.ingest.formats.registry import FORMATS
 from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.matcher.screening import screen_manifest
 from services.shared.models import ManifestAdapter, ShipmentManifest, VesselManifest
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import EntryName, WatchlistEntry
+from services.shared.settings import Settings
+from services.shared.stage import InputRecord
 from services.watchlist.demo_source import BUNDLED_OFAC_DIR, demo_ofac_dir
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
+from tests.fakes import INGEST_NOW
 
 SAMPLE = 2_000
 
@@ -166,8 +172,12 @@ def test_disguises_change_case_and_word_order_only() -> None:
 
     person = Plantable("x:1", EntityKind.PERSON, "HERRERA BUITRAGO, Helmer")
     assert set(disguises(person)) == {
-        "HERRERA BUITRAGO, HELMER", "Herrera Buitrago, Helmer", "HELMER HERRERA BUITRAGO",
-        "Helmer Herrera Buitrago", "HERRERA BUITRAGO HELMER", "Herrera Buitrago Helmer",
+        "HERRERA BUITRAGO, HELMER",
+        "Herrera Buitrago, Helmer",
+        "HELMER HERRERA BUITRAGO",
+        "Helmer Herrera Buitrago",
+        "HERRERA BUITRAGO HELMER",
+        "Herrera Buitrago Helmer",
     }
 
 
@@ -180,14 +190,22 @@ def test_unplanted_manifests_rarely_match(entries: list[WatchlistEntry], engine:
 def test_invented_names_that_could_pass_for_listed_ones_are_refused() -> None:
     def listed(number: int, kind: EntityKind, name: str) -> WatchlistEntry:
         imo_number = Identifier(scheme=IdentifierScheme.IMO, value="9513270")
-        return WatchlistEntry(entry_id=f"t:{number}", list_id="t", kind=kind, names=[EntryName(name=name)],
-                              owner_country="US", identifiers=[imo_number])
+        return WatchlistEntry(
+            entry_id=f"t:{number}",
+            list_id="t",
+            kind=kind,
+            names=[EntryName(name=name)],
+            owner_country="US",
+            identifiers=[imo_number],
+        )
 
-    vocabulary = ListedVocabulary([
-        listed(1, EntityKind.PERSON, "HERRERA BUITRAGO, Helmer"),
-        listed(2, EntityKind.ORGANIZATION, "GLOBAL DE TEXTILES ANDINO S.A.S."),
-        listed(3, EntityKind.VESSEL, "AMUAY"),
-    ])
+    vocabulary = ListedVocabulary(
+        [
+            listed(1, EntityKind.PERSON, "HERRERA BUITRAGO, Helmer"),
+            listed(2, EntityKind.ORGANIZATION, "GLOBAL DE TEXTILES ANDINO S.A.S."),
+            listed(3, EntityKind.VESSEL, "AMUAY"),
+        ]
+    )
     assert not vocabulary.is_clear("Helmer Herrera Buitrago")  # two listed words together
     assert not vocabulary.is_clear("Textiles Andina S.A.S.")  # the same words but for the gender ending
     assert not vocabulary.is_clear("Transportes Amuay S.A.")  # a listed one-word name
@@ -228,3 +246,49 @@ def test_command_writes_json_lines_and_the_planted_entries(tmp_path: Path) -> No
     assert 10 <= len(truth) <= 60
     keys = {f"{doc['feed']}:{doc['manifest_id']}" for doc in map(orjson.loads, lines)}
     assert all(item["key"] in keys and item["entries"] for item in truth)
+
+
+@pytest.mark.parametrize("format_name", ["json", "csv", "cuscar", "ais"])
+def test_command_writes_every_format_as_ingest_reads_it(tmp_path: Path, format_name: str) -> None:
+    """What `generate --format F` writes, `publish` cuts into messages that ingest finds valid,
+    and the planted keys are the keys ingest gives those manifests."""
+    app = typer.Typer()
+    app.command()(generate)
+    output, planted = tmp_path / f"feed.{format_name}", tmp_path / "planted.jsonl"
+    arguments = ["--count", "40", "--hit-rate", "0.3", "--seed", "9", "--format", format_name]
+    result = CliRunner().invoke(app, [*arguments, "--output", str(output), "--planted", str(planted)])
+    assert result.exit_code == 0, result.output
+
+    decoder = MessageDecoder.from_settings(Settings(), clock=lambda: INGEST_NOW)
+    headers = ((FORMAT_HEADER, format_name.encode()), (FEED_HEADER, AIS_FEED.encode()))[
+        : 2 if format_name == "ais" else 1
+    ]
+    with output.open("rb") as handle:
+        messages = list(FORMATS[format_name].split(handle))
+    manifests = [
+        manifest
+        for message in messages
+        for manifest in decoder.decode(
+            InputRecord("raw", 0, message.line, message.key, message.payload, headers)
+        ).manifests
+    ]
+    assert len(manifests) == 40
+    keys = {f"{manifest.feed}:{manifest.manifest_id}" for manifest in manifests}
+    truth = [orjson.loads(line) for line in planted.read_bytes().splitlines()]
+    assert truth and all(item["key"] in keys for item in truth)
+
+
+def test_command_at_a_rate_writes_as_it_goes(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(generate)
+    output = tmp_path / "live.jsonl"
+    result = CliRunner().invoke(app, ["--rate", "500", "--count", "25", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert len(output.read_bytes().splitlines()) == 25
+
+
+def test_command_refuses_a_format_it_cannot_write() -> None:
+    app = typer.Typer()
+    app.command()(generate)
+    result = CliRunner().invoke(app, ["--count", "1", "--format", "xml"])
+    assert result.exit_code != 0 and "xml" in result.output

@@ -57,8 +57,14 @@ def is_valid_container(number: str) -> bool:
     normalised = normalise_container(number)
     if not _CONTAINER_NUMBER.fullmatch(normalised):
         return False
-    return check_digit(normalised[:10]) == int(normalised[10])
+    # Checked once per container of every manifest: the sum inline, not through check_digit,
+    # which would normalise and match the same text again.
+    total = sum(_character_value(character) << position for position, character in enumerate(normalised[:10]))
+    return total % 11 % 10 == int(normalised[10])
+
+
+_CHARACTER_VALUES = {**{digit: int(digit) for digit in string.digits}, **_LETTER_VALUES}
 
 
 def _character_value(character: str) -> int:
-    return int(character) if character.isdigit() else _LETTER_VALUES[character]
+    return _CHARACTER_VALUES[character]

@@ -5,24 +5,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-
-
-def _upper(value: str) -> str:
-    return value.upper()
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 CountryCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
-    AfterValidator(_upper),
+    StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
     Field(description="ISO 3166-1 alpha-2 country code", examples=["MX"]),
 ]
 
 UNLocode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}[A-Za-z2-9]{3}$"),
-    AfterValidator(_upper),
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}[A-Za-z2-9]{3}$"),
     Field(description="UN/LOCODE: country code and three-character location", examples=["MXZLO"]),
 ]
 
