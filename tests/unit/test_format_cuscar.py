@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydifact import Characters, Parser, Tokenizer
 
 from services.ingest.formats import cuscar
 from services.ingest.formats.base import Context, Document, FormatError, Message
@@ -674,3 +675,22 @@ def test_many_messages_split_and_decode() -> None:
 def test_documents_are_plain_json() -> None:
     documents = CUSCAR_FORMAT.decode(VESSEL_REPORT.read_bytes(), CONTEXT)
     assert json.loads(json.dumps(documents)) == documents
+
+
+@settings(max_examples=1000)
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="AB9 .-/:+?'\n", min_size=0, max_size=6), min_size=1, max_size=4),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_fast_segment_split_is_pydifacts(elements: list[list[str]]) -> None:
+    """Where the fast path answers, it answers what pydifact's tokenizer and parser answer."""
+    characters = Characters()
+    text = "TAG+" + "+".join(":".join(element) for element in elements) + "'"
+    fast = cuscar.split_plain_segment(text, characters)
+    if fast is None:
+        return
+    tokens = Tokenizer().get_tokens(text, characters)
+    assert fast == next(iter(Parser(characters=characters).convert_tokens_to_raw_segments(tokens)))

@@ -250,6 +250,9 @@ def _parse(raw: _Raw, charset: str) -> _Segment:
         raise FormatError(
             INVALID_ENCODING, f"{raw.tag}: byte {error.start + 1} of the segment is not {charset}", raw.line
         ) from error
+    parsed = split_plain_segment(text, raw.characters)
+    if parsed is not None:
+        return _Segment(raw.line, raw.tag, parsed[1:])
     try:
         tokens = Tokenizer().get_tokens(text, raw.characters)
         parsed = next(iter(Parser(characters=raw.characters).convert_tokens_to_raw_segments(tokens)), None)
@@ -260,6 +263,30 @@ def _parse(raw: _Raw, charset: str) -> _Segment:
     if not parsed:
         raise FormatError(INVALID_EDIFACT, f"{raw.tag}: an empty segment", raw.line)
     return _Segment(raw.line, raw.tag, parsed[1:])
+
+
+def split_plain_segment(text: str, characters: Characters) -> list[str | list[str]] | None:
+    """A segment without release characters or line breaks, split as pydifact would split it, at a
+    fraction of the cost (its tokenizer reads a character at a time: 0.8 ms a message); None for
+    anything else, which goes to pydifact (tests/unit/test_format_cuscar.py compares the two)."""
+    body = text.rstrip(" \r\n")
+    terminator = characters.segment_terminator
+    if not body.endswith(terminator) or not body[:1].isalnum():
+        return None
+    body = body[: -len(terminator)]
+    if characters.escape_character in body or terminator in body or "\n" in body or "\r" in body:
+        return None
+    tag, *elements = body.split(characters.data_separator)
+    component = characters.component_separator
+    return [tag, *(_composite(element, component) if component in element else element for element in elements)]
+
+
+def _composite(element: str, separator: str) -> str | list[str]:
+    # As pydifact reads them: trailing empty components are dropped, and one left is a plain value.
+    components = element.split(separator)
+    while len(components) > 1 and not components[-1]:
+        components.pop()
+    return components[0] if len(components) == 1 else components
 
 
 def _charset(unb: _Raw) -> str:
