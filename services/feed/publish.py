@@ -166,6 +166,16 @@ def _opened(file: str) -> Iterator[IO[bytes]]:
         yield spool
 
 
+@contextmanager
+def _refusal_exits(file: str) -> Iterator[None]:
+    """A file that cannot be published at all: say why, exit with status 2."""
+    try:
+        yield
+    except PublishRefused as refused:
+        console.print(f"[red]refused:[/] {file}: {refused}")
+        raise typer.Exit(2) from refused
+
+
 FormatOption = typer.Option(None, "--format", help="json, csv, cuscar or ais; detected from the content if not given")
 FeedOption = typer.Option(None, "--feed", help="the feed's name (feeds/feeds.toml): sets its format and owner")
 
@@ -179,12 +189,8 @@ def publish(
     """Publish FILE's messages to manifests.raw, and wait until the broker has them all."""
     _check_format_name(format_name)
     settings = get_settings()
-    with _opened(file) as handle:
-        try:
-            report = publish_handle(handle, settings, format_name, feed)
-        except PublishRefused as refused:
-            console.print(f"[red]refused:[/] {file}: {refused}")
-            raise typer.Exit(2) from refused
+    with _opened(file) as handle, _refusal_exits(file):
+        report = publish_handle(handle, settings, format_name, feed)
     topic = topics.qualified(settings, topics.MANIFESTS_RAW)
     console.print(f"published {report.sent} messages to {topic}")
     for line in report.too_large:
@@ -206,13 +212,9 @@ def validate(
     settings = get_settings()
     decoder = MessageDecoder.from_settings(settings)
     rejected = 0
-    with _opened(file) as handle:
-        try:
-            chosen = choose_format(handle, format_name, feed, settings)
-            messages = frame(handle, chosen)
-        except PublishRefused as refused:
-            console.print(f"[red]refused:[/] {file}: {refused}")
-            raise typer.Exit(2) from refused
+    with _opened(file) as handle, _refusal_exits(file):
+        chosen = choose_format(handle, format_name, feed, settings)
+        messages = frame(handle, chosen)
     headers = [(FORMAT_HEADER, chosen.name.encode())] + ([(FEED_HEADER, feed.encode())] if feed else [])
     for message in messages:
         record = InputRecord(file, 0, message.line, message.key, message.payload, headers)

@@ -8,9 +8,10 @@ refuses what it cannot read, with a reason and, where it has one, the line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import IO, Any, Protocol
 
 #: Headers a publisher sets on `manifests.raw`: which format the bytes are in, and which feed sent them.
@@ -18,6 +19,9 @@ FORMAT_HEADER = "interdict.format"
 FEED_HEADER = "interdict.feed"
 
 Document = dict[str, Any]
+
+#: An encoder's refusal: the document holds what the format cannot carry.
+UNSUPPORTED_DOCUMENT = "unsupported_document"
 
 
 class FormatError(Exception):
@@ -71,3 +75,26 @@ class Format(Protocol):
         """Documents in the JSON contract's shape, written in this format (for the generator and
         for round-trip tests): `decode` of each message `split` from the result gives them back."""
         ...
+
+
+# -- for encoders ----------------------------------------------------------------------------------
+
+
+def require_fields(value: Any, fields: Iterable[str], what: str, format_name: str) -> None:
+    """A part of a document must be an object with only fields the format carries: dropping one
+    would make the round trip silently lossy."""
+    if not isinstance(value, dict):
+        raise FormatError(UNSUPPORTED_DOCUMENT, f"a {what} must be an object, got {type(value).__name__}")
+    unknown = set(value) - set(fields)
+    if unknown:
+        listed = ", ".join(sorted(unknown))
+        raise FormatError(UNSUPPORTED_DOCUMENT, f"the {what} has field(s) {format_name} does not carry: {listed}")
+
+
+def plain_text(value: Any) -> str | None:
+    """A value as text when it is text already (None is empty, an enum its value); else None."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    return value if isinstance(value, str) else None

@@ -25,10 +25,17 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
 from typing import IO, Any
 
-from services.ingest.formats.base import Context, Document, FormatError, Message
+from services.ingest.formats.base import (
+    UNSUPPORTED_DOCUMENT,
+    Context,
+    Document,
+    FormatError,
+    Message,
+    plain_text,
+    require_fields,
+)
 from services.shared.models.common import EntityKind, IdentifierScheme
 from services.shared.models.manifest import PartyRole
 
@@ -44,7 +51,6 @@ MISSING_FEED = "missing_feed"  # neither a feed column nor the message's feed
 TOO_MANY_ROWS = "too_many_rows"  # more than MAX_ROWS data rows in one message
 LINE_TOO_LONG = "line_too_long"  # a physical line longer than MAX_LINE_BYTES
 FIELD_TOO_LONG = "field_too_long"  # a cell longer than MAX_FIELD_CHARS
-UNSUPPORTED_DOCUMENT = "unsupported_document"  # encode: not a shipment, or a field CSV cannot carry
 
 #: Data rows one message may hold. A bill of lading has tens of lines, a large consolidation a few
 #: thousand; beyond this a message is an error or an attack, and is refused before it is built.
@@ -555,23 +561,13 @@ def _identifier_cells(identifier: Any) -> dict[str, str]:
 
 
 def _known(value: Any, fields: Iterable[str], what: str) -> None:
-    if not isinstance(value, dict):
-        raise FormatError(UNSUPPORTED_DOCUMENT, f"a {what} must be an object, got {type(value).__name__}")
-    unknown = set(value) - set(fields)
-    if unknown:
-        # Dropping it would make the round trip silently lossy.
-        raise FormatError(
-            UNSUPPORTED_DOCUMENT, f"the {what} has field(s) CSV does not carry: {', '.join(sorted(unknown))}"
-        )
+    require_fields(value, fields, what, "CSV")
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, str):
-        return value
+    text = plain_text(value)
+    if text is not None:
+        return text
     if isinstance(value, bool):
         raise FormatError(UNSUPPORTED_DOCUMENT, f"{value!r} is not a value of the contract")
     if isinstance(value, int):

@@ -26,12 +26,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import IO, Any
 
 from pydifact import Characters, Parser, Segment, Serializer, Tokenizer
 
-from services.ingest.formats.base import Context, Document, FormatError, Message
+from services.ingest.formats.base import (
+    UNSUPPORTED_DOCUMENT,
+    Context,
+    Document,
+    FormatError,
+    Message,
+    plain_text,
+    require_fields,
+)
 from services.shared.models.common import IdentifierScheme
 
 #: Reasons of the FormatErrors this format raises.
@@ -51,7 +58,6 @@ INVALID_VALUE = "invalid_value"  # a weight that is not a number, or in a unit n
 TOO_MANY_SEGMENTS = "too_many_segments"  # more than MAX_SEGMENTS segments in one payload
 SEGMENT_TOO_LONG = "segment_too_long"  # a segment of more than MAX_SEGMENT_BYTES
 TOO_LARGE = "too_large"  # a payload over MAX_PAYLOAD_BYTES
-UNSUPPORTED_DOCUMENT = "unsupported_document"  # encode: not a shipment, or a value it cannot write
 
 #: Segments one payload may hold. A cargo report of a large ship lists a few thousand bills of
 #: lading of ten to thirty segments each; beyond this it is an error or an attack.
@@ -1013,22 +1019,13 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
 
 
 def _known(value: Any, what: str) -> None:
-    if not isinstance(value, dict):
-        raise FormatError(UNSUPPORTED_DOCUMENT, f"a {what} must be an object, got {type(value).__name__}")
-    unknown = set(value) - _FIELDS[what]
-    if unknown:
-        raise FormatError(
-            UNSUPPORTED_DOCUMENT, f"the {what} has field(s) CUSCAR does not carry: {', '.join(sorted(unknown))}"
-        )
+    require_fields(value, _FIELDS[what], what, "CUSCAR")
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, str):
-        return value
+    text = plain_text(value)
+    if text is not None:
+        return text
     raise FormatError(UNSUPPORTED_DOCUMENT, f"expected a string, got {type(value).__name__}: {value!r}")
 
 
