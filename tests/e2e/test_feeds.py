@@ -18,6 +18,7 @@ from services.ingest.formats.registry import FORMATS
 from services.shared import topics
 from services.shared.dead_letter import dead_letter_headers
 from services.shared.kafka_clients import make_producer
+from services.shared.models.ais import AisReport
 from services.shared.progress import group_lag, wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings, get_settings
 from services.shared.stage import InputRecord
@@ -91,6 +92,10 @@ def test_every_format_reaches_the_expected_desks(
                 assert desks.get((key, entry)) == expected_desks(document), (name, key, entry)
     formats = Counter(alert.manifest.format for alert in result.alerts)
     assert set(formats) >= set(FORMATS), formats
+    # the AIS sample's position reports are kept for voyage context, keyed by MMSI
+    reports = [AisReport.model_validate_json(value) for value, _ in read_all(settings, topics.VESSELS_AIS)]
+    assert reports and all(report.feed and len(report.mmsi) == 9 for report in reports)
+    assert {report.message_type for report in reports} >= {1, 18}
 
 
 def ingest_caught_up(settings: Settings) -> None:
