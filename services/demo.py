@@ -1,13 +1,14 @@
 """`make run`: the whole system end to end on the local stack, then a per-desk summary.
 
-Steps: topics ensured, OFAC SDN imported into Redis, one worker of each service started, the sample
-feed published, and once every service has caught up, the alerts each desk received and the
-dead-lettered messages are printed; the workers are stopped on the way out, on failure too.
+Steps: topics ensured, OFAC SDN imported into Redis, one worker of each service started; the sample
+feed published, then the samples of every format and a generated feed in CSV, CUSCAR and AIS; once
+every service has caught up, the alerts each desk received and the dead-lettered messages are
+printed. The workers are stopped on the way out, on failure too.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import redis
 from rich.console import Console
 from rich.table import Table
 
+from services.feed.generate import write_feed_file
 from services.feed.publish import publish_file
 from services.localstack.workers import running_worker
 from services.notifier.ledger import delivered_pattern
@@ -28,6 +30,9 @@ from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 from services.watchlist.store import WatchlistStore
 
 SAMPLE_FEED = PROJECT_ROOT / "feeds" / "sample-manifests.jsonl"
+SAMPLES = PROJECT_ROOT / "feeds" / "samples"
+#: A generated feed in each format besides JSON, under the name of a feed that sends it (feeds.toml).
+GENERATED_FEEDS = {"csv": "customs-anam-mx", "cuscar": "customs-dian-co", "ais": "ais-caribbean"}
 SERVICES = ("ingest", "matcher", "notifier")
 CATCH_UP_TIMEOUT_S = 120.0
 
@@ -52,9 +57,22 @@ def run_demo(settings: Settings, feed: Path = SAMPLE_FEED, ofac_dir: Path | None
         for service in SERVICES:
             process = stack.enter_context(running_worker(service, settings))
             console.print(f"started {service} (pid {process.pid}, log in {settings.state_dir / 'logs'})")
-        result = publish_and_collect(settings, feed)
+        result = publish_and_collect(settings, [(feed, None, None), *other_formats(settings)])
     print_summary(result)
     return 0
+
+
+def other_formats(settings: Settings) -> list[tuple[Path, str | None, str | None]]:
+    """The samples of every format (feeds/samples), and a generated feed in each non-JSON format
+    with some listed identities planted, as the feeds that send them would publish them."""
+    files: list[tuple[Path, str | None, str | None]] = [(path, None, None) for path in sorted(SAMPLES.iterdir())]
+    folder = settings.state_dir / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    for format_name, feed_name in GENERATED_FEEDS.items():
+        path = folder / f"generated.{format_name}"
+        write_feed_file(path, format_name, count=30, hit_rate=0.15, seed=2026)
+        files.append((path, format_name, feed_name))
+    return files
 
 
 def forget_deliveries(client: redis.Redis, settings: Settings) -> None:
@@ -69,12 +87,14 @@ def forget_deliveries(client: redis.Redis, settings: Settings) -> None:
             client.delete(key)
 
 
-def publish_and_collect(settings: Settings, feed: Path) -> Outputs:
+def publish_and_collect(settings: Settings, files: list[tuple[Path, str | None, str | None]]) -> Outputs:
     # a backlog from an earlier, interrupted run is not this run's output
     wait_until_caught_up(settings, CATCH_UP_TIMEOUT_S)
     start = marks(settings)
-    count = publish_file(feed, settings)
-    console.print(f"published {count} messages from {feed.name}; waiting for the services to catch up")
+    for path, format_name, feed_name in files:
+        count = publish_file(path, settings, format_name=format_name, feed=feed_name)
+        console.print(f"published {count} messages from {path.name}" + (f" as feed {feed_name}" if feed_name else ""))
+    console.print("waiting for the services to catch up")
     wait_until_caught_up(settings, CATCH_UP_TIMEOUT_S)
     return read_outputs(settings, start)
 
@@ -94,9 +114,7 @@ def print_summary(result: Outputs) -> None:
     for column in ("desk", "alerts", "severity", "manifest", "matched entry", "score"):
         table.add_column(column)
     for desk in PARTNER_COUNTRIES:
-        received = sorted(
-            by_desk.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.subject_id)
-        )
+        received = sorted(by_desk.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.subject_id))
         if not received:
             table.add_row(desk, "0", "", "", "", "")
         for index, alert in enumerate(received):
@@ -104,7 +122,7 @@ def print_summary(result: Outputs) -> None:
                 desk if index == 0 else "",
                 str(len(received)) if index == 0 else "",
                 alert.severity.value,
-                alert.manifest.manifest_id,
+                f"{alert.manifest.manifest_id} ({alert.manifest.format or 'json'})",
                 describe_subject(alert),
                 f"{alert.score:.2f}",
             )
@@ -115,6 +133,10 @@ def print_summary(result: Outputs) -> None:
     for letter in result.dead_letters:
         dead.add_row(letter.key, letter.reason, letter.message)
     console.print(dead)
+    formats = Counter(alert.manifest.format or "json" for alert in result.alerts)
     console.print(
         f"[bold]{len(result.alerts)} alerts on {len(by_desk)} desks, {len(result.dead_letters)} dead-lettered messages"
+    )
+    console.print(
+        "alerts by the format their manifest came in: " + ", ".join(f"{k} {v}" for k, v in sorted(formats.items()))
     )

@@ -632,6 +632,20 @@ def generate(
     )
 
 
+def write_feed_file(path: Path, format_name: str, count: int, hit_rate: float, seed: int) -> int:
+    """`count` generated manifests in that format, as `generate --format` writes them (the demo's
+    feeds in every format); returns how many carry a planted identity."""
+    encode = _encoder(format_name)
+    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed)
+    generator.identity_only = format_name == "ais"
+    planted = 0
+    with path.open("wb") as sink:
+        for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
+            sink.write(encode(_as_sent(manifest.document, format_name)))
+            planted += bool(manifest.planted)
+    return planted
+
+
 def _encoder(format_name: str) -> Callable[[Document], bytes]:
     from services.ingest.formats.registry import FORMATS
 
