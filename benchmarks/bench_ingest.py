@@ -5,7 +5,7 @@
     python -m benchmarks.bench_ingest --formats json,ais
 
 On the running local stack (`make bench-ingest` starts it). For each format (json, csv, cuscar,
-ais), N messages are generated once (`interdict feed generate`: ManifestGenerator, `_as_sent`,
+ais), N messages are generated once (`interdict feed generate`: ManifestGenerator, `as_sent`,
 the format's `encode`, cut by its `split` as `interdict feed publish` cuts a file; AIS carries
 vessel manifests under the `ais-caribbean` feed header, the others bills of lading and, for JSON,
 some vessel manifests), then every repeat runs, per format, in a namespace of its own (topic
@@ -88,7 +88,7 @@ from services.feed.generate import (
     DEFAULT_HIT_RATE,
     FORMAT_KINDS,
     ManifestGenerator,
-    _as_sent,
+    as_sent,
     load_demo_watchlist,
 )
 from services.ingest.checks import CodeBook, check_manifest
@@ -149,7 +149,7 @@ def prepare_feed(fmt: str, count: int, hit_rate: float, seed: int) -> FormatFeed
     chosen = FORMATS[fmt]
     messages: list[Message] = []
     for manifest in generator.generate(count, kinds=FORMAT_KINDS[fmt]):
-        encoded = chosen.encode([_as_sent(manifest.document, fmt)])
+        encoded = chosen.encode([as_sent(manifest.document, fmt)])
         messages.extend(chosen.split(io.BytesIO(encoded)))
     return FormatFeed(fmt, messages, AIS_FEED if fmt == "ais" else None)
 

@@ -70,7 +70,7 @@ def other_formats(settings: Settings) -> list[tuple[Path, str | None, str | None
     folder.mkdir(parents=True, exist_ok=True)
     for format_name, feed_name in GENERATED_FEEDS.items():
         path = folder / f"generated.{format_name}"
-        write_feed_file(path, format_name, count=30, hit_rate=0.15, seed=2026)
+        write_feed_file(path, format_name, count=30, hit_rate=0.15, seed=2026, feed=feed_name)
         files.append((path, format_name, feed_name))
     return files
 

@@ -569,6 +569,9 @@ HIT_RATE = typer.Option(DEFAULT_HIT_RATE, "--hit-rate", min=0.0, max=1.0, help="
 SEED = typer.Option(1, "--seed", help="the same seed gives the same manifests")
 FORMAT = typer.Option("json", "--format", help="json, csv or cuscar (bills of lading), ais (vessel identities)")
 OUTPUT = typer.Option(None, "--output", dir_okay=False, help="the file (default: standard output)")
+FEED = typer.Option(
+    None, "--feed", help="one feed's name on every manifest, to publish the file as that feed (AIS: ais-caribbean)"
+)
 PLANTED = typer.Option(None, "--planted", dir_okay=False, help="also write each planted manifest's key and entries")
 #: The kinds of manifest each format carries: CSV and CUSCAR are bills of lading, AIS says who a ship is.
 FORMAT_KINDS: dict[str, tuple[str, ...]] = {
@@ -588,6 +591,7 @@ def generate(
     hit_rate: float = HIT_RATE,
     seed: int = SEED,
     format_name: str = FORMAT,
+    feed: str | None = FEED,
     output: Path | None = OUTPUT,
     planted: Path | None = PLANTED,
 ) -> None:
@@ -609,7 +613,7 @@ def generate(
     started = time.monotonic()
     try:
         for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
-            document = _as_sent(manifest.document, format_name)
+            document = as_sent(manifest.document, format_name, feed)
             sink.write(encode(document))
             made += 1
             if manifest.planted:
@@ -632,7 +636,7 @@ def generate(
     )
 
 
-def write_feed_file(path: Path, format_name: str, count: int, hit_rate: float, seed: int) -> int:
+def write_feed_file(path: Path, format_name: str, count: int, hit_rate: float, seed: int, feed: str) -> int:
     """`count` generated manifests in that format, as `generate --format` writes them (the demo's
     feeds in every format); returns how many carry a planted identity."""
     encode = _encoder(format_name)
@@ -641,7 +645,7 @@ def write_feed_file(path: Path, format_name: str, count: int, hit_rate: float, s
     planted = 0
     with path.open("wb") as sink:
         for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
-            sink.write(encode(_as_sent(manifest.document, format_name)))
+            sink.write(encode(as_sent(manifest.document, format_name, feed)))
             planted += bool(manifest.planted)
     return planted
 
@@ -653,10 +657,11 @@ def _encoder(format_name: str) -> Callable[[Document], bytes]:
     return lambda document: chosen.encode([document])
 
 
-def _as_sent(document: Document, format_name: str) -> Document:
-    """What the feed of that format would say: an AIS receiver knows the ship by its MMSI only."""
+def as_sent(document: Document, format_name: str, feed: str | None = None) -> Document:
+    """What the feed of that format would say: under its own name when `feed` is given (a file is
+    published as one feed); an AIS receiver knows the ship by its MMSI only."""
     if format_name != "ais":
-        return document
+        return {**document, "feed": feed} if feed else document
     vessel = dict(document["vessel"])
     if not vessel.get("mmsi"):
         # A listed ship known by its IMO alone still broadcasts an MMSI: one of Panama's, here.
@@ -667,7 +672,7 @@ def _as_sent(document: Document, format_name: str) -> Document:
     voyage = {"destination": declared.get("destination") or declared.get("next_port"), "eta": declared.get("eta")}
     voyage = {key: value for key, value in voyage.items() if value}
     sent = {key: value for key, value in document.items() if key not in ("crew", "passengers")}
-    sent.update(feed=AIS_FEED, manifest_id=f"ais-{vessel['mmsi']}", vessel=vessel, voyage=voyage)
+    sent.update(feed=feed or AIS_FEED, manifest_id=f"ais-{vessel['mmsi']}", vessel=vessel, voyage=voyage)
     return sent
 
 

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from services.feed.generate import FORMAT_KINDS, ManifestGenerator, _as_sent, load_demo_watchlist
+from services.feed.generate import FORMAT_KINDS, ManifestGenerator, as_sent, load_demo_watchlist
 from services.feed.publish import publish_file
 from services.ingest.formats.registry import FORMATS
 from services.shared import topics
@@ -40,9 +40,7 @@ def generated_file(tmp_path: Path, format_name: str, count: int, seed: int) -> t
     generator.identity_only = format_name == "ais"
     documents, planted = [], []
     for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
-        document = _as_sent(manifest.document, format_name)
-        if FEEDS[format_name] and format_name != "ais":
-            document = {**document, "feed": FEEDS[format_name]}
+        document = as_sent(manifest.document, format_name, FEEDS[format_name])
         documents.append(document)
         if manifest.planted:
             planted.append({**document, "planted": manifest.planted})
@@ -226,3 +224,30 @@ def test_replaying_a_dead_letter_twice_gives_its_alerts_once(
     assert len(mine) == len({(alert.desk_country, alert.alert_id) for alert in mine})
     valid = read_all(settings, topics.MANIFESTS_VALID)
     assert [orjson.loads(value)["manifest_id"] for value, _ in valid] == [planted.manifest_id]
+
+
+def test_versions_on_the_broker_resends_once_amendments_say_what_changed(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    settings = isolated_settings
+    first = manifest(manifest_id="VER-1")
+    amended = manifest(
+        manifest_id="VER-1",
+        parties=[
+            {"role": "consignee", "name": "ACME", "country": "MX"},
+            {"role": "notify_party", "name": "NUEVO AMIGO S.A.", "country": "CO"},
+        ],
+    )
+    restamped = manifest(manifest_id="VER-1", reported_at="2026-11-20T09:00:00Z")  # first again, later
+    feed = tmp_path / "versions.jsonl"
+    feed.write_bytes(b"\n".join([first, first, amended, amended]) + b"\n")
+    with workers(settings, tmp_path / "logs", "ingest"):
+        publish_file(feed, settings)
+        ingest_caught_up(settings)
+        feed.write_bytes(restamped + b"\n")
+        publish_file(feed, settings)
+        ingest_caught_up(settings)
+    versions = [orjson.loads(value)["ingest"] for value, _ in read_all(settings, topics.MANIFESTS_VALID)]
+    assert [info["version"] for info in versions] == [1, 2, 3]
+    assert versions[1]["changes"] == ["parties added: notify_party: NUEVO AMIGO S.A. (CO)"]
+    assert versions[2]["changes"] == ["parties removed: notify_party: NUEVO AMIGO S.A. (CO)"]

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka import KafkaProducer
 
-from services.feed.generate import FORMAT_KINDS, ManifestGenerator, _as_sent, load_demo_watchlist
+from services.feed.generate import FORMAT_KINDS, ManifestGenerator, as_sent, load_demo_watchlist
 from services.ingest.formats.base import FEED_HEADER, FORMAT_HEADER
 from services.ingest.formats.registry import FORMATS
 from services.shared import topics
@@ -37,7 +37,7 @@ def _valid_messages() -> list[tuple[str, bytes]]:
     messages: list[tuple[str, bytes]] = []
     for name, chosen in FORMATS.items():
         for manifest in generator.generate(3, start=100 * len(messages), kinds=FORMAT_KINDS[name]):
-            messages.append((name, chosen.encode([_as_sent(manifest.document, name)])))
+            messages.append((name, chosen.encode([as_sent(manifest.document, name)])))
     return messages
 
 
