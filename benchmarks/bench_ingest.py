@@ -60,7 +60,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import Counter
@@ -83,23 +82,21 @@ from rich.table import Table
 from benchmarks import passthrough
 from benchmarks.bench_pipeline import check_stack, stack_pids
 from benchmarks.pipeline_stack import Namespace, Worker, batch_totals, cpu_seconds
+from benchmarks.pipeline_traffic import CommitSampler
 from services.feed.generate import (
     AIS_FEED,
     DEFAULT_HIT_RATE,
     FORMAT_KINDS,
-    ManifestGenerator,
-    as_sent,
-    load_demo_watchlist,
+    encoded_feed,
 )
-from services.ingest.checks import CodeBook, check_manifest
-from services.ingest.decoding import MessageDecoder, str_path
+from services.ingest.checks import check_manifest
+from services.ingest.decoding import MessageDecoder
 from services.ingest.errors import InvalidManifest
 from services.ingest.formats.base import FEED_HEADER, FORMAT_HEADER, Context, FormatError, Message
 from services.ingest.formats.registry import FORMATS
 from services.ingest.validation import validate_document
 from services.localstack.workers import stop_worker
 from services.shared import topics
-from services.shared.codes.ports import port_directory
 from services.shared.models.ais import AisReport
 from services.shared.progress import end_offsets
 from services.shared.settings import Settings
@@ -140,17 +137,9 @@ class FormatFeed:
 
 
 def prepare_feed(fmt: str, count: int, hit_rate: float, seed: int) -> FormatFeed:
-    """`count` generated manifests in `fmt`, each encoded and cut into its message(s).
-
-    Each document is encoded and split on its own (the generator writes them one after another):
-    the messages are the same as a whole file's, and a format whose file framing is still being
-    worked on cannot spoil the others."""
-    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed)
-    chosen = FORMATS[fmt]
-    messages: list[Message] = []
-    for manifest in generator.generate(count, kinds=FORMAT_KINDS[fmt]):
-        encoded = chosen.encode([as_sent(manifest.document, fmt)])
-        messages.extend(chosen.split(io.BytesIO(encoded)))
+    """`count` generated manifests in `fmt`, cut into messages as `interdict feed publish` cuts them."""
+    data = b"".join(encoded for _, encoded in encoded_feed(fmt, count, hit_rate, seed))
+    messages = list(FORMATS[fmt].split(io.BytesIO(data)))
     return FormatFeed(fmt, messages, AIS_FEED if fmt == "ais" else None)
 
 
@@ -186,62 +175,6 @@ def publish(settings: Settings, feed: FormatFeed, destinations: Sequence[str]) -
 # -- one worker on its backlog -------------------------------------------------------------------
 
 
-class CommitClock(threading.Thread):
-    """One group's committed offsets on one topic, sampled every SAMPLE_INTERVAL_S."""
-
-    def __init__(self, settings: Settings, group: str, topic: str) -> None:
-        super().__init__(name=f"commit-clock-{group}", daemon=True)
-        self._servers = settings.kafka_bootstrap
-        self._group = group
-        self._topic = topic
-        self._stop_event = threading.Event()
-        self._lock = threading.Lock()
-        self.samples: list[tuple[float, int]] = []
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        admin = KafkaAdminClient(bootstrap_servers=self._servers)
-        try:
-            while not self._stop_event.is_set():
-                began = time.time()
-                committed = self._committed(admin)
-                if committed is not None:
-                    with self._lock:
-                        self.samples.append((began, committed))
-                self._stop_event.wait(max(0.0, SAMPLE_INTERVAL_S - (time.time() - began)))
-        except BaseException as error:  # reported by the main thread, which waits on the samples
-            self.error = error
-        finally:
-            admin.close()
-
-    def _committed(self, admin: KafkaAdminClient) -> int | None:
-        try:
-            offsets = admin.list_group_offsets({self._group: None}).get(self._group, {})
-        except KafkaError as error:
-            if error.retriable:  # the group coordinator is still loading the new group
-                return None
-            raise
-        return sum(
-            int(position.offset)
-            for partition, position in offsets.items()
-            if partition.topic == self._topic and position.offset >= 0
-        )
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=10)
-
-    def first_at_least(self, count: int) -> tuple[float, int] | None:
-        """The first sample with at least `count` committed, or None (a look at the latest sample
-        first: the waiting loop must not compete with the worker for the CPU)."""
-        if self.error is not None:
-            raise RuntimeError(f"sampling committed offsets failed: {self.error}") from self.error
-        with self._lock:
-            if not self.samples or self.samples[-1][1] < count:
-                return None
-            return next((at, value) for at, value in self.samples if value >= count)
-
-
 @dataclass
 class WorkerRun:
     """One worker taking a backlog of `records`: its clock, its CPU, what its metrics said."""
@@ -273,7 +206,8 @@ def run_worker(space: Namespace, service: str, source: str, timeout_s: float) ->
     """Start one worker of `service` on the backlog of `source`; time it until it has committed all."""
     settings = space.settings
     records = sum(end_offsets(settings, source).values())
-    clock = CommitClock(settings, topics.group_id(settings, service), source)
+    group = topics.group_id(settings, service)
+    clock = CommitSampler(settings, {group: source}, interval_s=SAMPLE_INTERVAL_S)
     clock.start()
     worker: Worker | None = None
     try:
@@ -281,9 +215,11 @@ def run_worker(space: Namespace, service: str, source: str, timeout_s: float) ->
         space.start(service, 1)
         worker = space.workers[-1]
         deadline = time.monotonic() + timeout_s
-        first = _wait_for(clock, 1, worker, deadline, f"{service}: no commit")
+        first = _wait_for(clock, group, 1, worker, deadline, f"{service}: no commit")
         cpu_first = _cpu(worker)
-        done = _wait_for(clock, records, worker, deadline, f"{service}: not all of {records:,} records committed")
+        done = _wait_for(
+            clock, group, records, worker, deadline, f"{service}: not all of {records:,} records committed"
+        )
         cpu_done = _cpu(worker)
         run = WorkerRun(
             service=service,
@@ -303,8 +239,10 @@ def run_worker(space: Namespace, service: str, source: str, timeout_s: float) ->
             stop_worker(worker.process)
 
 
-def _wait_for(clock: CommitClock, count: int, worker: Worker, deadline: float, what: str) -> tuple[float, int]:
-    while (sample := clock.first_at_least(count)) is None:
+def _wait_for(
+    clock: CommitSampler, group: str, count: int, worker: Worker, deadline: float, what: str
+) -> tuple[float, int]:
+    while (sample := clock.first_at_least(group, count)) is None:
         if worker.process.poll() is not None:
             raise WorkerFailed(f"{what}: the worker exited with {worker.process.returncode}", log_tail(worker))
         if time.monotonic() > deadline:
@@ -422,8 +360,13 @@ class DecodeProfile:
         return max(0.0, self.decode_s - sum(part for part in parts if part is not None))
 
     def parts(self) -> dict[str, float | None]:
-        return {"decode": self.decode_s, "format": self.format_s, "validate": self.validate_s,
-                "checks": self.checks_s, "rest": self.rest_s}
+        return {
+            "decode": self.decode_s,
+            "format": self.format_s,
+            "validate": self.validate_s,
+            "checks": self.checks_s,
+            "rest": self.rest_s,
+        }
 
 
 @dataclass
@@ -432,12 +375,10 @@ class Decoding:
 
     settings: Settings
     decoder: MessageDecoder
-    book: CodeBook
 
     @classmethod
     def create(cls, settings: Settings) -> Decoding:
-        book = CodeBook(ports=port_directory(str_path(settings.unlocode_file)))  # as MessageDecoder.from_settings
-        return cls(settings, MessageDecoder.from_settings(settings), book)
+        return cls(settings, MessageDecoder.from_settings(settings))
 
 
 def profile_decode(decoding: Decoding, feed: FormatFeed, sample: int) -> DecodeProfile:
@@ -501,7 +442,7 @@ def _profile_parts(
             validated = clock()
             validate_s += validated - decoded
             for manifest in manifests:
-                check_manifest(manifest, decoding.book, received)
+                check_manifest(manifest, decoding.decoder.book, received)
             checks_s += clock() - validated
     count = max(1, len(messages))
     profile.format_s, profile.validate_s, profile.checks_s = format_s / count, validate_s / count, checks_s / count
@@ -617,8 +558,12 @@ class Spread:
         return f"{fmt(self.median)} [{fmt(self.low)}-{fmt(self.high)}]"
 
     def as_json(self, digits: int) -> dict[str, float]:
-        return {"median": round(self.median, digits), "min": round(self.low, digits), "max": round(self.high, digits),
-                "runs": self.runs}
+        return {
+            "median": round(self.median, digits),
+            "min": round(self.low, digits),
+            "max": round(self.high, digits),
+            "runs": self.runs,
+        }
 
 
 def _rate(value: float) -> str:
@@ -656,6 +601,7 @@ DECODE_ROWS = (
 
 def _metrics(runs: list[FormatRun]) -> dict[str, Spread | None]:
     """Every figure of a format's runs, by name, as a median and a range."""
+
     def of(get: Callable[[FormatRun], float | None]) -> Spread | None:
         return Spread.of([get(run) for run in runs if run.error is None])
 
@@ -669,8 +615,11 @@ def _metrics(runs: list[FormatRun]) -> dict[str, Spread | None]:
         "passthrough_startup_s": of(lambda run: run.passthrough.startup_s if run.passthrough else None),
         "ingest_s_per_message": of(lambda run: 1 / rate if run.ingest and (rate := run.ingest.rate) else None),
         "ingest_cpu_s_per_1000": of(lambda run: run.ingest.cpu_per_1000() if run.ingest else None),
-        "ingest_cpu_busy": of(lambda run: run.ingest.cpu["worker"] / run.ingest.window_s
-                              if run.ingest and run.ingest.window_s > 0 else None),
+        "ingest_cpu_busy": of(
+            lambda run: (
+                run.ingest.cpu["worker"] / run.ingest.window_s if run.ingest and run.ingest.window_s > 0 else None
+            )
+        ),
         "broker_cpu_s_per_1000_ingest": of(lambda run: run.ingest.cpu_per_1000("Kafka broker") if run.ingest else None),
         "redis_cpu_s_per_1000_ingest": of(lambda run: run.ingest.cpu_per_1000("Redis") if run.ingest else None),
         "passthrough_cpu_s_per_1000": of(lambda run: run.passthrough.cpu_per_1000() if run.passthrough else None),
@@ -685,12 +634,15 @@ def _decode_part(run: FormatRun, part: str) -> float | None:
     return run.decode.parts()[part] if run.decode else None
 
 
-def print_report(args: argparse.Namespace, feeds: dict[str, FormatFeed], runs: dict[str, list[FormatRun]],
-                 load: tuple[float, float]) -> None:
+def print_report(
+    args: argparse.Namespace, feeds: dict[str, FormatFeed], runs: dict[str, list[FormatRun]], load: tuple[float, float]
+) -> None:
     formats = list(runs)
     figures = {fmt: _metrics(runs[fmt]) for fmt in formats}
-    title = (f"Ingest benchmark: {args.messages:,} messages per format, {args.repeats} repeat(s), one worker, "
-             f"{args.partitions} partitions, {os.cpu_count()} cores; median \\[range]")
+    title = (
+        f"Ingest benchmark: {args.messages:,} messages per format, {args.repeats} repeat(s), one worker, "
+        f"{args.partitions} partitions, {os.cpu_count()} cores; median \\[range]"
+    )
     table = Table(title=title)
     table.add_column("", no_wrap=True)
     for fmt in formats:
@@ -767,23 +719,36 @@ def _print_problems(runs: dict[str, list[FormatRun]]) -> None:
                 console.print(f"[red]{where}: dead letters by reason: {reasons}")
                 for example in run.accounting.examples:
                     console.print(f"    {example}", markup=False, highlight=False)
-            untimed = [kind for kind, measured in (("ingest", run.ingest), ("pass-through", run.passthrough))
-                       if measured is not None and measured.rate is None]
+            untimed = [
+                kind
+                for kind, measured in (("ingest", run.ingest), ("pass-through", run.passthrough))
+                if measured is not None and measured.rate is None
+            ]
             if untimed:
-                console.print(f"[yellow]{where}: {' and '.join(untimed)} committed everything at once: no rate; "
-                              "give more --messages")
+                console.print(
+                    f"[yellow]{where}: {' and '.join(untimed)} committed everything at once: no rate; "
+                    "give more --messages"
+                )
             if run.decode is not None and run.decode.rejected:
-                console.print(f"[red]{where}: in-process decode refused {run.decode.rejected:,} of "
-                              f"{run.decode.messages:,} messages")
+                console.print(
+                    f"[red]{where}: in-process decode refused {run.decode.rejected:,} of "
+                    f"{run.decode.messages:,} messages"
+                )
             if run.decode is not None and run.decode.problem:
                 console.print(f"[yellow]{where}: decode parts not timed: {run.decode.problem}")
 
 
-def summary(args: argparse.Namespace, feeds: dict[str, FormatFeed], runs: dict[str, list[FormatRun]]
-            ) -> dict[str, object]:
+def summary(
+    args: argparse.Namespace, feeds: dict[str, FormatFeed], runs: dict[str, list[FormatRun]]
+) -> dict[str, object]:
     result: dict[str, object] = {
-        "benchmark": "ingest", "messages": args.messages, "repeats": args.repeats, "seed": args.seed,
-        "hit_rate": args.hit_rate, "partitions": args.partitions, "cores": os.cpu_count(),
+        "benchmark": "ingest",
+        "messages": args.messages,
+        "repeats": args.repeats,
+        "seed": args.seed,
+        "hit_rate": args.hit_rate,
+        "partitions": args.partitions,
+        "cores": os.cpu_count(),
         "decode_sample": args.decode_sample,
     }
     formats: dict[str, object] = {}
@@ -791,8 +756,10 @@ def summary(args: argparse.Namespace, feeds: dict[str, FormatFeed], runs: dict[s
         figures = _metrics(format_runs)
         entry: dict[str, object] = {
             "mean_bytes": round(feeds[fmt].mean_bytes),
-            **{name: spread.as_json(6 if "_s_per_message" in name else 3) if spread else None
-               for name, spread in figures.items()},
+            **{
+                name: spread.as_json(6 if "_s_per_message" in name else 3) if spread else None
+                for name, spread in figures.items()
+            },
             "runs": [_run_json(run) for run in format_runs],
         }
         formats[fmt] = entry
@@ -810,10 +777,15 @@ def _run_json(run: FormatRun) -> dict[str, object]:
         "decode_share": _round(run.share("decode"), 3),
         "ingest_batches": run.ingest.batches if run.ingest else None,
         "counts": {
-            "inputs": accounting.inputs, "valid": accounting.valid, "ais": accounting.ais,
-            "dead_letters": accounting.dead_letters, "duplicates": accounting.duplicates,
+            "inputs": accounting.inputs,
+            "valid": accounting.valid,
+            "ais": accounting.ais,
+            "dead_letters": accounting.dead_letters,
+            "duplicates": accounting.duplicates,
             "dead_letter_reasons": accounting.reasons,
-        } if accounting else None,
+        }
+        if accounting
+        else None,
         "load_average": round(run.load, 2),
         "error": run.error,
     }
@@ -834,8 +806,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hit-rate", type=float, default=DEFAULT_HIT_RATE, help="share carrying a listed identity")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--partitions", type=int, default=None, help="partitions per topic (default: the settings')")
-    parser.add_argument("--decode-sample", type=int, default=2000,
-                        help="messages decoded in-process per run, for the parsing and validation shares")
+    parser.add_argument(
+        "--decode-sample",
+        type=int,
+        default=2000,
+        help="messages decoded in-process per run, for the parsing and validation shares",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a worker may take to drain a backlog")
     parser.add_argument("--keep-state", action="store_true", help="keep the workers' state dirs and logs")
     parser.add_argument("--json", action="store_true", help="also print the summary as one JSON line")
@@ -849,20 +825,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def worker_settings(settings: Settings) -> Settings:
-    """The settings, with every path left unset given as empty, which the services read as "none".
-
-    Settings.as_environment writes an unset value as the text "None", which a worker reads back
-    as a file of that name: ingest then stops at start-up on INTERDICT_UNLOCODE_FILE=None. An
-    empty path (what str_path reads as "none") means the same and survives the trip."""
-    unset = {
-        name: Path("")
-        for name, info in type(settings).model_fields.items()
-        if getattr(settings, name) is None and "Path" in str(info.annotation)
-    }
-    return settings.model_copy(update=unset) if unset else settings
-
-
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # unwinds through every cleanup, as Ctrl-C does
 
@@ -871,7 +833,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # aiokafka warns of every retried send while a new topic's partitions get their leaders: retried.
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
-    base = worker_settings(Settings())
+    base = Settings()
     args.partitions = args.partitions or base.topic_partitions
     problem = check_stack(base)
     if problem is not None:
@@ -883,8 +845,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for fmt in args.format_list:
         began = time.monotonic()
         feeds[fmt] = prepare_feed(fmt, args.messages, args.hit_rate, args.seed)
-        console.print(f"generated {len(feeds[fmt].messages):,} {fmt} messages, {feeds[fmt].mean_bytes:,.0f} bytes "
-                      f"on average ({time.monotonic() - began:.1f} s)")
+        console.print(
+            f"generated {len(feeds[fmt].messages):,} {fmt} messages, {feeds[fmt].mean_bytes:,.0f} bytes "
+            f"on average ({time.monotonic() - began:.1f} s)"
+        )
     decoding = Decoding.create(base)
     runs: dict[str, list[FormatRun]] = {fmt: [] for fmt in args.format_list}
     with ExitStack() as stack:
@@ -914,10 +878,12 @@ def _progress_line(run: FormatRun, seconds: float) -> str:
     ingest = run.ingest.rate if run.ingest else None
     baseline = run.passthrough.rate if run.passthrough else None
     share = run.share("decode")
-    return (f"{where} ingest {_rate(ingest) if ingest else '-'}/s, "
-            f"pass-through {_rate(baseline) if baseline else '-'}/s, "
-            f"ratio {_ratio(run.ratio) if run.ratio else '-'}, decode {_percent(share) if share else '-'}% of ingest's "
-            f"time ({seconds:.0f} s, load {run.load:.1f})")
+    return (
+        f"{where} ingest {_rate(ingest) if ingest else '-'}/s, "
+        f"pass-through {_rate(baseline) if baseline else '-'}/s, "
+        f"ratio {_ratio(run.ratio) if run.ratio else '-'}, decode {_percent(share) if share else '-'}% of ingest's "
+        f"time ({seconds:.0f} s, load {run.load:.1f})"
+    )
 
 
 if __name__ == "__main__":

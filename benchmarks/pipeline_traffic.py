@@ -20,6 +20,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as AIOTopicPartition
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from services.shared import topics
 from services.shared.settings import PARTNER_COUNTRIES, Settings
@@ -114,12 +115,13 @@ class StageProgress:
 
 
 class CommitSampler(threading.Thread):
-    """Samples the committed offsets of some groups on their input topics every 100 ms."""
+    """Samples the committed offsets of some groups on their input topics (every 100 ms unless told)."""
 
-    def __init__(self, settings: Settings, inputs: dict[str, str]) -> None:
+    def __init__(self, settings: Settings, inputs: dict[str, str], interval_s: float = SAMPLE_INTERVAL_S) -> None:
         super().__init__(name="commit-sampler", daemon=True)
         self._servers = settings.kafka_bootstrap
         self._inputs = inputs  # group -> its input topic
+        self._interval_s = interval_s
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
         self.samples: list[tuple[float, dict[str, int]]] = []
@@ -131,16 +133,22 @@ class CommitSampler(threading.Thread):
             while not self._stop_event.is_set():
                 began = time.time()
                 sample = self._committed(admin)
-                with self._lock:
-                    self.samples.append((began, sample))
-                self._stop_event.wait(max(0.0, SAMPLE_INTERVAL_S - (time.time() - began)))
+                if sample is not None:
+                    with self._lock:
+                        self.samples.append((began, sample))
+                self._stop_event.wait(max(0.0, self._interval_s - (time.time() - began)))
         except BaseException as error:  # reported by the main thread, which waits on the samples
             self.error = error
         finally:
             admin.close()
 
-    def _committed(self, admin: KafkaAdminClient) -> dict[str, int]:
-        offsets = admin.list_group_offsets({group: None for group in self._inputs})
+    def _committed(self, admin: KafkaAdminClient) -> dict[str, int] | None:
+        try:
+            offsets = admin.list_group_offsets({group: None for group in self._inputs})
+        except KafkaError as error:
+            if error.retriable:  # a new group's coordinator is still loading it: no sample this time
+                return None
+            raise
         return {
             group: sum(
                 position.offset
@@ -159,6 +167,16 @@ class CommitSampler(threading.Thread):
             raise RuntimeError(f"sampling committed offsets failed: {self.error}") from self.error
         with self._lock:
             return self.samples[-1][1][group] if self.samples else 0
+
+    def first_at_least(self, group: str, count: int) -> tuple[float, int] | None:
+        """The first sample in which `group` has at least `count` committed, or None (the latest
+        sample is looked at first: a waiting loop must not compete with the worker for the CPU)."""
+        if self.error is not None:
+            raise RuntimeError(f"sampling committed offsets failed: {self.error}") from self.error
+        with self._lock:
+            if not self.samples or self.samples[-1][1][group] < count:
+                return None
+            return next((at, counts[group]) for at, counts in self.samples if counts[group] >= count)
 
     def wait_for_sample(self, after: float) -> None:
         """Until a sample taken after `after` exists (the base of a measurement)."""
@@ -376,7 +394,9 @@ class LatencyRun:
 async def _watch_desks(settings: Settings, since: dict[TopicPartition, int], stop: asyncio.Event) -> list[_Timed]:
     """Read the desk topics as alerts become visible, until `stop` is set and the end is reached."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed",
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
         fetch_max_wait_ms=20,  # the broker answers at once when records arrive; this only bounds a miss
     )
     await consumer.start()
@@ -413,8 +433,12 @@ def _published_at(headers: Sequence[tuple[str, bytes]] | None) -> int | None:
 
 
 async def _latency_run(
-    settings: Settings, messages: Sequence[Message], rate: float, sampler: CommitSampler,
-    stages: dict[str, str], timeout_s: float,
+    settings: Settings,
+    messages: Sequence[Message],
+    rate: float,
+    sampler: CommitSampler,
+    stages: dict[str, str],
+    timeout_s: float,
 ) -> LatencyRun:
     since = await asyncio.to_thread(desk_marks, settings)
     steps = [topics.qualified(settings, topics.MANIFESTS_VALID), topics.qualified(settings, topics.MATCHES)]
@@ -432,8 +456,12 @@ async def _latency_run(
 
 
 def latency_run(
-    settings: Settings, messages: Sequence[Message], rate: float, sampler: CommitSampler,
-    stages: dict[str, str], timeout_s: float,
+    settings: Settings,
+    messages: Sequence[Message],
+    rate: float,
+    sampler: CommitSampler,
+    stages: dict[str, str],
+    timeout_s: float,
 ) -> LatencyRun:
     """Publish at `rate` while a desk consumer times every alert as it becomes visible."""
     return asyncio.run(_latency_run(settings, messages, rate, sampler, stages, timeout_s))

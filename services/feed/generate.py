@@ -32,6 +32,8 @@ from stdnum.mx import rfc
 
 from services.feed import reference as ref
 from services.feed.planting import ListedVocabulary, Plantable, ascii_fold, disguises, plantable_identities
+from services.shared.codes.containers import check_remainder
+from services.shared.codes.vessels import imo_check_digit
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import WatchlistEntry
 
@@ -142,18 +144,24 @@ class _Pools:
 class ManifestGenerator:
     """Deterministic manifests: the same seed and index always give the same manifest."""
 
-    def __init__(self, entries: Sequence[WatchlistEntry], hit_rate: float = DEFAULT_HIT_RATE, seed: int = 1) -> None:
+    def __init__(
+        self,
+        entries: Sequence[WatchlistEntry],
+        hit_rate: float = DEFAULT_HIT_RATE,
+        seed: int = 1,
+        format_name: str = "json",
+    ) -> None:
         if not 0.0 <= hit_rate <= 1.0:
             raise ValueError(f"hit rate must be between 0 and 1, got {hit_rate}")
         self.hit_rate = hit_rate
+        # AIS says who a ship is, with no crew or parties: only a listed ship can be planted on it.
+        self.listed_ships_only = format_name == "ais"
         self.seed = seed
         self._vocabulary = ListedVocabulary(entries)
         identities = plantable_identities(entries)
         self._plantable = {kind: [i for i in identities if i.kind is kind] for kind in PLANT_KINDS}
         self._plant_kinds = [kind for kind in PLANT_KINDS if self._plantable[kind]]
         self._ship_numbers: set[str] = set()
-        #: set for AIS: vessel manifests without crew, so only a listed ship can be planted
-        self.identity_only = False
         self._pools = self._build_pools(random.Random(f"{seed}:pools"))
 
     # -- the public calls -------------------------------------------------------------------------
@@ -173,7 +181,7 @@ class ManifestGenerator:
         document = self._vessel_manifest(rng, index) if is_vessel else self._shipment(rng, index)
         planted: tuple[str, ...] = ()
         # A format that says only who a ship is (AIS) can carry only a listed ship.
-        plant_kinds = [EntityKind.VESSEL] if kinds == ("vessel",) and self.identity_only else self._plant_kinds
+        plant_kinds = [EntityKind.VESSEL] if self.listed_ships_only else self._plant_kinds
         if plant_kinds and rng.random() < self.hit_rate:
             planted = (self._plant(rng, document, plant_kinds),)
         return GeneratedManifest(document, planted)
@@ -409,33 +417,13 @@ def imo_number(rng: random.Random) -> str:
     return body + str(imo_check_digit(body))
 
 
-def imo_check_digit(body: str) -> int:
-    """The last digit of sum(digit x weight) with weights 7 to 2 (SOLAS XI-1/3)."""
-    return sum(int(digit) * weight for digit, weight in zip(body, range(7, 1, -1), strict=True)) % 10
-
-
 def container_number(rng: random.Random, owner_code: str) -> str:
     """An ISO 6346 number; serials whose check digit would be 10 are skipped, as carriers do."""
     while True:
         body = f"{owner_code}{rng.randrange(10**6):06d}"
-        remainder = sum(_ISO6346_VALUES[char] * 2**i for i, char in enumerate(body)) % 11
+        remainder = check_remainder(body)
         if remainder != 10:
             return body + str(remainder)
-
-
-def _iso6346_letter_values() -> dict[str, int]:
-    """A=10, B=12, ... skipping multiples of 11; digits are their own value."""
-    values = {str(digit): digit for digit in range(10)}
-    value = 10
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-        if value % 11 == 0:
-            value += 1
-        values[letter] = value
-        value += 1
-    return values
-
-
-_ISO6346_VALUES = _iso6346_letter_values()
 
 
 def _tax_identifier(rng: random.Random, country: str, name: str) -> Document | None:
@@ -605,8 +593,7 @@ def generate(
     if count is None and rate is None:
         count = DEFAULT_COUNT
     encode = _encoder(format_name)
-    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed)
-    generator.identity_only = format_name == "ais"
+    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed, format_name=format_name)
     sink = output.open("wb") if output is not None else sys.stdout.buffer
     truth = planted.open("wb") if planted is not None else None
     made = hits = 0
@@ -636,16 +623,22 @@ def generate(
     )
 
 
-def write_feed_file(path: Path, format_name: str, count: int, hit_rate: float, seed: int, feed: str) -> int:
-    """`count` generated manifests in that format, as `generate --format` writes them (the demo's
-    feeds in every format); returns how many carry a planted identity."""
+def encoded_feed(
+    format_name: str, count: int, hit_rate: float, seed: int, feed: str | None = None
+) -> Iterator[tuple[GeneratedManifest, bytes]]:
+    """Generated manifests and their bytes in that format, as `generate --format` writes them."""
     encode = _encoder(format_name)
-    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed)
-    generator.identity_only = format_name == "ais"
+    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=hit_rate, seed=seed, format_name=format_name)
+    for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
+        yield manifest, encode(as_sent(manifest.document, format_name, feed))
+
+
+def write_feed_file(path: Path, format_name: str, count: int, hit_rate: float, seed: int, feed: str) -> int:
+    """A generated feed file (the demo's feeds in every format); how many carry a planted identity."""
     planted = 0
     with path.open("wb") as sink:
-        for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
-            sink.write(encode(as_sent(manifest.document, format_name, feed)))
+        for manifest, encoded in encoded_feed(format_name, count, hit_rate, seed, feed):
+            sink.write(encoded)
             planted += bool(manifest.planted)
     return planted
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -50,9 +49,14 @@ class MessageDecoder:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> MessageDecoder:
-        feeds = load_feeds(str_path(settings.feeds_file))
-        book = CodeBook(ports=port_directory(str_path(settings.unlocode_file)))
+        feeds = load_feeds(settings.feeds_file)
+        book = CodeBook(ports=port_directory(settings.unlocode_file))
         return cls(feeds, book, settings.max_message_bytes, clock=clock or (lambda: datetime.now(UTC)))
+
+    @property
+    def book(self) -> CodeBook:
+        """The reference data the checks use."""
+        return self._book
 
     def decode(self, record: InputRecord) -> Decoded:
         value = record.value or b""
@@ -106,18 +110,13 @@ class MessageDecoder:
                 "feed_mismatch", f"the manifest says feed {manifest.feed!r}, its header {feed_name!r}"
             )
         checked, warnings = check_manifest(manifest, self._book, decoded.received_at)
-        if self._feeds.get(manifest.feed) is None and len(self._feeds):
+        configured = self._feeds.get(manifest.feed)
+        if configured is None and len(self._feeds):
             warnings = [*warnings, _unconfigured(manifest.feed)]
-        if decoded.feed_owner is None:
-            owner = self._feeds.get(manifest.feed)
-            decoded.feed_owner = owner.owner if owner else None
+        if decoded.feed_owner is None and configured is not None:
+            decoded.feed_owner = configured.owner
         decoded.manifests.append(checked)
         decoded.warnings.append(warnings)
-
-
-def str_path(path: Path | None) -> Path | None:
-    """An empty INTERDICT_* path variable means "none" (pydantic reads it as the current directory)."""
-    return None if path is None or str(path) in ("", ".") else path
 
 
 def _unconfigured(feed: str) -> CodeWarning:

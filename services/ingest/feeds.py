@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 FORMAT_NAMES = ("json", "csv", "cuscar", "ais")
+MAX_REMEMBERED_NAMES = 10_000
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,19 @@ class FeedDirectory:
         self._exact = {feed.name: feed for feed in feeds if not _is_pattern(feed.name)}
         # Most specific pattern first: "port-manzanillo-*" before "port-*".
         self._patterns = sorted((feed for feed in feeds if _is_pattern(feed.name)), key=lambda f: -len(f.name))
+        # Looked up for every message: a name is matched against the patterns once (feeds are few).
+        self._matched: dict[str, Feed | None] = {}
 
     def get(self, name: str | None) -> Feed | None:
         if not name:
             return None
         if name in self._exact:
             return self._exact[name]
-        return next((feed for feed in self._patterns if fnmatchcase(name, feed.name)), None)
+        if name not in self._matched:
+            if len(self._matched) >= MAX_REMEMBERED_NAMES:
+                self._matched.clear()  # a hostile stream of invented names cannot grow it without end
+            self._matched[name] = next((feed for feed in self._patterns if fnmatchcase(name, feed.name)), None)
+        return self._matched[name]
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._patterns)

@@ -96,13 +96,15 @@ class RedisSightingLog:
             chunk = sightings[start : start + SCRIPT_CHUNK]
             keys: list[str] = []
             arguments: list[str | bytes | int] = [SIGHTING_TTL_SECONDS]
+            counts: list[int] = []
             for sighting, position in chunk:
                 own = self._keys(sighting)
                 keys += own
+                counts.append(len(own))
                 arguments += [len(own), position, sighting.as_json()]
             known = iter(await self._script(keys=keys, args=arguments) if keys else [])
-            for sighting, _ in chunk:
-                found.append(_previous(sighting, [next(known) for _ in self._keys(sighting)]))
+            for (sighting, _), count in zip(chunk, counts, strict=True):
+                found.append(_previous(sighting, [next(known) for _ in range(count)]))
         return found
 
     def _keys(self, sighting: Sighting) -> list[str]:

@@ -19,13 +19,12 @@ from services.shared import topics
 from services.shared.dead_letter import dead_letter_headers
 from services.shared.kafka_clients import make_producer
 from services.shared.models.ais import AisReport
-from services.shared.progress import group_lag, wait_until_caught_up
+from services.shared.progress import wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings, get_settings
 from services.shared.stage import InputRecord
-from tests.conftest import SHARED_DATA
 from tests.e2e.test_pipeline import import_watchlist
 from tests.integration.test_stage_kafka import read_all
-from tests.support.pipeline import marks, read_outputs, wait_for, workers
+from tests.support.pipeline import marks, read_outputs, workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -36,8 +35,7 @@ FEEDS = {"json": None, "csv": "customs-anam-mx", "cuscar": "customs-dian-co", "a
 
 def generated_file(tmp_path: Path, format_name: str, count: int, seed: int) -> tuple[Path, list[dict[str, Any]]]:
     """A realistic feed file in that format, from the generator, and the planted documents as sent."""
-    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=0.5, seed=seed)
-    generator.identity_only = format_name == "ais"
+    generator = ManifestGenerator(load_demo_watchlist(), hit_rate=0.5, seed=seed, format_name=format_name)
     documents, planted = [], []
     for manifest in generator.generate(count, kinds=FORMAT_KINDS[format_name]):
         document = as_sent(manifest.document, format_name, FEEDS[format_name])
@@ -96,12 +94,6 @@ def test_every_format_reaches_the_expected_desks(
     assert {report.message_type for report in reports} >= {1, 18}
 
 
-def ingest_caught_up(settings: Settings) -> None:
-    """Only ingest runs in these tests: wait for it alone."""
-    group, raw = topics.group_id(settings, "ingest"), topics.qualified(settings, topics.MANIFESTS_RAW)
-    wait_for(lambda: group_lag(settings, group, raw) == 0, "ingest to process manifests.raw")
-
-
 def metric(port: int, name: str) -> dict[str, float]:
     """Every sample of a counter on a worker's /metrics, by its label text."""
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
@@ -158,7 +150,7 @@ def test_the_entrance_loses_nothing_and_says_why(isolated_settings: Settings, tm
             outcome = CliRunner().invoke(app, ["feed", "publish", str(feed)], env=settings.as_environment())
         finally:
             get_settings.cache_clear()
-        ingest_caught_up(settings)
+        wait_until_caught_up(settings, services=["ingest"])
         result = read_outputs(settings, start)
         ingest_in = sum(metric(settings.ingest_metrics_port, "interdict_messages_in_total").values())
         processed = sum(metric(settings.ingest_metrics_port, "interdict_messages_processed_total").values())
@@ -176,17 +168,20 @@ def test_the_entrance_loses_nothing_and_says_why(isolated_settings: Settings, tm
 
 
 def test_a_cuscar_file_is_published_as_cuscar_not_as_lines(isolated_settings: Settings, tmp_path: Path) -> None:
-    sample = SHARED_DATA / "cuscar" / "simple.edi"
-    if not sample.exists():
-        pytest.skip(f"{sample} absent (shared/ beside the checkout)")
+    """A CUSCAR file written one segment a line (as ../shared/data/cuscar/simple.edi is) was once
+    published line by line, each line dead-lettered as invalid_json."""
+    sample = SAMPLES / "cuscar-buenaventura-vessel-report.edi"
+    assert len(sample.read_bytes().splitlines()) > 50
     settings = isolated_settings
     with workers(settings, tmp_path / "logs", "ingest"):
         start = marks(settings)
         sent = publish_file(sample, settings)
-        ingest_caught_up(settings)
+        wait_until_caught_up(settings, services=["ingest"])
         result = read_outputs(settings, start)
-    assert sent == 1  # one UNH...UNT message, not 32 lines
-    assert all(letter.reason != "invalid_json" for letter in result.dead_letters)
+    assert sent == 1  # one UNH...UNT message, not a message a line
+    assert result.dead_letters == []
+    manifests = [orjson.loads(value) for value, _ in read_all(settings, topics.MANIFESTS_VALID)]
+    assert [manifest["ingest"]["format"] for manifest in manifests] == ["cuscar", "cuscar"]  # two consignments
 
 
 def test_replaying_a_dead_letter_twice_gives_its_alerts_once(
@@ -243,10 +238,10 @@ def test_versions_on_the_broker_resends_once_amendments_say_what_changed(
     feed.write_bytes(b"\n".join([first, first, amended, amended]) + b"\n")
     with workers(settings, tmp_path / "logs", "ingest"):
         publish_file(feed, settings)
-        ingest_caught_up(settings)
+        wait_until_caught_up(settings, services=["ingest"])
         feed.write_bytes(restamped + b"\n")
         publish_file(feed, settings)
-        ingest_caught_up(settings)
+        wait_until_caught_up(settings, services=["ingest"])
     versions = [orjson.loads(value)["ingest"] for value, _ in read_all(settings, topics.MANIFESTS_VALID)]
     assert [info["version"] for info in versions] == [1, 2, 3]
     assert versions[1]["changes"] == ["parties added: notify_party: NUEVO AMIGO S.A. (CO)"]

@@ -16,13 +16,14 @@ from stdnum.us import ein
 from typer.testing import CliRunner
 
 from services.feed import reference
-from services.feed.generate import AIS_FEED, GeneratedManifest, ManifestGenerator, generate, imo_check_digit
+from services.feed.generate import AIS_FEED, GeneratedManifest, ManifestGenerator, generate
 from services.feed.planting import ListedVocabulary, disguises, plantable_identities
 from services.ingest.decoding import MessageDecoder
 from services.ingest.formats.base import FEED_HEADER, FORMAT_HEADER
 from services.ingest.formats.registry import FORMATS
 from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.matcher.screening import screen_manifest
+from services.shared.codes.vessels import imo_check_digit
 from services.shared.models import ManifestAdapter, ShipmentManifest, VesselManifest
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import EntryName, WatchlistEntry

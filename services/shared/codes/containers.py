@@ -44,12 +44,16 @@ def check_digit(owner_serial: str) -> int:
 
     Raises ValueError when they are not three letters, U, J or Z, and six digits.
     """
+    # A remainder of 10 is written 0; ISO 6346 asks owners not to issue such serials, but some do.
+    return check_remainder(owner_serial) % 10
+
+
+def check_remainder(owner_serial: str) -> int:
+    """The weighted sum modulo 11 (0 to 10) of which the check digit is written; raises like check_digit."""
     normalised = normalise_container(owner_serial)
     if not _OWNER_SERIAL.fullmatch(normalised):
         raise ValueError(f"not an ISO 6346 owner code, category and serial number: {owner_serial!r}")
-    total = sum(_character_value(character) << position for position, character in enumerate(normalised))
-    # A remainder of 10 is written 0; ISO 6346 asks owners not to issue such serials, but some do.
-    return total % 11 % 10
+    return _weighted_sum(normalised) % 11
 
 
 def is_valid_container(number: str) -> bool:
@@ -59,8 +63,11 @@ def is_valid_container(number: str) -> bool:
         return False
     # Checked once per container of every manifest: the sum inline, not through check_digit,
     # which would normalise and match the same text again.
-    total = sum(_character_value(character) << position for position, character in enumerate(normalised[:10]))
-    return total % 11 % 10 == int(normalised[10])
+    return _weighted_sum(normalised[:10]) % 11 % 10 == int(normalised[10])
+
+
+def _weighted_sum(owner_serial: str) -> int:
+    return sum(_character_value(character) << position for position, character in enumerate(owner_serial))
 
 
 _CHARACTER_VALUES = {**{digit: int(digit) for digit in string.digits}, **_LETTER_VALUES}
