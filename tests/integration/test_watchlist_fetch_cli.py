@@ -114,6 +114,7 @@ def test_bad_checksum_option_is_refused_before_downloading(store: WatchlistStore
     assert store.lists() == []
 
 
+@pytest.mark.reference
 def test_fetch_un_consolidated(store: WatchlistStore, publisher: Publisher, shared_data: Path) -> None:
     sample = publisher.publish(shared_data / "un-consolidated" / "sample.xml", "consolidated.xml")
     result = CliRunner().invoke(

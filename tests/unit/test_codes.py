@@ -47,7 +47,6 @@ from services.shared.codes.vessels import (
 )
 from services.shared.settings import PROJECT_ROOT
 
-HS_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "harmonized-system" / "harmonized-system.csv"
 PROPERTIES = settings(max_examples=200, deadline=None, database=None)
 
 # -- countries ----------------------------------------------------------------------------------
@@ -570,6 +569,6 @@ def test_the_build_script_writes_a_credited_list_of_codes(hs_source_sample: Path
     assert output.read_text(encoding="utf-8").startswith("# Harmonized System")
 
 
-@pytest.mark.skipif(not HS_SOURCE.exists(), reason=f"HS source data absent: {HS_SOURCE}")
-def test_bundled_hs_codes_match_their_source() -> None:
-    assert read_bundled_codes() == sorted(read_hs_source(HS_SOURCE))
+@pytest.mark.reference
+def test_bundled_hs_codes_match_their_source(shared_data: Path) -> None:
+    assert read_bundled_codes() == sorted(read_hs_source(shared_data / "harmonized-system" / "harmonized-system.csv"))

@@ -77,6 +77,7 @@ def test_sample_feed_hits_the_same_entries_with_the_subset_as_with_the_full_list
     assert hits == SAMPLE_FEED_HITS
 
 
+@pytest.mark.reference
 def test_generator_rebuilds_the_bundled_subset_byte_for_byte(shared_data: Path, tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, str(GENERATOR), "--source", str(shared_data / "ofac-sdn"), "--output", str(tmp_path)],

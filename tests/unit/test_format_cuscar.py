@@ -8,6 +8,7 @@ import copy
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +28,6 @@ SAMPLES = PROJECT_ROOT / "feeds" / "samples"
 VESSEL_REPORT = SAMPLES / "cuscar-buenaventura-vessel-report.edi"
 TWO_MESSAGES = SAMPLES / "cuscar-guayaquil-two-messages.edi"
 MANZANILLO = SAMPLES / "cuscar-manzanillo.edi"
-SIMPLE = PROJECT_ROOT.parent / "shared" / "data" / "cuscar" / "simple.edi"
 CONTEXT = Context(feed=None, received_at=datetime(2026, 11, 23, tzinfo=UTC))
 
 
@@ -82,9 +82,9 @@ def rejected(data: bytes, fmt: CuscarFormat = CUSCAR_FORMAT) -> FormatError:
 # --- the real sample ------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SIMPLE.exists(), reason=f"the shared reference sample {SIMPLE} is not beside the checkout")
-def test_real_sample_simple_edi() -> None:
-    data = SIMPLE.read_bytes()
+@pytest.mark.reference
+def test_real_sample_simple_edi(shared_data: Path) -> None:
+    data = (shared_data / "cuscar" / "simple.edi").read_bytes()
     assert CUSCAR_FORMAT.sniff(data)
     # Its UNT says 313 segments for a message of 30: the registered format refuses it for that ...
     error = rejected(data)

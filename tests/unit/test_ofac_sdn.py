@@ -8,30 +8,33 @@ import pytest
 
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import NameType, SharingScope, WatchlistEntry
-from services.shared.settings import PROJECT_ROOT
 from services.watchlist.errors import WatchlistFileError
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 
-OFAC_DIR = PROJECT_ROOT.parent / "shared" / "data" / "ofac-sdn"
+#: The tests over the whole real list read ../shared/data: `make test-reference`, not `make test`.
+whole_list = pytest.mark.reference
 
 
 @pytest.fixture(scope="module")
-def entries() -> dict[str, WatchlistEntry]:
-    return {entry.entry_id: entry for entry in parse_ofac_sdn(OFAC_DIR)}
+def entries(shared_data: Path) -> dict[str, WatchlistEntry]:
+    return {entry.entry_id: entry for entry in parse_ofac_sdn(shared_data / "ofac-sdn")}
 
 
 def names(entry: WatchlistEntry, name_type: NameType | None = None) -> list[str]:
     return [name.name for name in entry.names if name_type is None or name.name_type is name_type]
 
 
-def test_reads_every_row_of_sdn_csv(entries: dict[str, WatchlistEntry]) -> None:
-    data_rows = [line for line in (OFAC_DIR / "sdn.csv").read_text().splitlines() if line[:1].isdigit()]
+@whole_list
+def test_reads_every_row_of_sdn_csv(entries: dict[str, WatchlistEntry], shared_data: Path) -> None:
+    sdn_rows = (shared_data / "ofac-sdn" / "sdn.csv").read_text().splitlines()
+    data_rows = [line for line in sdn_rows if line[:1].isdigit()]
     assert len(entries) == len(data_rows) == 8976
     assert all(entry.list_id == "ofac-sdn" and entry.owner_country == "US" for entry in entries.values())
     assert all(entry.sharing.scope is SharingScope.ALL_PARTNERS for entry in entries.values())
     assert all(entry.names[0].name_type is NameType.PRIMARY for entry in entries.values())
 
 
+@whole_list
 def test_kinds_follow_sdn_type(entries: dict[str, WatchlistEntry]) -> None:
     kinds = [entry.kind for entry in entries.values()]
     assert kinds.count(EntityKind.PERSON) == 4620
@@ -40,6 +43,7 @@ def test_kinds_follow_sdn_type(entries: dict[str, WatchlistEntry]) -> None:
     assert kinds.count(EntityKind.ORGANIZATION) == 3673
 
 
+@whole_list
 def test_colombian_sdnt_individual_with_cedula_and_weak_aliases(entries: dict[str, WatchlistEntry]) -> None:
     entry = entries["ofac-sdn:4106"]
     assert entry.source_ids == {"ent_num": "4106"}
@@ -54,6 +58,7 @@ def test_colombian_sdnt_individual_with_cedula_and_weak_aliases(entries: dict[st
     assert entry.remarks is not None and entry.remarks.startswith("DOB 24 Aug 1951;")
 
 
+@whole_list
 def test_mexican_sdntk_individual_with_rfc_and_curp(entries: dict[str, WatchlistEntry]) -> None:
     entry = entries["ofac-sdn:9338"]
     assert entry.programs == ["SDNTK"]
@@ -68,6 +73,7 @@ def test_mexican_sdntk_individual_with_rfc_and_curp(entries: dict[str, Watchlist
     assert entry.countries == ["MX", "US"]  # one of the addresses is in Presidio, TX
 
 
+@whole_list
 def test_vessel_with_imo_mmsi_call_sign_and_flag(entries: dict[str, WatchlistEntry]) -> None:
     entry = entries["ofac-sdn:15036"]
     assert entry.kind is EntityKind.VESSEL
@@ -85,20 +91,25 @@ def test_vessel_with_imo_mmsi_call_sign_and_flag(entries: dict[str, WatchlistEnt
     ]
 
 
+@whole_list
 def test_remark_aliases_of_several_words_are_full_aliases(entries: dict[str, WatchlistEntry]) -> None:
     multi_word = [
-        name for entry in entries.values() for name in entry.names[1:]
+        name
+        for entry in entries.values()
+        for name in entry.names[1:]
         if name.name_type is NameType.AKA and entry.remarks and f"a.k.a. '{name.name}'" in entry.remarks
     ]
     assert len(multi_word) > 100
     assert all(len(name.name.split()) > 1 for name in multi_word)
 
 
+@whole_list
 def test_programs_split_from_bracketed_column(entries: dict[str, WatchlistEntry]) -> None:
     both = [entry for entry in entries.values() if entry.programs == ["NPWMD", "IFSR"]]
     assert len(both) == 321
 
 
+@whole_list
 def test_comment_overflow_is_joined_to_remarks(entries: dict[str, WatchlistEntry]) -> None:
     entry = entries["ofac-sdn:12300"]
     assert entry.remarks is not None
@@ -106,6 +117,7 @@ def test_comment_overflow_is_joined_to_remarks(entries: dict[str, WatchlistEntry
     assert entry.remarks.endswith("Linked To: R D I S.A.")
 
 
+@whole_list
 def test_names_are_deduplicated(entries: dict[str, WatchlistEntry]) -> None:
     for entry in entries.values():
         keys = [" ".join(name.name.split()).casefold() for name in entry.names]
@@ -175,6 +187,7 @@ def test_line_numbers_count_multi_line_records(tmp_path: Path) -> None:
     assert [(problem.file, problem.line) for problem in raised.value.problems] == [("sdn.csv", 3)]
 
 
+@whole_list
 def test_the_engine_over_the_whole_list_finds_manifest_spellings(entries: dict[str, WatchlistEntry]) -> None:
     from services.matcher.engine import MatchingEngine, ScreeningQuery
 

@@ -8,11 +8,8 @@ import pytest
 
 from services.shared.models.common import EntityKind, IdentifierScheme
 from services.shared.models.watchlist import NameType, SharingScope
-from services.shared.settings import PROJECT_ROOT
 from services.watchlist.errors import WatchlistFileError
 from services.watchlist.importers.un_consolidated import LIST_ID, parse_un_consolidated
-
-SAMPLE = PROJECT_ROOT.parent / "shared" / "data" / "un-consolidated" / "sample.xml"
 
 
 def _write(tmp_path: Path, body: str, prolog: str = '<?xml version="1.0" encoding="UTF-8"?>\n') -> Path:
@@ -21,8 +18,9 @@ def _write(tmp_path: Path, body: str, prolog: str = '<?xml version="1.0" encodin
     return file
 
 
-def test_sample_individuals_and_entities() -> None:
-    entries = parse_un_consolidated(SAMPLE, owner_country="us")
+@pytest.mark.reference
+def test_sample_individuals_and_entities(shared_data: Path) -> None:
+    entries = parse_un_consolidated(shared_data / "un-consolidated" / "sample.xml", owner_country="us")
     people = [entry for entry in entries if entry.kind is EntityKind.PERSON]
     organizations = [entry for entry in entries if entry.kind is EntityKind.ORGANIZATION]
     assert (len(people), len(organizations)) == (15, 8)
