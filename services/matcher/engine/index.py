@@ -209,9 +209,6 @@ class NameIndex:
             return base * 0.5
         return base * GENERIC_FACTOR if token in GENERIC_WORDS else base
 
-    def unseen_weight(self) -> float:
-        return math.log(1.0 + max(self.live_names, 1))
-
     def document_frequency(self, token: str) -> int:
         posting = self.postings.get(token)
         return len(posting) if posting else 0
@@ -249,12 +246,10 @@ class NameIndex:
         return cached
 
     def _query_weight(self, token: str, expansions: dict[str, float]) -> float:
-        """A query token weighs what the listed token it most likely stands for weighs."""
-        if not expansions:
-            weight = self.unseen_weight()
-            if len(token) <= 2:
-                return weight * 0.5
-            return weight * GENERIC_FACTOR if token in GENERIC_WORDS else weight
+        """A query token weighs what the listed token it most likely stands for weighs (an unlisted
+        token: what a token held by a single name weighs)."""
+        if not expansions:  # not cached: the weights would keep every unlisted word ever screened
+            return self._compute_weight(token)
         if token in expansions:  # the only expansion as similar as 1.0
             return self.weight(token)
         best = max(expansions, key=lambda listed: (expansions[listed], -self.document_frequency(listed)))

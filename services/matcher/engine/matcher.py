@@ -6,6 +6,7 @@ from bisect import insort
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from services.matcher.engine.evidence import Finding, fuse
 from services.matcher.engine.identifiers import (
     SCHEME_LABELS,
     compact,
@@ -273,57 +274,23 @@ class MatchingEngine:
     # -- evidence ----------------------------------------------------------------------------
 
     def _score_bound(self, query: ScreeningQuery, entry: WatchlistEntry, hit: _Hit) -> float:
-        """The most _score could give this hit: as _score, with every corroboration agreeing.
-
-        Computed in the same order as _score, so when no corroboration applies it is the score itself.
-        """
-        probabilities: list[float] = []
-        if hit.name is not None and hit.comparison is not None:
-            probabilities.append(self._name_probability(hit.name, hit.comparison))
-        probabilities += [_ID_STRENGTH.get(given.scheme, _DOCUMENT_STRENGTH) for given, _ in hit.identifiers]
-        if not probabilities:
-            return 0.0
-        if max(probabilities) >= NAME_CEILING * CORROBORATION_FLOOR or hit.identifiers:
-            if query.date_of_birth and entry.dates_of_birth:
-                probabilities.append(_DOB_EXACT)
-            if query.countries:
-                probabilities.append(_COUNTRY_MATCH)
-        score = 0.0
-        for probability in probabilities:
-            score = 1.0 - (1.0 - score) * (1.0 - probability)
-        return round(score * _kind_factor(query, entry), 6)
+        """The most _score could give this hit: the same findings, every corroboration agreeing."""
+        findings = self._findings(query, entry, hit, optimistic=True)
+        return round(fuse(findings)[-1], 6) if findings else 0.0
 
     def _score(self, query: ScreeningQuery, entry_id: str, hit: _Hit) -> EntryMatch | None:
         entry = self._entries[entry_id]
-        positives: list[tuple[float, str, str, str, str]] = []  # p, method, query, listed, words
-        if hit.name is not None and hit.comparison is not None:
-            positives.append(self._name_evidence(query, hit.name, hit.comparison))
-        for given, listed in hit.identifiers:
-            strength = _ID_STRENGTH.get(given.scheme, _DOCUMENT_STRENGTH)
-            label = SCHEME_LABELS[listed.scheme]
-            words = f"{SCHEME_LABELS[given.scheme]} {given.value} equals the listed {label} {listed.value}"
-            positives.append((strength, f"identifier:{listed.scheme.value}", given.value, listed.value, words))
-        if not positives:
+        findings = self._findings(query, entry, hit, optimistic=False)
+        if not findings:
             return None
-        strongest = max(p for p, *_ in positives)
-        negatives: list[tuple[float, str, str, str, str]] = []
-        if strongest >= NAME_CEILING * CORROBORATION_FLOOR or hit.identifiers:
-            positives += self._corroboration(query, entry, negatives)
-        negatives += self._kind_contradiction(query, entry)
-
-        score = 0.0
-        evidence: list[Evidence] = []
-        for probability, method, query_value, listed_value, words in positives:
-            updated = 1.0 - (1.0 - score) * (1.0 - probability)
-            evidence.append(self._evidence(query, method, query_value, listed_value, updated - score, words))
-            score = updated
-        for factor, method, query_value, listed_value, words in negatives:
-            updated = score * factor
-            evidence.append(self._evidence(query, method, query_value, listed_value, updated - score, words))
-            score = updated
-        if score < self.threshold:
+        running = fuse(findings)
+        if running[-1] < self.threshold:
             return None
-        score = round(score, 6)
+        score = round(running[-1], 6)
+        evidence = [
+            _evidence(query, finding, after - before)
+            for finding, before, after in zip(findings, [0.0, *running], running, strict=False)
+        ]
         summary = "; ".join(
             f"{item.explanation} ({'+' if item.contribution >= 0 else ''}{item.contribution:.2f})" for item in evidence
         )
@@ -332,89 +299,129 @@ class MatchingEngine:
         # again would cost more than the scoring itself
         return EntryMatch.model_construct(entry=entry, score=score, evidence=evidence, explanation=explanation)
 
-    @staticmethod
-    def _evidence(query: ScreeningQuery, method: str, given: str, listed: str, delta: float, words: str) -> Evidence:
-        return Evidence.model_construct(
-            where=query.where,
-            method=method,
-            query_value=given,
-            matched_value=listed,
-            contribution=round(delta, 4),
-            explanation=words,
-        )
+    def _findings(self, query: ScreeningQuery, entry: WatchlistEntry, hit: _Hit, optimistic: bool) -> list[Finding]:
+        """Supports first (name, identifiers, corroboration), then contradictions. Optimistic: every
+        corroboration that could agree is taken to agree, and nothing is phrased (the bound)."""
+        supports: list[Finding] = []
+        if hit.name is not None and hit.comparison is not None:
+            supports.append(self._name_finding(query, hit.name, hit.comparison, explain=not optimistic))
+        supports += [_identifier_finding(given, listed) for given, listed in hit.identifiers]
+        if not supports:
+            return []
+        contradictions: list[Finding] = []
+        if max(finding.strength for finding in supports) >= NAME_CEILING * CORROBORATION_FLOOR or hit.identifiers:
+            if optimistic:
+                supports += _possible_corroboration(query, entry)
+            else:
+                supports += _corroboration(query, entry, contradictions)
+        contradictions += _kind_contradiction(query, entry)
+        return supports + contradictions
 
-    def _name_evidence(
-        self, query: ScreeningQuery, name: IndexedName, comparison: NameComparison
-    ) -> tuple[float, str, str, str, str]:
+    def _name_finding(
+        self, query: ScreeningQuery, name: IndexedName, comparison: NameComparison, explain: bool
+    ) -> Finding:
         assert query.name is not None
         probability = self._name_probability(name, comparison)
-        kind_words = _NAME_TYPE_WORDS[name.name_type]
-        if comparison.exact:
-            method = "name:exact"
-            how = "the same words once case, accents, punctuation, word order, legal forms and particles are ignored"
-        else:
-            method = "name:fuzzy"
-            parts = []
-            for given, listed, sim in comparison.pairs:
-                if sim == 1.0:
-                    parts.append(listed.upper())
-                else:
-                    parts.append(f"{given.upper()}~{listed.upper()} ({_similarity_words(sim)})")
-            agreeing = {listed for _, listed, _ in comparison.pairs}
-            missing = [token.upper() for token in name.tokens if token not in agreeing]
-            how = f"{comparison.matched} word(s) agree: {', '.join(parts)}"
-            if missing:
-                how += f"; listed words absent from the manifest: {', '.join(missing)}"
+        method = "name:exact" if comparison.exact else "name:fuzzy"
         if name.name_type is NameType.WEAK:
             method = "name:weak_alias"
-            how += "; weak aliases are too generic to alert on by themselves"
-        words = f"name {query.name!r} resembles the {kind_words} {name.text!r} ({comparison.score:.0%} similar): {how}"
-        return probability, method, query.name, name.text, words
+        words = _name_words(query.name, name, comparison) if explain else ""
+        return Finding(probability, method, query.name, name.text, words)
 
-    def _corroboration(
-        self, query: ScreeningQuery, entry: WatchlistEntry, negatives: list[tuple[float, str, str, str, str]]
-    ) -> list[tuple[float, str, str, str, str]]:
-        positives: list[tuple[float, str, str, str, str]] = []
-        if query.date_of_birth and entry.dates_of_birth:
-            verdict = _compare_dates(query.date_of_birth, entry.dates_of_birth)
-            listed = ", ".join(entry.dates_of_birth)
-            if verdict == "exact":
-                words = f"same date of birth {query.date_of_birth}"
-                positives.append((_DOB_EXACT, "corroboration:dob", query.date_of_birth, listed, words))
-            elif verdict == "partial":
-                words = f"date of birth {query.date_of_birth} agrees with the listed {listed} as far as both are known"
-                positives.append((_DOB_PARTIAL, "corroboration:dob", query.date_of_birth, listed, words))
-            elif verdict == "different":
-                words = f"date of birth {query.date_of_birth} differs from the listed {listed}"
-                negatives.append((_DOB_CONTRADICTION, "contradiction:dob", query.date_of_birth, listed, words))
-        if not query.countries:
-            return positives
-        listed_countries = _entry_countries(entry)
-        given_countries = {country.upper() for country in query.countries}
-        if listed_countries:
-            shared = sorted(given_countries & listed_countries)
-            if shared:
-                flag = entry.vessel_flag in given_countries
-                what = "vessel flag" if flag and len(shared) == 1 else "country"
-                words = f"same {what} {', '.join(shared)}"
-                positives.append((_COUNTRY_MATCH, "corroboration:country", ", ".join(sorted(given_countries)),
-                                  ", ".join(sorted(listed_countries)), words))
+
+def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) -> str:
+    kind_words = _NAME_TYPE_WORDS[name.name_type]
+    if comparison.exact:
+        how = "the same words once case, accents, punctuation, word order, legal forms and particles are ignored"
+    else:
+        parts = []
+        for given, listed, sim in comparison.pairs:
+            if sim == 1.0:
+                parts.append(listed.upper())
             else:
-                words = (
-                    f"countries {', '.join(sorted(given_countries))} differ from the listed "
-                    f"{', '.join(sorted(listed_countries))}"
-                )
-                negatives.append((_COUNTRY_CONTRADICTION, "contradiction:country", ", ".join(sorted(given_countries)),
-                                  ", ".join(sorted(listed_countries)), words))
-        return positives
+                parts.append(f"{given.upper()}~{listed.upper()} ({_similarity_words(sim)})")
+        agreeing = {listed for _, listed, _ in comparison.pairs}
+        missing = [token.upper() for token in name.tokens if token not in agreeing]
+        how = f"{comparison.matched} word(s) agree: {', '.join(parts)}"
+        if missing:
+            how += f"; listed words absent from the manifest: {', '.join(missing)}"
+    if name.name_type is NameType.WEAK:
+        how += "; weak aliases are too generic to alert on by themselves"
+    return f"name {query_name!r} resembles the {kind_words} {name.text!r} ({comparison.score:.0%} similar): {how}"
 
-    @staticmethod
-    def _kind_contradiction(query: ScreeningQuery, entry: WatchlistEntry) -> list[tuple[float, str, str, str, str]]:
-        factor = _kind_factor(query, entry)
-        if factor == 1.0:
-            return []
-        words = f"the manifest describes a {query.kind.value}, the entry is a {entry.kind.value}"
-        return [(factor, "contradiction:kind", query.kind.value, entry.kind.value, words)]
+
+def _identifier_finding(given: Identifier, listed: Identifier) -> Finding:
+    strength = _ID_STRENGTH.get(given.scheme, _DOCUMENT_STRENGTH)
+    label = SCHEME_LABELS[listed.scheme]
+    words = f"{SCHEME_LABELS[given.scheme]} {given.value} equals the listed {label} {listed.value}"
+    return Finding(strength, f"identifier:{listed.scheme.value}", given.value, listed.value, words)
+
+
+def _possible_corroboration(query: ScreeningQuery, entry: WatchlistEntry) -> list[Finding]:
+    """The corroboration _corroboration could find at best: same date of birth, same country."""
+    possible: list[Finding] = []
+    if query.date_of_birth and entry.dates_of_birth:
+        possible.append(Finding(_DOB_EXACT, "corroboration:dob", "", "", ""))
+    if query.countries:
+        possible.append(Finding(_COUNTRY_MATCH, "corroboration:country", "", "", ""))
+    return possible
+
+
+def _corroboration(query: ScreeningQuery, entry: WatchlistEntry, contradictions: list[Finding]) -> list[Finding]:
+    supports: list[Finding] = []
+    if query.date_of_birth and entry.dates_of_birth:
+        verdict = _compare_dates(query.date_of_birth, entry.dates_of_birth)
+        listed = ", ".join(entry.dates_of_birth)
+        if verdict == "exact":
+            words = f"same date of birth {query.date_of_birth}"
+            supports.append(Finding(_DOB_EXACT, "corroboration:dob", query.date_of_birth, listed, words))
+        elif verdict == "partial":
+            words = f"date of birth {query.date_of_birth} agrees with the listed {listed} as far as both are known"
+            supports.append(Finding(_DOB_PARTIAL, "corroboration:dob", query.date_of_birth, listed, words))
+        elif verdict == "different":
+            words = f"date of birth {query.date_of_birth} differs from the listed {listed}"
+            contradictions.append(
+                Finding(_DOB_CONTRADICTION, "contradiction:dob", query.date_of_birth, listed, words, contradicts=True)
+            )
+    if not query.countries:
+        return supports
+    listed_countries = _entry_countries(entry)
+    given_countries = {country.upper() for country in query.countries}
+    if listed_countries:
+        given_text, listed_text = ", ".join(sorted(given_countries)), ", ".join(sorted(listed_countries))
+        shared = sorted(given_countries & listed_countries)
+        if shared:
+            flag = entry.vessel_flag in given_countries
+            what = "vessel flag" if flag and len(shared) == 1 else "country"
+            words = f"same {what} {', '.join(shared)}"
+            supports.append(Finding(_COUNTRY_MATCH, "corroboration:country", given_text, listed_text, words))
+        else:
+            words = f"countries {given_text} differ from the listed {listed_text}"
+            contradictions.append(
+                Finding(
+                    _COUNTRY_CONTRADICTION, "contradiction:country", given_text, listed_text, words, contradicts=True
+                )
+            )
+    return supports
+
+
+def _kind_contradiction(query: ScreeningQuery, entry: WatchlistEntry) -> list[Finding]:
+    factor = _kind_factor(query, entry)
+    if factor == 1.0:
+        return []
+    words = f"the manifest describes a {query.kind.value}, the entry is a {entry.kind.value}"
+    return [Finding(factor, "contradiction:kind", query.kind.value, entry.kind.value, words, contradicts=True)]
+
+
+def _evidence(query: ScreeningQuery, finding: Finding, delta: float) -> Evidence:
+    return Evidence.model_construct(
+        where=query.where,
+        method=finding.method,
+        query_value=finding.query_value,
+        matched_value=finding.listed_value,
+        contribution=round(delta, 4),
+        explanation=finding.words,
+    )
 
 
 def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:
@@ -445,10 +452,11 @@ def _entry_countries(entry: WatchlistEntry) -> set[str]:
     return countries
 
 
-def _compare_dates(given: str, listed: list[str]) -> str:
-    """'exact', 'partial' (agree as far as both are known), 'near' (a year apart) or 'different'."""
+def _compare_dates(given: str, listed: list[str]) -> str | None:
+    """'exact', 'partial' (agree as far as both are known), 'different', or None when the years are
+    one apart: a common recording error, which neither supports nor contradicts the match."""
     given = given.strip()
-    best = "different"
+    best: str | None = "different"
     for value in listed:
         value = value.strip()
         if value == given:
@@ -456,11 +464,12 @@ def _compare_dates(given: str, listed: list[str]) -> str:
         shorter = min(len(value), len(given))
         if shorter >= 4 and value[:shorter] == given[:shorter]:
             best = "partial"
-        elif (
-            best == "different"
-            and value[:4].isdigit()
-            and given[:4].isdigit()
-            and abs(int(value[:4]) - int(given[:4])) <= 1
-        ):
-            best = "near"
+        elif best == "different" and _years_apart(value, given) == 1:
+            best = None
     return best
+
+
+def _years_apart(left: str, right: str) -> int | None:
+    if left[:4].isdigit() and right[:4].isdigit():
+        return abs(int(left[:4]) - int(right[:4]))
+    return None

@@ -85,7 +85,6 @@ _APOSTROPHES = re.compile(r"['’`´‘]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster
 _ASCII_NON_ALNUM_TO_SPACE = {code: " " for code in range(128) if not chr(code).isalnum() or chr(code).isupper()}
-_VOWELS = re.compile(r"[aeiouy]")
 
 
 def _ascii_lower(text: str) -> str:
@@ -206,11 +205,6 @@ def unknown_kind_readings(name: str) -> tuple[tuple[str, ...] | None, tuple[str,
     return (None if _ends_like_an_organisation(_words(text)) else _person_tokens(text)), entity
 
 
-def display_normal(name: str) -> str:
-    """Case, accents and punctuation removed: what 'the same name' means to an officer."""
-    return " ".join(_words(_ascii_lower(name)))
-
-
 @lru_cache(maxsize=200_000)
 def phonetic_key(token: str) -> str:
     """A sound-alike key so transliteration variants (MOHAMMED / MUHAMMAD, JOSEF / YOSEF) meet.
@@ -237,17 +231,5 @@ def fold(token: str) -> str:
     out: list[str] = []
     for char in token:
         if not out or char != out[-1]:
-            out.append(char)
-    return "".join(out)
-
-
-def skeleton(token: str) -> str:
-    """Consonant skeleton: a second, script-agnostic sound-alike key (vowels vary most in transliteration)."""
-    if len(token) < 5 or not token.isalpha():
-        return token
-    head, rest = token[0], _VOWELS.sub("", token[1:])
-    out: list[str] = [head]
-    for char in rest:
-        if char != out[-1]:
             out.append(char)
     return "".join(out)
