@@ -22,7 +22,8 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from services.matcher.engine.normalize import GENERIC_WORDS, fold, phonetic_key
+from services.matcher.engine.normalize import GENERIC_WORDS, consonants, fold, phonetic_key
+from services.matcher.engine.syllables import syllable_key
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
 
@@ -30,7 +31,27 @@ from services.shared.models.watchlist import NameType
 SIM_ONE_EDIT = 0.9
 SIM_TWO_EDITS = 0.8
 SIM_SOUND_ALIKE = 0.85
+SIM_SPELLING = 0.9
+#: the same syllable in another romanisation (see syllables.py)
+SIM_ROMANISATION = 0.9
+#: what a name keeps when its words were grouped otherwise to match (JOAQUINGUZMAN, AL HASSAN)
+REGROUPED_FACTOR = 0.97
+#: ...and when a letter crossed the space, or the space was typed as a letter (HERRER ABUITRAGO)
+BOUNDARY_TYPO_FACTOR = 0.93
+#: how a query word came to stand for a listed word, in words for the explanation
+EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
+    "the same word", "one letter differs", "two letters differ", "sounds alike (same sound key)",
+    "a spelling variant (PH/F, KH/K, W/V, Y/I, double letters)", "the same syllables in another romanisation",
+)
+CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
+#: similarity of a listed word with the consonants of a word written in Arabic or Hebrew
+SIM_CONSONANTS = 0.88
 _MIN_FUZZY_LEN = 4
+#: the words of Korean, Chinese and Vietnamese names get typo tolerance from this length only (a
+#: joined given name, YONGHO): shorter ones are syllables, compared by romanisation key instead
+_MIN_SYLLABIC_FUZZY_LEN = 6
+#: how a query's words are to be read (see NameIndex.expand)
+SYLLABIC, CONSONANTAL = "syllabic", "consonantal"
 #: weight kept by known generic company words on top of their IDF
 GENERIC_FACTOR = 0.3
 #: tokens whose probes (and names whose weights) are kept; all are dropped beyond it
@@ -43,6 +64,8 @@ _SMALL_CANDIDATE_SET = 32
 _LARGE_CANDIDATE_SET = 256
 #: groups weigh a little more than strictly needed: a typo's listed word may weigh less than the query's
 _GROUP_MARGIN = 1.25
+#: other cuts of a query into words tried at most (see regroupings)
+_MAX_REGROUPINGS = 6
 
 
 @dataclass(slots=True)
@@ -50,6 +73,7 @@ class TokenProbe:
     """What one query token stands for in the index, worked out once and cached until the next change."""
 
     expansions: dict[str, float]  # listed token -> similarity (1.0 = the same token)
+    methods: dict[str, str]  # listed token -> how it was found (EXACT, ONE_TYPO...)
     listed: tuple[str, ...]  # the expansions that are listed...
     postings: tuple[BitMap, ...]  # ...and the names holding each, in the same order
     size: int  # how many names hold an expansion, counted once per expansion
@@ -74,6 +98,11 @@ class IndexedName:
     name_type: NameType
     kind: EntityKind
     tokens: tuple[str, ...]
+    syllabic: bool = False  # a Korean, Chinese or Vietnamese name (see syllables.py)
+    consonantal: bool = False  # written in Arabic or Hebrew: its tokens are consonants (see scripts.py)
+
+
+_TYPOS = {1: ONE_TYPO, 2: TWO_TYPOS}
 
 
 def deletions(token: str) -> set[str]:
@@ -99,13 +128,20 @@ class NameIndex:
         self.names: list[IndexedName | None] = []
         self._free: list[int] = []
         self.postings: dict[str, BitMap] = {}
-        #: names of a single token, by token: the only names a one-word query can match strongly
+        #: names of a single token (or of a single distinctive word, see _lone_word), by token: the
+        #: only names a one-word query can match strongly
         self.single_postings: dict[str, BitMap] = {}
         #: names holding a token twice or more ("GARCIA GARCIA"), by token
         self.repeat_postings: dict[str, BitMap] = {}
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
+        #: romanisation keys of the words of syllabic names (see syllables.py)
+        self._syllable_words: dict[str, set[str]] = {}
+        #: the listed words by their consonants, for names written in Arabic or Hebrew
+        self._consonant_words: dict[str, set[str]] = {}
+        #: the words of listed names written in Arabic or Hebrew, by their consonants
+        self._abjad_words: dict[str, set[str]] = {}
         #: heads and tails of the long words, whole and less a letter: see _two_edit_neighbours
         self._heads: dict[str, list[str]] = {}
         self._tails: dict[str, list[str]] = {}
@@ -127,13 +163,22 @@ class NameIndex:
             posting = self.postings.get(token)
             if posting is None:
                 self.postings[token] = BitMap([name_id])
-                self._add_vocabulary(token)
+                if not name.consonantal:  # consonants (MHMD) are no Latin word to misspell
+                    self._add_vocabulary(token)
             else:
                 posting.add(name_id)
-        if len(name.tokens) == 1:
-            _add(self.single_postings, name.tokens[0], name_id)
+        if (lone := _lone_word(name)) is not None:
+            _add(self.single_postings, lone, name_id)
         for token in _repeated(name.tokens):
             _add(self.repeat_postings, token, name_id)
+        if name.consonantal:
+            for token in name.tokens:
+                self._abjad_words.setdefault(consonants(token), set()).add(token)
+        if name.syllabic:
+            for token in name.tokens:
+                key = syllable_key(token)
+                if key is not None:
+                    self._syllable_words.setdefault(key, set()).add(token)
         self.live_names += 1
         self._forget_derived()
         return name_id
@@ -149,8 +194,8 @@ class NameIndex:
                 if not posting:
                     # vocabulary neighbours are dropped lazily: lookups check the posting exists
                     del self.postings[token]
-        if len(name.tokens) == 1:
-            _discard(self.single_postings, name.tokens[0], name_id)
+        if (lone := _lone_word(name)) is not None:
+            _discard(self.single_postings, lone, name_id)
         for token in _repeated(name.tokens):
             _discard(self.repeat_postings, token, name_id)
         self.names[name_id] = None
@@ -175,6 +220,7 @@ class NameIndex:
         if key != token:
             self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
         self._folds.setdefault(fold(token), set()).add(token)
+        self._consonant_words.setdefault(consonants(token), set()).add(token)
         if len(token) >= _LONG_WORD:
             heads, tails = _half_keys(token)
             for halves, keys in ((self._heads, heads), (self._tails, tails)):
@@ -215,35 +261,114 @@ class NameIndex:
 
     # -- lookups -----------------------------------------------------------------------------
 
-    def expand(self, token: str) -> dict[str, float]:
-        """Listed tokens this query token may stand for, with their similarity (1.0 = same).
+    def expand(self, token: str, reading: str = "", methods: dict[str, str] | None = None) -> dict[str, float]:
+        """Listed tokens this query token may stand for, with their similarity (1.0 = same), and in
+        methods (when given) how each was found. Reading SYLLABIC: the token is a word of a Korean,
+        Chinese or Vietnamese name, and may stand for the same syllables romanised otherwise, but
+        not for a word a letter away (YANG is not KANG); CONSONANTAL: the consonants of a word
+        written in Arabic or Hebrew, which stand for any listed word with those consonants.
 
         Not cached here: probe() keeps the expansions with the rest of what it works out."""
         found: dict[str, float] = {}
+        how = methods if methods is not None else {}
         if token in self.postings:
             found[token] = 1.0
-        if len(token) >= _MIN_FUZZY_LEN:
-            self._add_typo_neighbours(token, found)
-            self._add_sound_alikes(token, found)
+            how[token] = EXACT
+        if reading == CONSONANTAL:
+            for listed in self._consonant_words.get(consonants(token), ()):
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_CONSONANTS, CONSONANTS
+            return found
+        syllabic = reading == SYLLABIC
+        if len(token) >= (_MIN_SYLLABIC_FUZZY_LEN if syllabic else _MIN_FUZZY_LEN):
+            self._add_typo_neighbours(token, found, how)
+            self._add_sound_alikes(token, found, how)
         if len(token) >= 3:
             for listed in self._folds.get(fold(token), ()):
                 if listed not in found and listed in self.postings:
-                    found[listed] = SIM_ONE_EDIT
+                    found[listed], how[listed] = SIM_SPELLING, SPELLING
+        if self._abjad_words and len(token) >= 3:  # a Latin word for a listed name written in Arabic
+            for listed in self._abjad_words.get(consonants(token), ()):
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_CONSONANTS, CONSONANTS
+        if syllabic and (key := syllable_key(token)) is not None:
+            for listed in self._syllable_words.get(key, ()):
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_ROMANISATION, ROMANISATION
         return found
 
-    def probe(self, token: str) -> TokenProbe:
+    def probe(self, token: str, reading: str = "") -> TokenProbe:
         """The token's expansions, their postings and the token's weight (cached)."""
-        cached = self._probes.get(token)
+        cache_key = f"{token}\x00{reading}" if reading else token
+        cached = self._probes.get(cache_key)
         if cached is None:
-            expansions = self.expand(token)
+            methods: dict[str, str] = {}
+            expansions = self.expand(token, reading, methods)
             listed = tuple(expansions)
             postings = tuple(self.postings[word] for word in listed)
             if len(self._probes) > _CACHE_LIMIT:
                 self._probes.clear()
             weight = self._query_weight(token, expansions)
-            cached = TokenProbe(expansions, listed, postings, sum(map(len, postings)), weight)
-            self._probes[token] = cached
+            cached = TokenProbe(expansions, methods, listed, postings, sum(map(len, postings)), weight)
+            self._probes[cache_key] = cached
         return cached
+
+    def regroupings(self, tokens: tuple[str, ...]) -> list[tuple[tuple[str, ...], float, str]]:
+        """Other ways to cut the query into listed words: (tokens, factor kept, what was done).
+
+        Two words joined where the list has them as one (AL HASSAN / ALHASSAN), one word cut where
+        the list has two (JOAQUINGUZMAN), and one typing error across the space: a letter moved over
+        it (HERRER ABUITRAGO) or the space typed as a letter (ALOHASSAN). Only cuts into words the
+        list holds are tried, so a name costs a few dictionary lookups a word.
+        """
+        vocabulary = self.postings
+        found: list[tuple[tuple[str, ...], float, str]] = []
+        for i in range(len(tokens) - 1):
+            left, right = tokens[i], tokens[i + 1]
+            joined = left + right
+            if joined in vocabulary:
+                found.append(((*tokens[:i], joined, *tokens[i + 2 :]), REGROUPED_FACTOR, f"{left} {right} as {joined}"))
+                continue
+            for cut in (len(left) - 1, len(left) + 1):  # a letter moved over the space
+                head, tail = joined[:cut], joined[cut:]
+                if min(len(head), len(tail)) >= 2 and head in vocabulary and tail in vocabulary:
+                    regrouped = (*tokens[:i], head, tail, *tokens[i + 2 :])
+                    found.append((regrouped, BOUNDARY_TYPO_FACTOR, f"{left} {right} as {head} {tail}"))
+        every_split: dict[int, tuple[str, str]] = {}
+        for i, token in enumerate(tokens):
+            if len(token) < 5 or token in vocabulary:
+                continue
+            for cut in range(2, len(token) - 1):
+                head = token[:cut]
+                if head not in vocabulary:
+                    continue
+                for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
+                    if len(tail) >= 2 and tail in vocabulary:
+                        regrouped = (*tokens[:i], head, tail, *tokens[i + 1 :])
+                        found.append((regrouped, factor, f"{token} as {head} {tail}"))
+                        if factor == REGROUPED_FACTOR:
+                            every_split.setdefault(i, (head, tail))
+        if len(every_split) >= 2:  # ABDULRAHMAN ALMANSOURI: both words cut
+            split = [word for i, token in enumerate(tokens) for word in every_split.get(i, (token,))]
+            found.insert(0, (tuple(split), REGROUPED_FACTOR, " ".join(tokens) + " as " + " ".join(split)))
+        return found[:_MAX_REGROUPINGS]
+
+    def consonant_regroupings(self, tokens: tuple[str, ...]) -> list[tuple[tuple[str, ...], float, str]]:
+        """regroupings for a name read from Arabic or Hebrew, by consonants: two or three words
+        joined where a listed word has their consonants (نصر الله / NASRALLAH, عبد الله / ABDULLAH),
+        an article between them dropped too (سراج الدين / SIRAJUDDIN)."""
+        found: list[tuple[tuple[str, ...], float, str]] = []
+        for i in range(len(tokens) - 1):
+            for width in (2, 3):
+                group = tokens[i : i + width]
+                if len(group) < width:
+                    continue
+                for kept in (group, tuple(word for word in group if word != "al")):
+                    joined = "".join(kept)
+                    if len(kept) >= 2 and consonants(joined) in self._consonant_words:
+                        regrouped = (*tokens[:i], joined, *tokens[i + width :])
+                        found.append((regrouped, REGROUPED_FACTOR, f"{' '.join(group)} as {joined}"))
+        return found[:_MAX_REGROUPINGS]
 
     def _query_weight(self, token: str, expansions: dict[str, float]) -> float:
         """A query token weighs what the listed token it most likely stands for weighs (an unlisted
@@ -255,20 +380,20 @@ class NameIndex:
         best = max(expansions, key=lambda listed: (expansions[listed], -self.document_frequency(listed)))
         return self.weight(best)
 
-    def _add_typo_neighbours(self, token: str, found: dict[str, float]) -> None:
+    def _add_typo_neighbours(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         seen: set[str] = set()
         if len(token) >= _LONG_WORD and token not in self.postings:
             # two edits in one long word: single-deletion keys miss some of those
             for listed, edits in self._two_edit_neighbours(token):
                 seen.add(listed)
                 if allowed_edits(token, listed) >= edits:
-                    found[listed] = typo_similarity(edits, listed)
+                    found[listed], how[listed] = typo_similarity(edits, listed), _TYPOS[edits]
         # the listed words sharing a single-deletion key with the token: one or two edits away
         near = set().union(*(self._deletes.get(variant, ()) for variant in (token, *deletions(token))))
         near.difference_update(seen, found)
         for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None):
             if 0 < edits <= allowed_edits(token, listed) and listed in self.postings:
-                found[listed] = typo_similarity(edits, listed)
+                found[listed], how[listed] = typo_similarity(edits, listed), _TYPOS[edits]
 
     def _two_edit_neighbours(self, token: str) -> list[tuple[str, int]]:
         """Listed long words one or two edits from token, with the same first letter.
@@ -289,7 +414,7 @@ class NameIndex:
             if edits > 0 and listed[0] == first and listed in self.postings
         ]
 
-    def _add_sound_alikes(self, token: str, found: dict[str, float]) -> None:
+    def _add_sound_alikes(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         key = phonetic_key(token)
         if key == token:
             return
@@ -302,7 +427,7 @@ class NameIndex:
             if listed in found or listed not in self.postings:
                 continue
             if similarity >= 70 or listed[-1] == token[-1]:
-                found[listed] = SIM_SOUND_ALIKE
+                found[listed], how[listed] = SIM_SOUND_ALIKE, SOUNDS_ALIKE
 
     def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:
         """Names that can still reach min_coverage of the query's weight (and share two words with it).
@@ -400,6 +525,17 @@ class NameIndex:
                 yield name_id, name
 
 
+def _lone_word(name: IndexedName) -> str | None:
+    """The word a one-word query may match this name on: its only word, or a company's only
+    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words)."""
+    if len(name.tokens) == 1:
+        return name.tokens[0]
+    if name.kind is EntityKind.PERSON:
+        return None
+    distinctive = [token for token in name.tokens if token not in GENERIC_WORDS]
+    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 4 else None
+
+
 def _probe_size(probe: TokenProbe) -> int:
     return probe.size
 
@@ -428,7 +564,7 @@ def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
 def _restricted(found: BitMap, probe: TokenProbe) -> TokenProbe:
     """The probe with only the names of found in its postings (for the two-word check on a small set)."""
     kept = tuple(found & posting for posting in probe.postings)
-    return TokenProbe(probe.expansions, probe.listed, kept, sum(map(len, kept)), probe.weight)
+    return TokenProbe(probe.expansions, probe.methods, probe.listed, kept, sum(map(len, kept)), probe.weight)
 
 
 def _pair_cost(probes: list[TokenProbe]) -> int:

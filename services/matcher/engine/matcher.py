@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services.matcher.engine.evidence import Finding, fuse
 from services.matcher.engine.identifiers import (
@@ -13,9 +13,9 @@ from services.matcher.engine.identifiers import (
     identifier_class,
     problem,
 )
-from services.matcher.engine.index import IndexedName, NameIndex
+from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
-from services.matcher.engine.normalize import name_tokens, unknown_kind_readings
+from services.matcher.engine.normalize import name_readings, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
     SINGLE_TOKEN_CAP,
@@ -24,6 +24,8 @@ from services.matcher.engine.scoring import (
     invert,
     min_query_coverage,
 )
+from services.matcher.engine.scripts import is_abjad, scripts_in
+from services.matcher.engine.syllables import is_syllabic_name
 from services.shared.models.alert import Evidence
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import NameType, WatchlistEntry
@@ -101,9 +103,12 @@ class MatchingEngine:
         self._entries[entry.entry_id] = entry
         name_ids: list[int] = []
         for listed in (*entry.names, *remark_aliases(entry)):
-            tokens = name_tokens(listed.name, entry.kind)
-            if tokens:
-                indexed = IndexedName(entry.entry_id, listed.name, listed.name_type, entry.kind, tokens)
+            # a name in another script is indexed once per reading (EVGENIY, YEVGENIY...)
+            for tokens in name_readings(listed.name, entry.kind):
+                indexed = IndexedName(
+                    entry.entry_id, listed.name, listed.name_type, entry.kind, tokens, is_syllabic_name(tokens),
+                    is_abjad(listed.name),
+                )
                 name_ids.append(self._index.add(indexed))
         self._entry_names[entry.entry_id] = name_ids
         keys: list[tuple[str, str]] = []
@@ -190,34 +195,39 @@ class MatchingEngine:
     def _screen_name(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
         assert query.name is not None
         needed = self._needed_name_score(query)
-        if query.kind is EntityKind.UNKNOWN:
-            as_person, as_entity = unknown_kind_readings(query.name)
-            if as_person is None:
-                # "... LLC" or "... S.A. DE C.V." is no person: its person reading is not screened
-                self._screen_tokens(as_entity, False, needed, hits)
-            elif as_person == as_entity:
-                self._screen_tokens(as_person, None, needed, hits)
-            else:
-                # each listed name is compared with the reading of the query that fits its kind
-                self._screen_tokens(as_person, True, needed, hits)
-                self._screen_tokens(as_entity, False, needed, hits)
-        else:
-            self._screen_tokens(name_tokens(query.name, query.kind), None, needed, hits)
+        abjad = is_abjad(query.name)
+        for tokens, persons in _query_readings(query.name, query.kind):
+            self._screen_tokens(tokens, persons, needed, hits, abjad=abjad)
+            regroupings = self._index.consonant_regroupings if abjad else self._index.regroupings
+            for regrouped, factor, how in regroupings(tokens):
+                self._screen_tokens(regrouped, persons, needed, hits, factor, how, abjad)
 
     def _screen_tokens(
-        self, tokens: tuple[str, ...], persons: bool | None, needed: float, hits: dict[str, _Hit]
+        self,
+        tokens: tuple[str, ...],
+        persons: bool | None,
+        needed: float,
+        hits: dict[str, _Hit],
+        factor: float = 1.0,
+        regrouped: str = "",
+        abjad: bool = False,
     ) -> None:
+        """Compare the listed names found through the index with these query tokens (persons: only
+        listed persons, or only the others); factor: what a score keeps when the tokens are the
+        query's words cut otherwise (see NameIndex.regroupings)."""
         if not tokens:
             return
         index = self._index
-        probes = [index.probe(token) for token in tokens]
+        reading = CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
+        probes = [index.probe(token, reading) for token in tokens]
         weights = [probe.weight for probe in probes]
         inverse: dict[str, list[tuple[int, float]]] | None = None  # built for the first candidate, if any
         names = index.names
-        two_words = needed > SINGLE_TOKEN_CAP
+        needed_here = needed / factor
+        two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        for name_id in index.candidates(probes, min_query_coverage(needed), two_words):
+        for name_id in index.candidates(probes, min_query_coverage(needed_here), two_words):
             name = names[name_id]
             if name is None:
                 continue
@@ -229,7 +239,15 @@ class MatchingEngine:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
                 listed_weights = index.name_weights(name_id, name.tokens)
-                comparison = compare_tokens(tokens, inverse, weights, name.tokens, listed_weights, is_person, needed)
+                # a Korean name lacking a listed syllable is another name, not a shortened one
+                discount_missing = is_person and not name.syllabic
+                comparison = compare_tokens(
+                    tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic
+                )
+                if factor != 1.0 and comparison.score:
+                    comparison = replace(comparison, score=comparison.score * factor, regrouped=regrouped)
+                if comparison.score >= needed:
+                    comparison = _with_methods(comparison, tokens, probes)
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 continue
@@ -329,20 +347,28 @@ class MatchingEngine:
         return Finding(probability, method, query.name, name.text, words)
 
 
+def _with_methods(comparison: NameComparison, tokens: tuple[str, ...], probes: list[TokenProbe]) -> NameComparison:
+    """The comparison with how each of its pairs was found, as the index found it."""
+    by_token = dict(zip(tokens, probes, strict=True))
+    methods = tuple(by_token[given].methods.get(listed, "") for given, listed, _ in comparison.pairs)
+    return replace(comparison, methods=methods)
+
+
 def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) -> str:
     kind_words = _NAME_TYPE_WORDS[name.name_type]
-    if comparison.exact:
+    reading = _reading_words(query_name, comparison)
+    if comparison.exact and not reading:
         how = "the same words once case, accents, punctuation, word order, legal forms and particles are ignored"
     else:
         parts = []
-        for given, listed, sim in comparison.pairs:
+        for (given, listed, sim), method in zip(comparison.pairs, comparison.methods or ("",) * 99, strict=False):
             if sim == 1.0:
                 parts.append(listed.upper())
             else:
-                parts.append(f"{given.upper()}~{listed.upper()} ({_similarity_words(sim)})")
+                parts.append(f"{given.upper()}~{listed.upper()} ({method or f'{sim:.0%} similar'})")
         agreeing = {listed for _, listed, _ in comparison.pairs}
         missing = [token.upper() for token in name.tokens if token not in agreeing]
-        how = f"{comparison.matched} word(s) agree: {', '.join(parts)}"
+        how = f"{reading}{comparison.matched} word(s) agree: {', '.join(parts)}"
         if missing:
             how += f"; listed words absent from the manifest: {', '.join(missing)}"
     if name.name_type is NameType.WEAK:
@@ -424,6 +450,24 @@ def _evidence(query: ScreeningQuery, finding: Finding, delta: float) -> Evidence
     )
 
 
+def _query_readings(name: str, kind: EntityKind) -> list[tuple[tuple[str, ...], bool | None]]:
+    """The query's tokens, per reading of its script and kind, with the kind of listed names each
+    reading is compared with (None: any)."""
+    if kind is not EntityKind.UNKNOWN:
+        return [(tokens, None) for tokens in name_readings(name, kind)]
+    readings: list[tuple[tuple[str, ...], bool | None]] = []
+    for as_person, as_entity in unknown_kind_readings(name):
+        if as_person is None:
+            # "... LLC" or "... S.A. DE C.V." is no person: its person reading is not screened
+            readings.append((as_entity, False))
+        elif as_person == as_entity:
+            readings.append((as_person, None))
+        else:
+            # each listed name is compared with the reading of the query that fits its kind
+            readings += [(as_person, True), (as_entity, False)]
+    return readings
+
+
 def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:
     """What a person screened against a vessel (or the like) keeps of its score."""
     unknown = EntityKind.UNKNOWN
@@ -436,12 +480,16 @@ def _rank(match: EntryMatch) -> tuple[float, str]:
     return -match.score, match.entry.entry_id
 
 
-def _similarity_words(sim: float) -> str:
-    if sim >= 0.9:
-        return "one letter differs"
-    if sim >= 0.85:
-        return "sounds alike"
-    return "two letters differ"
+def _reading_words(query_name: str, comparison: NameComparison) -> str:
+    """How the query's words were read before they were compared, if not as written."""
+    words = []
+    scripts = scripts_in(query_name)
+    if scripts:
+        read_as = " ".join(given.upper() for given, _, _ in comparison.pairs)
+        words.append(f"written in {', '.join(sorted(script.title() for script in scripts))} script, read as {read_as}")
+    if comparison.regrouped:
+        words.append(f"words cut otherwise: {comparison.regrouped.upper()}")
+    return "".join(f"{word}; " for word in words)
 
 
 def _entry_countries(entry: WatchlistEntry) -> set[str]:

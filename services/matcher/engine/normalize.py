@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from normality import ascii_text
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 from rigour.names import remove_obj_prefixes, remove_org_types, remove_person_prefixes
 from rigour.text import metaphone
 
+from services.matcher.engine.scripts import COUNTRY_NAMES, latin_readings
 from services.shared.models.common import EntityKind
 
 # Particles carry no identity: "DE LA CRUZ" and "CRUZ" are the same surname on a manifest.
@@ -34,7 +34,14 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     development desarrollos construction constructora foundation fundacion bank banco financial finance
     technologies technology systems agency agencia network world worldwide national nacional united unidos
     capital resources energy oil gas petroleum line lines airlines air cargo freight express supply
-    supplies products productos imports exports limited agro""".split()
+    supplies products productos imports exports limited agro engineering ingenieria construcciones mining
+    minera textiles textil pharmaceutical pharmaceuticals chemical chemicals electronics electric motors
+    automotive naviera aviation travel tours turismo hotel hotels foods alimentos agricola agropecuaria
+    farms fishing pesquera metals steel cement power telecom communications media security seguridad
+    consultores consultants contractors equipment machinery plastics printing medical health salud
+    pharmacy farmacia drogueria distribution distributors wholesale retail stores realty properties
+    inmobiliaria developers ventures assets insurance seguros exchange cambios manufacturing fabrica
+    factory industrial industrias electronica tecnologia technologies""".split()
 )
 try:  # the lists behind remove_person_prefixes and remove_obj_prefixes; without them every name
     # goes through rigour's regexes
@@ -45,8 +52,12 @@ try:  # the lists behind remove_person_prefixes and remove_obj_prefixes; without
 except ImportError:  # pragma: no cover - rigour moved them
     _PERSON_PREFIXES = _OBJ_PREFIXES = ()
 
-# Titles that rigour's prefix list misses when they are not at the head ("AL ZAWAHIRI, Dr. Ayman").
-PERSON_TITLES: frozenset[str] = frozenset({"dr", "mr", "mrs", "sr", "sra", "srta", "lic", "ing"})
+# Titles that rigour's prefix list misses when they are not at the head ("AL ZAWAHIRI, Dr. Ayman",
+# "GUZMAN, General Joaquin"): a manifest adds them, a list leaves them out, or the other way round.
+PERSON_TITLES: frozenset[str] = frozenset(
+    """dr mr mrs ms sr sra srta lic ing gen general col colonel capt captain cmdr commander maj major lt sgt
+    sheikh shaykh sheik haji hajji alhaji mullah maulana mawlawi mawlavi prof sir rev""".split()
+)
 
 # Legal forms that rigour's org-type list leaves in place (it knows "S.A." but not "S A" once
 # punctuation is gone, nor the English "CO"/"CORP" family). Removed from the end of a name only,
@@ -63,7 +74,19 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",
                 "e i r l", "eirl", "cia ltda", "sa de cv", "sapi de cv", "s a p i de c v", "fze", "fzco",
-                "fz llc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "ooo", "zao", "oao",
+                "fz llc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao", "tov",
+                # the long forms, in several languages: cut whole, never in half ("... Joint Stock
+                # Company" used to lose "company" here and keep "joint stock")
+                "limited liability company", "limited liability co", "limited liability partnership",
+                "limited partnership", "joint stock company", "open joint stock company",
+                "closed joint stock company", "public joint stock company", "private joint stock company",
+                "joint stock co", "public limited company", "private limited company", "company limited",
+                "co limited", "corporation limited", "public company limited", "pte ltd", "pvt ltd",
+                "private limited", "sdn bhd", "aktiengesellschaft", "gesellschaft mit beschrankter haftung",
+                "sociedad anonima", "sociedad anonima de capital variable", "sociedad de responsabilidad limitada",
+                "sociedad de responsabilidad limitada de capital variable", "sociedad por acciones simplificada",
+                "sociedade anonima", "sociedade limitada", "societe anonyme", "societe a responsabilite limitee",
+                "naamloze vennootschap", "besloten vennootschap", "s p a", "spa", "s r o", "sp z o o",
             )
         ),
         key=len,
@@ -81,16 +104,31 @@ _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
     "limited", "company", "corporation", "incorporated", "limitada", "sociedad", "anonima", "compania",
 )
 
-_APOSTROPHES = re.compile(r"['’`´‘]")
+_APOSTROPHES = re.compile(r"['’`´‘ʿʾ]")
+# "ACME TRADING (PANAMA)", "(BRANCH)", "(SUCURSAL COLOMBIA)": the branch of a listed company is the
+# company, and lists and manifests add or leave out where it is
+_BRANCH_WORDS = "branch|sucursal|filial|representative office|oficina de representacion|office"
+_COUNTRIES = "|".join(map(re.escape, COUNTRY_NAMES))
+_BRANCH = re.compile(
+    r"\((?:(?:" + _BRANCH_WORDS + r")\b[^)]*|[^)]*\b(?:" + _BRANCH_WORDS + r")|" + _COUNTRIES + r")\)", re.IGNORECASE
+)
+_CAMEL_CASE = re.compile(r"([a-z]{2,})([A-Z][a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster
 _ASCII_NON_ALNUM_TO_SPACE = {code: " " for code in range(128) if not chr(code).isalnum() or chr(code).isupper()}
 
 
+def _latin_lower(text: str) -> tuple[str, ...]:
+    """The name in lower-case ASCII, once per reading of its script (see scripts.latin_readings):
+    one index serves every script a manifest may use."""
+    text = _BRANCH.sub(" ", _APOSTROPHES.sub("", text))
+    # JoaquinGuzman: the capital letters say where the words are, and lower case forgets it
+    text = _CAMEL_CASE.sub(r"\1 \2", text)
+    return tuple(reading.lower() for reading in latin_readings(text))
+
+
 def _ascii_lower(text: str) -> str:
-    # normality transliterates through ICU: Cyrillic, Arabic, Greek, CJK and accents all become
-    # plain Latin letters, so one index serves every script a manifest may use.
-    return ascii_text(_APOSTROPHES.sub("", text)).lower()
+    return _latin_lower(text)[0]
 
 
 @lru_cache(maxsize=50_000)
@@ -144,14 +182,23 @@ def is_person_kind(kind: EntityKind) -> bool:
 
 @lru_cache(maxsize=200_000)
 def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, ...]:
-    """The comparable tokens of a name, without particles, titles, legal forms or vessel prefixes.
+    """The comparable tokens of a name's usual reading (see name_readings)."""
+    readings = name_readings(name, kind)
+    return readings[0] if readings else ()
+
+
+@lru_cache(maxsize=200_000)
+def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tuple[str, ...], ...]:
+    """The comparable tokens of a name, without particles, titles, legal forms or vessel prefixes,
+    once per reading of its script (one for a name in Latin letters); empty readings left out.
 
     Persons and everything else are normalised differently (rigour's org-type list would eat
     person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
     engine screens an unknown query both ways.
     """
-    text = _ascii_lower(name)
-    return _person_tokens(text) if is_person_kind(kind) else _entity_tokens(text)
+    tokens = _person_tokens if is_person_kind(kind) else _entity_tokens
+    readings = (tokens(text) for text in _latin_lower(name))
+    return tuple(dict.fromkeys(reading for reading in readings if reading))
 
 
 def _person_tokens(text: str) -> tuple[str, ...]:
@@ -168,7 +215,26 @@ def _entity_tokens(text: str) -> tuple[str, ...]:
     # ...but not when that leaves nothing distinctive ("YU SON" is a vessel, not a "YU" company)
     if len(stripped) >= 2 or any(len(token) >= 4 for token in stripped):
         tokens = stripped
-    return _without_particles(tokens)
+    return _without_particles(_initials_joined(tokens))
+
+
+def _initials_joined(tokens: list[str]) -> list[str]:
+    """A.B.C. and ABC are the same company: a run of single letters is one word."""
+    if sum(len(token) == 1 for token in tokens) < 2:
+        return tokens
+    joined: list[str] = []
+    run = ""
+    for token in tokens:
+        if len(token) == 1 and token.isalpha():
+            run += token
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        joined.append(token)
+    if run:
+        joined.append(run)
+    return joined
 
 
 def _without_particles(tokens: list[str]) -> tuple[str, ...]:
@@ -178,9 +244,11 @@ def _without_particles(tokens: list[str]) -> tuple[str, ...]:
 
 # Legal forms that never end a person's name. Short ones (S.A., CO, AG, CIA...) are left out: they
 # may be a person's initials or a surname (KIM SA, LE CO).
+# ...nor the forms that are also surnames (PAO YU YI, ZAO WEI) or given names
+_SURNAME_LIKE_FORMS = {(form,) for form in ("cia", "sas", "pao", "zao", "tov", "spa", "ao", "oao", "ooo")}
 _ORGANISATION_ENDINGS: dict[str, list[tuple[str, ...]]] = {}
 for _form in _TRAILING_LEGAL_FORMS:
-    if (len(_form) >= 3 or any(len(word) >= 3 for word in _form)) and _form not in {("cia",), ("sas",)}:
+    if (len(_form) >= 3 or any(len(word) >= 3 for word in _form)) and _form not in _SURNAME_LIKE_FORMS:
         _ORGANISATION_ENDINGS.setdefault(_form[-1], []).append(_form)
 
 
@@ -197,12 +265,17 @@ def _ends_like_an_organisation(words: list[str]) -> bool:
 
 
 @lru_cache(maxsize=100_000)
-def unknown_kind_readings(name: str) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
-    """A name of a party of unknown kind read as a person's and as an entity's, in one pass; the
-    person reading is None when the name ends like an organisation's (see names_an_organisation)."""
-    text = _ascii_lower(name)
-    entity = _entity_tokens(text)
-    return (None if _ends_like_an_organisation(_words(text)) else _person_tokens(text)), entity
+def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple[str, ...]]]:
+    """A name of a party of unknown kind read as a person's and as an entity's, per reading of its
+    script; the person reading is None when the name ends like an organisation's (see
+    names_an_organisation)."""
+    readings = []
+    for text in _latin_lower(name):
+        entity = _entity_tokens(text)
+        person = None if _ends_like_an_organisation(_words(text)) else _person_tokens(text)
+        if entity or person:
+            readings.append((person, entity))
+    return readings
 
 
 @lru_cache(maxsize=200_000)
@@ -230,6 +303,28 @@ def fold(token: str) -> str:
         token = token.replace(old, new)
     out: list[str] = []
     for char in token:
+        if not out or char != out[-1]:
+            out.append(char)
+    folded = "".join(out)
+    # Slavic names: YEVGENIY / EVGENIY / EVGENII, YELENA / ELENA (a Cyrillic E at the head of a word)
+    return folded[1:] if folded.startswith("ie") and len(folded) > 4 else folded
+
+
+_ABJAD_VOWELS = str.maketrans("", "", "aeiouyw")
+_CONSONANT_FOLDS = (("kh", "k"), ("ch", "k"), ("ph", "p"), ("f", "p"), ("v", "b"), ("q", "k"))
+
+
+@lru_cache(maxsize=200_000)
+def consonants(token: str) -> str:
+    """The consonants of a word, as Arabic and Hebrew write names: ABDUL RAHMAN and عبد الرحمن
+    meet as BDL RHMN. Q and K are one letter here (QASIM, KASSEM)."""
+    if not token.isalpha():
+        return token
+    out: list[str] = []
+    # the letters whose Latin forms vary: KH/K/CH, PH/F/P, V/B (Hebrew's BET and PE have both sounds)
+    for old, new in _CONSONANT_FOLDS:
+        token = token.replace(old, new)
+    for char in token.translate(_ABJAD_VOWELS):
         if not out or char != out[-1]:
             out.append(char)
     return "".join(out)

@@ -19,6 +19,9 @@ SINGLE_TOKEN_CAP = 0.7
 SHORT_SINGLE_NAME_CAP = 0.75
 #: weight kept by listed words absent from a query whose own words all matched
 MISSING_LISTED_DISCOUNT = 0.5
+#: weight kept by query words absent from a listed name whose own words all matched: a second given
+#: name, a patronymic, a branch ("JOAQUIN ARCHIVALDO GUZMAN LOERA" for "JOAQUIN GUZMAN LOERA")
+EXTRA_QUERY_DISCOUNT = 0.5
 
 
 @dataclass(slots=True, frozen=True)
@@ -27,11 +30,19 @@ class NameComparison:
     matched: int
     exact: bool
     pairs: tuple[tuple[str, str, float], ...]  # query token, listed token, similarity
+    regrouped: str = ""  # how the query's words were cut otherwise to match (see NameIndex.regroupings)
+    methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
 
 
 def min_query_coverage(name_threshold: float) -> float:
-    """The query coverage below which no listed name can reach name_threshold."""
-    return max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
+    """The share of the query's weight below which no listed name can reach name_threshold.
+
+    The query cover counts unexplained query words at EXTRA_QUERY_DISCOUNT at best: a cover of
+    m then needs a share of M / (M + U) >= m * d / (1 - m + m * d) of the weight.
+    """
+    cover = max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
+    discounted = cover * EXTRA_QUERY_DISCOUNT
+    return discounted / (1.0 - cover + discounted) if cover < 1.0 else 1.0
 
 
 def invert(expansions: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
@@ -51,9 +62,14 @@ def compare_tokens(
     listed_weights: tuple[float, ...],
     listed_is_person: bool,
     at_least: float = 0.0,
+    syllabic: bool = False,
 ) -> NameComparison:
     """How well the listed name explains the query and the other way round; a score of 0 when it
-    could not reach `at_least` anyway (decided before pairing the words up)."""
+    could not reach `at_least` anyway (decided before pairing the words up).
+
+    listed_is_person: listed words the query lacks cost half (a middle name left out); syllabic:
+    the listed name is a Korean, Chinese or Vietnamese one, where a syllable left out makes
+    another name (KIM CHOL is not KIM CHOL NAM)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
@@ -86,6 +102,10 @@ def compare_tokens(
     for i, weight in enumerate(query_weights):
         if not query_used[i]:
             unmatched_query += weight
+    if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
+        # every listed word is in the query: what the query has on top is a second given name,
+        # a patronymic, a title or a branch more often than another party
+        unmatched_query *= EXTRA_QUERY_DISCOUNT
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
     if listed_is_person and unmatched_query == 0.0 and len(pairs) >= 2:
@@ -95,7 +115,11 @@ def compare_tokens(
         listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
-    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1):
+    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not _lone_distinctive_word(
+        pairs[0], listed_tokens, listed_is_person, unmatched_query
+    ):
+        score = min(score, SINGLE_TOKEN_CAP)
+    if syllabic and len(pairs) < len(listed_tokens):
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
@@ -108,6 +132,22 @@ def compare_tokens(
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
+
+
+def _lone_distinctive_word(
+    pair: tuple[str, str, float], listed_tokens: tuple[str, ...], listed_is_person: bool, unmatched_query: float
+) -> bool:
+    """A company matched on its one distinctive word, the query holding nothing else and the listed
+    name only descriptive words besides (ANDES COMPANY filed for ANDES ENGINEERING COMPANY)."""
+    listed = pair[1]
+    return (
+        not listed_is_person
+        and unmatched_query == 0.0
+        and len(listed) >= 4
+        and listed not in GENERIC_WORDS
+        and listed_tokens.count(listed) == 1
+        and all(token in GENERIC_WORDS for token in listed_tokens if token != listed)
+    )
 
 
 def _best_possible(explainable: float, listed_total: float, listed_is_person: bool) -> float:

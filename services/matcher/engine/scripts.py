@@ -1,0 +1,177 @@
+"""Latin readings of a name written in another script.
+
+One transliteration per script is not enough: the same Russian name is listed as EVGENIY, YEVGENIY
+or EVGENY, a Korean one as RI YONG HO (the North's usage) or LI YEONGHO (the South's), so a name
+gets every reading its script commonly has, and the engine screens each. Per script:
+
+- Cyrillic: rigour's spelling (`Евгений` → evgeny) and BGN/PCGN, which the US and UK lists use
+  (yevgeniy).
+- Greek: rigour's (ELOT) and UNGEGN.
+- Hangul: syllable by syllable in the McCune-Reischauer usage of the DPRK names on the UN and OFAC
+  lists (`리영호` → ri yong ho), one word per syllable: how the syllables group into words differs
+  from list to list, and the engine joins words where the list joins them.
+- Han: pinyin, one word per syllable (ICU's Han-Latin).
+- Kana: ICU's Hepburn, long vowels folded (`たろう` → taro). Kanji are read as Chinese: reading a
+  Japanese name in kanji needs a dictionary of name readings, which no permissively licensed
+  library here provides.
+- Arabic, Hebrew and the rest: ICU's Any-Latin, then anyascii for what ICU leaves (Khmer, for one).
+  Arabic and Hebrew write few vowels; the engine compares those readings by their consonants
+  (see `consonants`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import icu  # type: ignore[import-untyped]  # PyICU ships no type information
+import pycountry
+from anyascii import anyascii
+from normality import ascii_text
+from rigour.text.translit import maybe_ascii
+
+_BGN_CYRILLIC = icu.Transliterator.createInstance("Russian-Latin/BGN")
+_UNGEGN_GREEK = icu.Transliterator.createInstance("Greek-Latin/UNGEGN")
+_HAN = icu.Transliterator.createInstance("Han-Latin")
+_KANA = icu.Transliterator.createInstance("Katakana-Latin; Hiragana-Latin")
+_ANY = icu.Transliterator.createInstance("Any-Latin")
+
+_HANGUL_INITIALS = (
+    "k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "kh", "th", "ph", "h",
+)
+_HANGUL_VOWELS = (
+    "a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "u",
+    "ui", "i",
+)
+_HANGUL_FINALS = (
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t", "ng",
+    "t", "t", "k", "t", "p", "t",
+)
+#: country names in English and Spanish, as a branch's name gives them ("ACME TRADING (PANAMA)")
+COUNTRY_NAMES: tuple[str, ...] = tuple(
+    sorted(
+        {country.name for country in pycountry.countries}
+        | {"Colombia", "Mexico", "México", "Panamá", "Brasil", "Peru", "Perú", "USA", "UK", "UAE", "Hong Kong"},
+        key=len,
+        reverse=True,
+    )
+)
+#: abjads: scripts whose names are written with few or no vowels
+ABJADS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA"})
+
+
+def script_of(char: str) -> str:
+    """The Unicode script of a letter, from its name ("CYRILLIC SMALL LETTER IE" → CYRILLIC)."""
+    name = unicodedata.name(char, "")
+    if name.startswith(("CJK", "KANGXI")):
+        return "HAN"
+    if name.startswith("HANGUL"):
+        return "HANGUL"
+    return name.split(" ", 1)[0] if name else ""
+
+
+@lru_cache(maxsize=50_000)
+def scripts_in(text: str) -> frozenset[str]:
+    """The scripts of the letters of a name that is not plain ASCII."""
+    return frozenset(script_of(char) for char in text if ord(char) > 0x24F and char.isalpha())
+
+
+@lru_cache(maxsize=50_000)
+def latin_readings(text: str) -> tuple[str, ...]:
+    """The name in Latin letters, once per reading its scripts commonly have, the usual one first."""
+    if text.isascii():
+        return (text,)
+    scripts = scripts_in(text)
+    if not scripts:  # Latin with accents
+        return (ascii_text(text),)
+    readings: list[str] = []
+    if "CYRILLIC" in scripts:
+        readings += [maybe_ascii(text), _BGN_CYRILLIC.transliterate(text)]
+    if "GREEK" in scripts:
+        readings += [maybe_ascii(text), _UNGEGN_GREEK.transliterate(text)]
+    if "HANGUL" in scripts:
+        readings.append(_hangul_syllables(text))
+    if scripts & {"HIRAGANA", "KATAKANA"}:
+        readings.append(_hepburn_names(_KANA.transliterate(_spaced_han(text))))
+    elif "HAN" in scripts:
+        readings.append(_HAN.transliterate(_spaced_han(text)))
+    if scripts & {"ARABIC", "HEBREW"}:
+        consonantal = _abjad_consonants(text)
+        readings.append(consonantal)
+        if "bd al " in f" {consonantal} ":  # ABD AL-RAHMAN is as often ABDUL RAHMAN, or ABDEL
+            readings.append(f" {consonantal} ".replace(" bd al ", " bdl ").strip())
+    if scripts & {"ARMENIAN", "GEORGIAN"}:
+        readings.append(maybe_ascii(text))
+    if not readings:
+        # the rest (Thai, Khmer, Devanagari, Bengali, Tamil, Burmese...): ICU's and anyascii's
+        # conventions differ, and lists follow either
+        readings += [_ANY.transliterate(text), anyascii(text)]
+    return tuple(dict.fromkeys(_ascii(reading) for reading in readings))
+
+
+def _ascii(text: str) -> str:
+    plain = ascii_text(text)
+    # what ICU could not transliterate comes back as "?": anyascii knows more scripts
+    return anyascii(text) if "?" in plain else plain
+
+
+def _spaced_han(text: str) -> str:
+    """One word per Han character: each is a syllable, and lists group them into words differently."""
+    return "".join(f" {char} " if script_of(char) == "HAN" else char for char in text)
+
+
+def _hangul_syllables(text: str) -> str:
+    out: list[str] = []
+    for char in text:
+        code = ord(char) - 0xAC00
+        if 0 <= code < 11172:
+            initial, vowel, final = code // 588, (code % 588) // 28, code % 28
+            out.append(f" {_HANGUL_INITIALS[initial]}{_HANGUL_VOWELS[vowel]}{_HANGUL_FINALS[final]} ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _hepburn_names(text: str) -> str:
+    # names drop the long vowels that kana spell out: たろう is TARO, ゆうこ is YUKO
+    return text.replace("ou", "o").replace("uu", "u").replace("oo", "o")
+
+
+# The consonants Arabic and Hebrew letters are romanised with in names; vowel letters (alif, waw and
+# ya as vowels, ayin, hamza) are left out, as the engine compares these readings by consonants.
+_ARABIC = dict(
+    zip(
+        "بتثجحخدذرزسشصضطظغفقكلمنهةـ",
+        "b t th j h kh d dh r z s sh s d t z gh f q k l m n h _ _".split(),
+        strict=True,
+    )
+)
+_HEBREW = dict(zip("בגדהזחטכךלמםנןסצץקרשתפף", "b g d h z kh t k k l m m n n s ts ts k r sh t p f".split(), strict=True))
+_ABJAD_LETTERS = {**_ARABIC, **_HEBREW, "_": ""}
+_ARTICLE = "ال"
+
+
+def _abjad_consonants(text: str) -> str:
+    """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
+    before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ)."""
+    words: list[str] = []
+    for word in text.split():
+        if word.startswith("عبد" + _ARTICLE) and len(word) > 5:
+            words += ["عبد", _ARTICLE, word[5:]]
+        elif word.startswith(_ARTICLE) and len(word) > 3:
+            words += [_ARTICLE, word[2:]]
+        else:
+            words.append(word)
+    latin = []
+    for word in words:
+        if word == _ARTICLE:
+            latin.append("al")
+            continue
+        if word.endswith("ה"):  # a final HE is most often the vowel E or A (משה is MOSHE)
+            word = word[:-1]
+        latin.append("".join(_ABJAD_LETTERS.get(char, "" if script_of(char) in ABJADS else char) for char in word))
+    return " ".join(word for word in latin if word)
+
+
+def is_abjad(text: str) -> bool:
+    return bool(scripts_in(text) & ABJADS)

@@ -1,0 +1,115 @@
+"""Korean, Chinese and Vietnamese names: short syllables spelled many ways.
+
+RI, LI, LEE, YI and RHEE are one Korean surname; PAK, PARK and BAK another; YONG, YEONG and YOUNG
+one syllable. Latin-name rules give such words nothing: they are too short for typo tolerance, and a
+sound key of two letters matches everything. So a name made of such syllables, with a family name
+of the region, is compared syllable by syllable through a romanisation key that forgets what the
+systems disagree on (McCune-Reischauer, Revised Romanization, the DPRK's own usage, Wade-Giles
+and pinyin for the commonest differences): voiced or not (G/K, D/T, B/P, J/CH), R or L, EO/O,
+EU/U, a final H. What the key keeps (the vowel, the final N/NG/M) tells names apart: YANG is not
+KANG, CHOL is not CHUN.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Family names of Korea, China and Vietnam in their common romanisations (a name must hold one
+# of them to be read syllable by syllable: JUAN is not CHUAN).
+FAMILY_NAMES: frozenset[str] = frozenset(
+    """kim gim ri li lee yi rhee i pak park bak choe choi choy chwe jong jeong chong chung cheong kang gang
+    han o oh sin shin so seo suh yun yoon ryu yu yoo ryoo rhyu jo cho hwang ko go koh mun moon nam no noh roh
+    ryang yang ro kwon gwon kweon hong jang chang son song sun jon jeon chon chun pae bae paek baek baik ku
+    koo gu u woo wu ma an ahn im lim rim om eom um chae chea ha ho kye gye myong myung na pyon byun byon
+    sok seok suk sim shim tak yo yeo ryo chu joo ju wang zhang liu chen zhou xu sun zhao huang wu lin he
+    guo luo zheng liang xie tang feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng
+    wei su lu ding ren shen yao jin cui tan fan qian wong chan cheung chow lau leung ng tsang hsu nguyen
+    tran le pham hoang huynh phan vu vo dang bui do ngo duong ly""".split()
+)
+
+_ONSETS = (
+    "tch", "kk", "tt", "pp", "ss", "jj", "ch", "sh", "ts", "hs", "zh", "ng", "kh", "th", "ph", "rh",
+    "k", "g", "t", "d", "p", "b", "s", "j", "h", "m", "n", "r", "l", "y", "w", "z", "x", "q", "c", "f", "",
+)
+_VOWELS = (
+    "yeo", "yae", "wae", "weo", "you", "eui", "uai", "iao", "iou", "uei",
+    "ae", "ai", "ao", "ei", "eo", "eu", "ia", "ie", "io", "iu", "oa", "oe", "oi", "ou", "ua", "ue", "ui", "uo",
+    "ya", "ye", "yo", "yu", "wa", "we", "wi", "wo", "ee", "oo", "ea",
+    "a", "e", "i", "o", "u", "y",
+)
+_CODAS = ("ng", "rk", "n", "m", "l", "k", "p", "t", "h", "r", "")
+_SYLLABLE = re.compile(
+    "(" + "|".join(_ONSETS[:-1]) + ")?(" + "|".join(_VOWELS) + ")(" + "|".join(_CODAS[:-1]) + ")?"
+)
+#: the most syllables a word of such a name holds (a joined given name: YONGHO, CHOLNAM)
+_MAX_SYLLABLES = 3
+
+_ONSET_KEYS = {
+    "g": "k", "kk": "k", "kh": "k", "d": "t", "tt": "t", "th": "t", "b": "p", "pp": "p", "ph": "p",
+    "j": "ch", "jj": "ch", "tch": "ch", "zh": "ch", "q": "ch", "c": "ts", "z": "ts", "x": "hs",
+    "sh": "s", "ss": "s", "l": "r", "rh": "r",
+}
+_VOWEL_KEYS = {
+    "eo": "o", "eu": "u", "oo": "u", "ou": "u", "ee": "i", "ea": "i", "yeo": "yo", "you": "yo", "oi": "oe",
+    "weo": "wo", "y": "i", "ai": "ae", "yoo": "yu", "yi": "i", "yee": "i", "ywo": "wo",
+}
+_CODA_KEYS = {"rk": "k", "r": "l", "h": "", "t": "t"}
+
+
+@lru_cache(maxsize=100_000)
+def syllables(word: str) -> tuple[tuple[str, str, str], ...] | None:
+    """The word as romanised syllables (onset, vowel, coda), or None if it is not one."""
+    found: list[tuple[str, str, str]] = []
+    position = 0
+    while position < len(word):
+        match = _best_syllable(word, position)
+        if match is None or len(found) == _MAX_SYLLABLES:
+            return None
+        found.append(match)
+        position += sum(map(len, match))
+    return tuple(found) or None
+
+
+def _best_syllable(word: str, position: int) -> tuple[str, str, str] | None:
+    """The syllable at position; a coda is left to the next syllable when that one needs it
+    as its onset (CHOLNAM is CHOL-NAM, WONHO is WON-HO, but NAMIL is NA-MIL: the regex decides)."""
+    match = _SYLLABLE.match(word, position)
+    if match is None:
+        return None
+    onset, vowel, coda = match.group(1) or "", match.group(2), match.group(3) or ""
+    end = match.end()
+    if coda and end < len(word) and _SYLLABLE.match(word, end) is None:
+        shorter = end - len(coda)
+        if _SYLLABLE.match(word, shorter) is not None:
+            coda = ""
+    return onset, vowel, coda
+
+
+@lru_cache(maxsize=100_000)
+def syllable_key(word: str) -> str | None:
+    """What the romanisations of a syllabic word agree on; None if the word is not syllabic."""
+    parsed = syllables(word)
+    if parsed is None:
+        return None
+    keys = []
+    for index, (onset, vowel, coda) in enumerate(parsed):
+        if onset in ("y", "w"):  # YOUNG is Y-OU-NG to the parser, YEO-NG to a Korean
+            onset, vowel = "", onset + vowel
+        onset = _ONSET_KEYS.get(onset, onset)
+        vowel = _VOWEL_KEYS.get(vowel, vowel)
+        if (vowel == "yu" and coda == "ng") or (vowel == "u" and coda == "l" and onset == "ch"):
+            vowel = "yo" if vowel == "yu" else "o"  # MYUNG, CHUL: the usual spellings of MYEONG, CHEOL
+        if index == 0 and onset == "r" and vowel[0] in "iy":
+            onset = ""  # RI / LI / LEE / YI, RYU / YU: the South drops an initial R before I and Y
+        keys.append(onset + vowel + _CODA_KEYS.get(coda, coda))
+    return "".join(keys)
+
+
+def is_syllabic_name(tokens: tuple[str, ...]) -> bool:
+    """A name of the region: a family name of Korea, China or Vietnam, and every word syllabic."""
+    return (
+        len(tokens) >= 2
+        and any(token in FAMILY_NAMES for token in tokens)
+        and all(len(token) <= 12 and syllables(token) is not None for token in tokens)
+    )
