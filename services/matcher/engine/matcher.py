@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from services.matcher.engine.evidence import Finding, fuse
 from services.matcher.engine.identifiers import (
+    DOCUMENT_CLASS,
     SCHEME_LABELS,
     compact,
     identifier_class,
@@ -114,7 +115,7 @@ class MatchingEngine:
         keys: list[tuple[str, str]] = []
         for identifier in entry.identifiers:
             key = (identifier_class(identifier.scheme), compact(identifier))
-            if key[1]:
+            if _matchable(key):
                 self._identifiers.setdefault(key, set()).add(entry.entry_id)
                 keys.append(key)
         self._entry_identifier_keys[entry.entry_id] = keys
@@ -448,6 +449,15 @@ def _evidence(query: ScreeningQuery, finding: Finding, delta: float) -> Evidence
         contribution=round(delta, 4),
         explanation=finding.words,
     )
+
+
+#: document numbers shorter than this ("Registration Number 6205") are too common to alert on alone
+_MIN_DOCUMENT_LENGTH = 6
+
+
+def _matchable(key: tuple[str, str]) -> bool:
+    scheme_class, value = key
+    return bool(value) and (scheme_class != DOCUMENT_CLASS or len(value) >= _MIN_DOCUMENT_LENGTH)
 
 
 def _query_readings(name: str, kind: EntityKind) -> list[tuple[tuple[str, ...], bool | None]]:
