@@ -5,6 +5,10 @@
 
 Each line of a queries file is a JSON object with the same fields as the options: name, kind,
 country (a list, or one code), dob, and optionally identifiers ([{"scheme": "imo", "value": ...}]).
+
+The engine is built once per watchlist version and kept in `<state dir>/screen-cache/` (see
+snapshot_cache): a call with the watchlists unchanged loads it instead of rebuilding it;
+`--verbose` says which happened, `--no-cache` rebuilds it.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from rich.console import Console
 from rich.table import Table
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
+from services.matcher.snapshot_cache import LoadedEngine, RedisWatchlistSource, WatchlistSource, load_engine
 from services.shared.models.common import EntityKind, Identifier
-from services.shared.models.watchlist import WatchlistEntry
 from services.shared.settings import Settings, get_settings
 
 
@@ -29,13 +33,14 @@ class QueryLineError(ValueError):
     """A line of the queries file is not a valid query."""
 
 
-def load_entries(settings: Settings) -> list[WatchlistEntry]:
-    """The live entries of the enabled lists held in Redis."""
-    import redis
+def watchlist_source(settings: Settings) -> WatchlistSource:
+    """The live watchlists: the store in Redis (tests put a stub in its place)."""
+    return RedisWatchlistSource(settings)
 
-    from services.watchlist.store import WatchlistStore
 
-    return WatchlistStore(redis.Redis.from_url(settings.redis_url), settings).snapshot().entries
+def engine_for(settings: Settings, *, read_cache: bool = True) -> LoadedEngine:
+    """The engine over the live entries of the enabled lists, from the cache when it is current."""
+    return load_engine(settings, watchlist_source(settings), read_cache=read_cache)
 
 
 def query_from_mapping(fields: dict[str, Any]) -> ScreeningQuery:
@@ -125,10 +130,18 @@ def screen(
         list[str] | None, typer.Option("--country", help="ISO alpha-2: nationality, address or flag (repeatable)")
     ] = None,
     dob: Annotated[str | None, typer.Option("--dob", help="date of birth, ISO or partial (1960, 1960-04)")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="JSONL file, one query per line", exists=True,
-                                              dir_okay=False, readable=True)] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="JSONL file, one query per line", exists=True, dir_okay=False, readable=True),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="one JSON result per line")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="most matches per query")] = 10,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="rebuild the engine from Redis (and the cache with it)")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="say on stderr whether the cached engine was used")
+    ] = False,
 ) -> None:
     """Screen a name (or a file of queries) against the live watchlists held in Redis."""
     if (name is None) == (file is None):
@@ -144,10 +157,11 @@ def screen(
             queries = [query_from_mapping({"name": name, "kind": kind.value, "country": country or [], "dob": dob})]
         except QueryLineError as error:
             raise typer.BadParameter(str(error)) from error
-    engine = MatchingEngine(threshold=settings.match_threshold)
-    engine.load(load_entries(settings))
+    loaded = engine_for(settings, read_cache=not no_cache)
+    if verbose:
+        typer.echo(loaded.describe(), err=True)
     console = Console()
-    for document in screen_all(engine, iter(queries), limit):
+    for document in screen_all(loaded.engine, iter(queries), limit):
         if json_output:
             typer.echo(orjson.dumps(document).decode())
         else:
