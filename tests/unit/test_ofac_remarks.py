@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from services.shared.models.common import Identifier, IdentifierScheme
+from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import EntryName, NameType
 from services.watchlist.countries import country_code
 from services.watchlist.importers.ofac_remarks import parse_dob, parse_remarks
+from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 
 
 @pytest.mark.parametrize(
@@ -68,8 +71,103 @@ def test_aliases_nationality_and_place_of_birth() -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("Korea, North", "KP"), ("Burma", "MM"), ("Bahamas, The", "BS"), ("Region: Crimea", "UA"),
-     ("U.K.", "GB"), ("  united   states ", "US"), ("Atlantis", None), (None, None), ("", None)],
+    [
+        ("Korea, North", "KP"),
+        ("Burma", "MM"),
+        ("Bahamas, The", "BS"),
+        ("Region: Crimea", "UA"),
+        ("U.K.", "GB"),
+        ("  united   states ", "US"),
+        ("Atlantis", None),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_country_code(name: str | None, code: str | None) -> None:
     assert country_code(name) == code
+
+
+IMO = IdentifierScheme.IMO
+REGISTRATION = IdentifierScheme.REGISTRATION
+OTHER = IdentifierScheme.OTHER
+
+
+# One example of each label added in 2025, as the July 2021 sdn.csv writes it.
+@pytest.mark.parametrize(
+    ("remark", "expected"),
+    [
+        ("Identification Number IMO 9339301.", Identifier(scheme=IMO, value="9339301")),  # current form
+        ("Vessel Registration Identification IMO 9339301.", Identifier(scheme=IMO, value="9339301")),  # older form
+        ("Tax ID No. 7704581487 (Russia).", Identifier(scheme=OTHER, value="7704581487", country="RU")),
+        ("Tax ID No. 2583018-0", Identifier(scheme=OTHER, value="2583018-0")),
+        ("RUC # 1556283-1-657471 (Panama).", Identifier(scheme=OTHER, value="1556283-1-657471", country="PA")),
+        (
+            "Business Registration Number 1855012 (Hong Kong)",
+            Identifier(scheme=REGISTRATION, value="1855012", country="HK"),
+        ),
+        (
+            "Business Registration Document # 34165340 (Taiwan).",
+            Identifier(scheme=REGISTRATION, value="34165340", country="TW"),
+        ),
+        (
+            "Registration Number 1037700013020 (Russia)",
+            Identifier(scheme=REGISTRATION, value="1037700013020", country="RU"),
+        ),
+        ("Registration ID HRB 26136 (Germany)", Identifier(scheme=REGISTRATION, value="HRB 26136", country="DE")),
+        ("Company Number 01074897 (United Kingdom).", Identifier(scheme=REGISTRATION, value="01074897", country="GB")),
+        ("Company Number IMO 5848165.", Identifier(scheme=REGISTRATION, value="5848165")),
+        ("alt. Identification Number 2044431 (Jordan)", Identifier(scheme=OTHER, value="2044431", country="JO")),
+        # a state or city between the number and the country is not part of the number
+        (
+            "Registration Number 3934472 (New York) (United States)",
+            Identifier(scheme=REGISTRATION, value="3934472", country="US"),
+        ),
+    ],
+)
+def test_identifier_labels(remark: str, expected: Identifier) -> None:
+    assert parse_remarks(remark).identifiers == [expected]
+    assert parse_remarks(f"DOB 1960; {remark.removesuffix('.')}; Linked To: X.").identifiers == [expected]
+
+
+@pytest.mark.parametrize("label", ["Identification Number IMO", "Vessel Registration Identification IMO"])
+def test_imo_number_of_a_company_is_its_registration(label: str) -> None:
+    """OFAC writes a shipping company's IMO company number under the vessel labels too: it must not
+    be compared with ships' IMO numbers."""
+    remark = f"{label} 5848165; Linked To: MILENYUM ENERGY S.A."
+    assert parse_remarks(remark, EntityKind.VESSEL).identifiers == [Identifier(scheme=IMO, value="5848165")]
+    for kind in (EntityKind.ORGANIZATION, EntityKind.PERSON):
+        assert parse_remarks(remark, kind).identifiers == [Identifier(scheme=REGISTRATION, value="5848165")]
+
+
+def test_longer_label_wins_over_its_prefix() -> None:
+    facts = parse_remarks(
+        "Identification Number IMO 1234567; Identification Number 7654321 (Iraq); "
+        "Company Number IMO 5848165; Company Number 01074897 (United Kingdom)."
+    )
+    assert facts.identifiers == [
+        Identifier(scheme=IMO, value="1234567"),
+        Identifier(scheme=OTHER, value="7654321", country="IQ"),
+        Identifier(scheme=REGISTRATION, value="5848165"),
+        Identifier(scheme=REGISTRATION, value="01074897", country="GB"),
+    ]
+
+
+#: Entries of the July 2021 list with at least one identifier before the labels above were read.
+ENTRIES_WITH_IDENTIFIERS_BEFORE = 3371
+
+
+@pytest.mark.reference
+def test_more_entries_of_the_real_list_carry_identifiers(shared_data: Path) -> None:
+    entries = parse_ofac_sdn(shared_data / "ofac-sdn")
+    with_identifiers = [entry for entry in entries if entry.identifiers]
+    assert len(with_identifiers) == 4136 > ENTRIES_WITH_IDENTIFIERS_BEFORE
+    schemes = [identifier.scheme for entry in entries for identifier in entry.identifiers]
+    assert len(schemes) == 5739  # 4632 before
+    assert schemes.count(REGISTRATION) == 721  # 58 before: aircraft tail numbers only
+    assert schemes.count(OTHER) == 453  # none before
+    # IMO numbers stay on ships: 400 of the 406 vessels, and no company
+    imo_kinds = {entry.kind for entry in entries for identifier in entry.identifiers if identifier.scheme is IMO}
+    assert imo_kinds == {EntityKind.VESSEL}
+    assert sum(1 for entry in entries if any(identifier.scheme is IMO for identifier in entry.identifiers)) == 400
+    green_shipping = next(entry for entry in entries if entry.entry_id == "ofac-sdn:18334")
+    assert green_shipping.identifiers == [Identifier(scheme=REGISTRATION, value="5848165")]

@@ -10,20 +10,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.shared.models.common import Identifier, IdentifierScheme
+from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import EntryName, NameType
 from services.watchlist.countries import country_code
 
-_MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-)}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
 
 #: Years a DOB range may span and still be expanded year by year; wider ranges are too vague to help.
 MAX_DOB_RANGE_YEARS = 20
 
-# Longest labels first, so "Vessel Registration Identification IMO" wins over a shorter prefix.
+# The labels OFAC writes before a number, and the scheme each becomes (FORMATS.md lists them). The
+# regular expression tries them longest first, so "Company Number IMO" wins over "Company Number" and
+# "Identification Number IMO" over "Identification Number".
 _IDENTIFIER_LABELS: tuple[tuple[str, IdentifierScheme], ...] = (
+    # IMO numbers: "Vessel Registration Identification IMO" in older files, "Identification Number
+    # IMO" in current ones. On a company either label holds its IMO company number (see _IMO_LABELS).
     ("Vessel Registration Identification IMO", IdentifierScheme.IMO),
+    ("Identification Number IMO", IdentifierScheme.IMO),
+    ("Company Number IMO", IdentifierScheme.REGISTRATION),  # the IMO company and registered owner number
     ("MMSI", IdentifierScheme.MMSI),
     ("Passport", IdentifierScheme.PASSPORT),
     ("Cedula No.", IdentifierScheme.CEDULA),
@@ -36,16 +45,33 @@ _IDENTIFIER_LABELS: tuple[tuple[str, IdentifierScheme], ...] = (
     ("D.N.I.", IdentifierScheme.NATIONAL_ID),
     ("SSN", IdentifierScheme.NATIONAL_ID),
     ("US FEIN", IdentifierScheme.EIN),
+    # Tax numbers of any country: "(United States)" may be an EIN or a state number, "(Mexico)" an
+    # RFC or a social security number, so the country alone does not tell the national scheme.
+    ("Tax ID No.", IdentifierScheme.OTHER),
+    ("RUC #", IdentifierScheme.OTHER),  # Panama's, Peru's and Ecuador's taxpayer registry number
     ("Aircraft Tail Number", IdentifierScheme.REGISTRATION),
+    ("Business Registration Number", IdentifierScheme.REGISTRATION),
+    ("Business Registration Document #", IdentifierScheme.REGISTRATION),
+    ("Registration Number", IdentifierScheme.REGISTRATION),
+    ("Registration ID", IdentifierScheme.REGISTRATION),
+    ("Company Number", IdentifierScheme.REGISTRATION),
+    ("Identification Number", IdentifierScheme.OTHER),
 )
+_LONGEST_FIRST = sorted((label for label, _ in _IDENTIFIER_LABELS), key=len, reverse=True)
 _IDENTIFIER_RE = re.compile(
-    r"^(?P<label>" + "|".join(re.escape(label) for label, _ in _IDENTIFIER_LABELS) + r")\s+"
+    r"^(?P<label>" + "|".join(re.escape(label) for label in _LONGEST_FIRST) + r")\s+"
     # Values may hold parentheses ("D489833(9)"); only a parenthesis after a space names the country.
+    # A state or city may come before it ("3934472 (New York) (United States)"): it is left out.
     r"(?:No\.:?\s*)?(?P<value>[^,]+?)"
+    r"(?:\s+\([^()]*\))??"
     r"(?:\s+\((?P<country>[^()]*)\))?"
     r"(?:\s+(?:issued|expires)\b.*|,.*)?$"
 )
 _SCHEMES = dict(_IDENTIFIER_LABELS)
+#: OFAC writes the IMO number of a shipping company under the vessel labels too ("GREEN SHIPPING
+#: LTD.: Identification Number IMO 5848165"). The matcher compares IMO numbers with ships' IMO
+#: numbers only, so on an entry that is not a vessel these become the company's registration number.
+_IMO_LABELS = {"Vessel Registration Identification IMO", "Identification Number IMO"}
 
 _ALIAS_RE = re.compile(r"^(?P<kind>[afn])\.k\.a\.\s*['\"](?P<name>.+)['\"]$")
 _ALIAS_TYPES = {"a": NameType.AKA, "f": NameType.FKA, "n": NameType.NKA}
@@ -64,7 +90,8 @@ class RemarkFacts:
     nationalities: list[str] = field(default_factory=list)
 
 
-def parse_remarks(remarks: str) -> RemarkFacts:
+def parse_remarks(remarks: str, kind: EntityKind | None = None) -> RemarkFacts:
+    """The facts of one entry's remarks; `kind`, when known, tells a ship's IMO number from a company's."""
     facts = RemarkFacts()
     parts = remarks.split(";")
     for index, raw in enumerate(parts):
@@ -73,11 +100,11 @@ def parse_remarks(remarks: str) -> RemarkFacts:
             item = item[:-1].rstrip()  # the full stop ending the whole remark
         item = re.sub(r"^alt\.\s+", "", item)
         if item:
-            _read_item(item, facts)
+            _read_item(item, facts, kind)
     return facts
 
 
-def _read_item(item: str, facts: RemarkFacts) -> None:
+def _read_item(item: str, facts: RemarkFacts, kind: EntityKind | None) -> None:
     if (alias := _ALIAS_RE.match(item)) is not None:
         facts.names.append(_alias_name(alias.group("kind"), alias.group("name")))
     elif item.startswith("DOB "):
@@ -89,13 +116,11 @@ def _read_item(item: str, facts: RemarkFacts) -> None:
         if code is not None:
             facts.nationalities.append(code)
     elif (identifier := _IDENTIFIER_RE.match(item)) is not None:
-        facts.identifiers.append(
-            Identifier(
-                scheme=_SCHEMES[identifier.group("label")],
-                value=identifier.group("value").strip(),
-                country=country_code(identifier.group("country")),
-            )
-        )
+        label, country = identifier.group("label"), country_code(identifier.group("country"))
+        scheme = _SCHEMES[label]
+        if label in _IMO_LABELS and kind is not None and kind is not EntityKind.VESSEL:
+            scheme = IdentifierScheme.REGISTRATION
+        facts.identifiers.append(Identifier(scheme=scheme, value=identifier.group("value").strip(), country=country))
 
 
 def _alias_name(kind: str, name: str) -> EntryName:

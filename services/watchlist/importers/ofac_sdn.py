@@ -199,7 +199,7 @@ def _attach_addresses(
 def _entry(ent_num: int, party: _Party) -> WatchlistEntry:
     row = party.row
     kind = _KINDS[row[2].lower()]
-    facts = parse_remarks(party.remarks)
+    facts = parse_remarks(party.remarks, kind)
     identifiers = list(facts.identifiers)
     if row[5]:
         identifiers.insert(0, Identifier(scheme=IdentifierScheme.CALL_SIGN, value=row[5]))
