@@ -228,7 +228,7 @@ class MatchingEngine:
         two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        for name_id in index.candidates(probes, min_query_coverage(needed_here), two_words):
+        for name_id in index.candidates(probes, min_query_coverage(needed_here, len(tokens)), two_words):
             name = names[name_id]
             if name is None:
                 continue

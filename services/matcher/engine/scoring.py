@@ -34,13 +34,16 @@ class NameComparison:
     methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
 
 
-def min_query_coverage(name_threshold: float) -> float:
+def min_query_coverage(name_threshold: float, query_size: int = 3) -> float:
     """The share of the query's weight below which no listed name can reach name_threshold.
 
-    The query cover counts unexplained query words at EXTRA_QUERY_DISCOUNT at best: a cover of
-    m then needs a share of M / (M + U) >= m * d / (1 - m + m * d) of the weight.
+    A query of three words or more may have extra words, counted at EXTRA_QUERY_DISCOUNT at best:
+    a cover of m then needs a share of M / (M + U) >= m * d / (1 - m + m * d) of the weight (two
+    words paired and one left over, at least: a shorter query never gets the discount).
     """
     cover = max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
+    if query_size < 3:
+        return cover
     discounted = cover * EXTRA_QUERY_DISCOUNT
     return discounted / (1.0 - cover + discounted) if cover < 1.0 else 1.0
 
