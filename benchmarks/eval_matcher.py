@@ -1,28 +1,68 @@
-"""Precision, recall and F1 of the matching engine on a labelled OFAC SDN query set.
+"""Precision, recall and F1 of the matching engine per kind of name change, beside OpenSanctions'
+nomenklatura (logic-v2), on two labelled query sets: OFAC SDN (`benchmarks.queryset`) and the UN
+Security Council list (`benchmarks.un_queryset`, human-written aliases and original scripts).
 
-    python -m benchmarks.eval_matcher [--per-change 300] [--negatives 3000] [--nomenklatura-sample N]
+    python -m benchmarks.eval_matcher [--source ofac|un|both] [--kinds k1,k2] [--json PATH]
+        [--per-change 300] [--negatives 3000] [--nomenklatura-per-kind 150] [--nomenklatura-sample N]
+        [--show-misses N] [--seed S]
 
 A positive query counts as found when its listed entry is among the engine's matches; a query whose
 matches do not include the expected entry (every negative with a match, every positive matched only
-to other entries) counts as a false alert. The same set, or a deterministic sample of it, goes
-through OpenSanctions nomenklatura (logic-v2) over the top 20 candidates rapidfuzz proposes.
+to other entries) counts as a false alert. For each source and engine it prints one table over all
+queries and one over the held-out ones only (positives of the half of the entries the engine's
+constants were not tuned on; negatives split by a hash of their text). Rows: `overall`; each kind;
+`first_kinds` / `added_kinds` (the OFAC kinds the set first had, whose `overall` earlier versions of
+this script printed, and those added since); `held_out` / `tuned_on` (negatives included). Columns:
+queries, precision, recall, F1 and `false/q`, false alerts per query. A negative kind (every query
+expects no match) has no recall and no meaningful precision: it shows `-` there, and its false/q.
+
+nomenklatura (logic-v2 at 0.7, yente's default; candidates: the top 20 entries by rapidfuzz
+token_set_ratio, for identifiers by ratio over the listed identifiers) screens about 40 queries a
+second, so by default it gets a seeded sample of up to 150 queries of each kind
+(`--nomenklatura-per-kind`, 0: every query), or N queries drawn from all (`--nomenklatura-sample N`,
+0: nomenklatura skipped). The engine's figures on that same sample go beside it in the final summary:
+per kind, F1 (false/q for negative kinds) of both, `<<` where interdict does worse than logic-v2.
+
+`--json PATH` writes every figure (and the git commit, and whether services/matcher had uncommitted
+changes) to compare runs before and after a change. `make eval` (both sources, default options) took
+about 4 minutes on a shared 2-core machine, nearly all of it nomenklatura.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import random
 import re
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from benchmarks.queryset import KINDS_OF_CHANGE, LabelledQuery, build, load_ofac
+from benchmarks.queryset import (
+    ADDED_KINDS,
+    ADDED_NEGATIVE_KINDS,
+    FIRST_KINDS,
+    TABLE_ORDER,
+    LabelledQuery,
+    build,
+    load_ofac,
+)
 from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.shared.models.watchlist import WatchlistEntry
+from services.shared.settings import PROJECT_ROOT
 
 NOMENKLATURA_THRESHOLD = 0.7  # yente's default match threshold for logic-v2
+FIRST_GROUP = frozenset((*FIRST_KINDS, "negative", "negative_hard"))
+ADDED_GROUP = frozenset((*ADDED_KINDS, *ADDED_NEGATIVE_KINDS))
+SUMMARY_ROWS = ("overall", "held_out")
+
+Matcher = Callable[[LabelledQuery], list[str]]
 
 
 @dataclass
@@ -43,51 +83,100 @@ class Tally:
             self.false_alert += 1
 
     @property
+    def positives(self) -> int:
+        return self.true_positive + self.false_negative
+
+    @property
     def precision(self) -> float:
         alerts = self.true_positive + self.false_alert
         return self.true_positive / alerts if alerts else 1.0
 
     @property
     def recall(self) -> float:
-        wanted = self.true_positive + self.false_negative
-        return self.true_positive / wanted if wanted else 1.0
+        return self.true_positive / self.positives if self.positives else 1.0
 
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def false_per_query(self) -> float:
+        return self.false_alert / self.queries if self.queries else 0.0
 
-def evaluate(
-    queries: list[LabelledQuery], match: Callable[[LabelledQuery], list[str]]
-) -> tuple[dict[str, Tally], float, list[tuple[LabelledQuery, list[str]]]]:
-    tallies: dict[str, Tally] = defaultdict(Tally)
-    misses: list[tuple[LabelledQuery, list[str]]] = []
+    def as_dict(self) -> dict[str, Any]:
+        pure_negative = self.positives == 0
+        return {
+            "queries": self.queries,
+            "true_positive": self.true_positive,
+            "false_negative": self.false_negative,
+            "false_alert": self.false_alert,
+            "precision": None if pure_negative else round(self.precision, 6),
+            "recall": None if pure_negative else round(self.recall, 6),
+            "f1": None if pure_negative else round(self.f1, 6),
+            "false_per_query": round(self.false_per_query, 6),
+        }
+
+
+def kind_order(queries: list[LabelledQuery]) -> list[str]:
+    """The kinds present: the OFAC ones in TABLE_ORDER, then any other (the UN set's): original scripts
+    first, then the other positive kinds as first seen, negative kinds last."""
+    present = list(dict.fromkeys(query.change for query in queries))
+    negatives = negative_kinds(queries)
+    others = sorted(
+        (kind for kind in present if kind not in TABLE_ORDER),
+        key=lambda kind: (kind in negatives, not kind.startswith("un_script"), present.index(kind)),
+    )
+    return [kind for kind in TABLE_ORDER if kind in present] + others
+
+
+def negative_kinds(queries: list[LabelledQuery]) -> set[str]:
+    positive = {query.change for query in queries if query.expected is not None}
+    return {query.change for query in queries} - positive
+
+
+def screen(queries: list[LabelledQuery], match: Matcher) -> tuple[list[list[str]], float]:
     started = time.perf_counter()
-    for query in queries:
-        matched = match(query)
-        for key in ("overall", query.change, "held_out" if query.held_out else "tuned_on"):
-            if key in ("held_out", "tuned_on") and query.expected is None:
-                continue
-            tallies[key].add(query, matched)
-        if (query.expected is not None and query.expected not in matched) or (query.expected is None and matched):
-            misses.append((query, matched))
-    per_query = (time.perf_counter() - started) / max(len(queries), 1)
-    return tallies, per_query, misses
+    matched = [match(query) for query in queries]
+    return matched, (time.perf_counter() - started) / max(len(queries), 1)
 
 
-def print_table(title: str, tallies: dict[str, Tally], per_query: float) -> None:
-    print(f"\n== {title}: {per_query * 1e3:.3f} ms per query ==")
-    print(f"{'kind of change':<24}{'queries':>8}{'precision':>11}{'recall':>9}{'F1':>8}")
-    order = ["overall", *KINDS_OF_CHANGE, "negative", "negative_hard", "held_out", "tuned_on"]
-    for key in order:
-        if key in tallies:
-            t = tallies[key]
-            recall = f"{t.recall:.4f}" if key not in ("negative", "negative_hard") else "-"
-            print(f"{key:<24}{t.queries:>8}{t.precision:>11.4f}{recall:>9}{t.f1 if recall != '-' else 0:>8.4f}")
+def tally(queries: list[LabelledQuery], matched: list[list[str]], held_out_only: bool = False) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for query, found in zip(queries, matched, strict=True):
+        if held_out_only and not query.held_out:
+            continue
+        keys = ["overall", query.change]
+        if query.change in FIRST_GROUP:
+            keys.append("first_kinds")
+        elif query.change in ADDED_GROUP:
+            keys.append("added_kinds")
+        if not held_out_only:
+            keys.append("held_out" if query.held_out else "tuned_on")
+        for key in keys:
+            tallies[key].add(query, found)
+    return tallies
 
 
-def engine_matcher(entries: list[WatchlistEntry]) -> Callable[[LabelledQuery], list[str]]:
+def row_order(kinds: list[str], tallies: dict[str, Tally]) -> list[str]:
+    rows = ["overall", *kinds]
+    if "added_kinds" in tallies:
+        rows += ["first_kinds", "added_kinds"]
+    return [row for row in [*rows, "held_out", "tuned_on"] if row in tallies]
+
+
+def print_table(title: str, tallies: dict[str, Tally], kinds: list[str], negatives: set[str]) -> None:
+    print(f"\n== {title} ==")
+    print(f"{'kind of change':<26}{'queries':>8}{'precision':>11}{'recall':>9}{'F1':>8}{'false/q':>9}")
+    for row in row_order(kinds, tallies):
+        t = tallies[row]
+        if row in negatives or t.positives == 0:
+            print(f"{row:<26}{t.queries:>8}{'-':>11}{'-':>9}{'-':>8}{t.false_per_query:>9.4f}")
+        else:
+            print(f"{row:<26}{t.queries:>8}{t.precision:>11.4f}{t.recall:>9.4f}{t.f1:>8.4f}{t.false_per_query:>9.4f}")
+
+
+def engine_matcher(entries: list[WatchlistEntry]) -> Matcher:
     engine = MatchingEngine()
     started = time.perf_counter()
     engine.load(entries)
@@ -100,13 +189,15 @@ def engine_matcher(entries: list[WatchlistEntry]) -> Callable[[LabelledQuery], l
     return match
 
 
-def nomenklatura_matcher(entries: list[WatchlistEntry]) -> Callable[[LabelledQuery], list[str]]:
+def nomenklatura_matcher(entries: list[WatchlistEntry]) -> Matcher:
     """logic-v2 over followthemoney entities; rapidfuzz proposes the top 20 candidate names."""
-    from followthemoney import model
+    import followthemoney
     from nomenklatura.matching import get_algorithm
     from normality import ascii_text
     from rapidfuzz import fuzz, process
 
+    # the package's `model` (a Model), not its submodule of that name, which mypy would take it for
+    model: Any = followthemoney.model
     algorithm = get_algorithm("logic-v2")
     if algorithm is None:
         raise RuntimeError("nomenklatura has no logic-v2 algorithm")
@@ -165,46 +256,250 @@ def nomenklatura_matcher(entries: list[WatchlistEntry]) -> Callable[[LabelledQue
     return match
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=20260509)
-    parser.add_argument("--per-change", type=int, default=300, help="positive queries per kind of change")
-    parser.add_argument("--negatives", type=int, default=3000)
-    parser.add_argument("--nomenklatura-sample", type=int, default=None,
-                        help="screen only this many of the queries through nomenklatura (0: skip it; default: all)")
-    parser.add_argument("--show-misses", type=int, default=0, help="print this many engine misses")
-    args = parser.parse_args()
+def nomenklatura_sample(queries: list[LabelledQuery], per_kind: int, total: int | None, seed: int) -> list[int]:
+    """Which queries go through nomenklatura (positions, in order): `total` drawn from all, else up to
+    `per_kind` of each kind (0: all of them)."""
+    rng = random.Random(seed)
+    if total is not None:
+        return sorted(rng.sample(range(len(queries)), min(total, len(queries))))
+    if per_kind <= 0:
+        return list(range(len(queries)))
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for position, query in enumerate(queries):
+        by_kind[query.change].append(position)
+    chosen: list[int] = []
+    for kind in kind_order(queries):
+        positions = by_kind[kind]
+        chosen += positions if len(positions) <= per_kind else rng.sample(positions, per_kind)
+    return sorted(chosen)
 
-    entries = load_ofac()
-    queries = build(entries, seed=args.seed, per_change=args.per_change, negative_count=args.negatives)
-    print(f"{len(entries)} OFAC SDN entries; {len(queries)} labelled queries (seed {args.seed})")
 
-    tallies, per_query, misses = evaluate(queries, engine_matcher(entries))
-    print_table("interdict engine (threshold 0.80)", tallies, per_query)
-    for query, matched in misses[: args.show_misses]:
-        print(
-            f"  MISS {query.change:<22} {query.name or query.identifiers!s:<50} expected={query.expected} got={matched}"
-            f" source={query.source!r}"
-        )
+@dataclass
+class SourceFigures:
+    """One source's figures for the final summary."""
+
+    label: str
+    kinds: list[str]
+    negatives: set[str]
+    engine: dict[str, Tally]
+    engine_held_out: dict[str, Tally]
+    engine_on_sample: dict[str, Tally] | None = None
+    nomenklatura: dict[str, Tally] | None = None
+
+
+def evaluate_source(
+    label: str,
+    entries: list[WatchlistEntry],
+    queries: list[LabelledQuery],
+    args: argparse.Namespace,
+    report: dict[str, Any],
+) -> SourceFigures:
+    started = time.perf_counter()
+    kinds, negatives = kind_order(queries), negative_kinds(queries)
+    held = sum(query.held_out for query in queries)
+    print(f"\n#### {label}: {len(entries)} entries, {len(queries)} labelled queries ({held} held out)")
+
+    matched, per_query = screen(queries, engine_matcher(entries))
+    engine_all, engine_held = tally(queries, matched), tally(queries, matched, held_out_only=True)
+    title = (
+        f"{label}: interdict engine (threshold 0.80), all {len(queries)} queries, {per_query * 1e3:.3f} ms per query"
+    )
+    print_table(title, engine_all, kinds, negatives)
+    print_table(f"{label}: interdict engine, the {held} held-out queries only", engine_held, kinds, negatives)
+    if args.show_misses:
+        shown: dict[str, int] = defaultdict(int)
+        print(f"\nup to {args.show_misses} engine misses of each kind:")
+        for query, found in zip(queries, matched, strict=True):
+            missed = query.expected not in found if query.expected is not None else bool(found)
+            if missed and shown[query.change] < args.show_misses:
+                shown[query.change] += 1
+                print(
+                    f"  MISS {query.change:<24} {query.name or query.identifiers!s:<50} expected={query.expected}"
+                    f" got={found[:3]} source={query.source!r} {query.detail}"
+                )
+    section: dict[str, Any] = {
+        "entries": len(entries),
+        "queries": len(queries),
+        "interdict": {
+            "ms_per_query": round(per_query * 1e3, 4),
+            "all": {row: t.as_dict() for row, t in engine_all.items()},
+            "held_out": {row: t.as_dict() for row, t in engine_held.items()},
+        },
+    }
+    report["sources"][label] = section
+    figures = SourceFigures(label, kinds, negatives, engine_all, engine_held)
 
     if args.nomenklatura_sample != 0:
         try:
             baseline = nomenklatura_matcher(entries)
         except ImportError as error:
             print(f"\nnomenklatura not evaluated: {error} (install the 'eval' extra: pip install -e '.[eval]')")
-            return
-        size = len(queries) if args.nomenklatura_sample is None else min(args.nomenklatura_sample, len(queries))
-        sample = queries if size == len(queries) else random.Random(args.seed).sample(queries, size)
-        baseline(sample[0])  # first call loads nomenklatura's name data: not part of the per-query time
-        engine_tallies, engine_time, _ = evaluate(sample, engine_matcher(entries))
-        nk_tallies, nk_time, _ = evaluate(sample, baseline)
-        print(
-            f"\nThe same {len(sample)} queries through both (nomenklatura logic-v2 at {NOMENKLATURA_THRESHOLD}, "
-            "candidates: top 20 entries by rapidfuzz token_set_ratio; "
-            "identifier queries: top 20 by rapidfuzz ratio over listed identifiers)"
+            return figures
+        positions = nomenklatura_sample(queries, args.nomenklatura_per_kind, args.nomenklatura_sample, args.seed)
+        sample = [queries[position] for position in positions]
+        if not sample:
+            return figures
+        baseline(sample[0])  # the first call loads nomenklatura's name data: not part of the per-query time
+        nk_matched, nk_time = screen(sample, baseline)
+        nk_all, nk_held = tally(sample, nk_matched), tally(sample, nk_matched, held_out_only=True)
+        on_sample = [matched[position] for position in positions]
+        figures.engine_on_sample = tally(sample, on_sample)
+        figures.nomenklatura = nk_all
+        how = (
+            f"{args.nomenklatura_sample} drawn from all"
+            if args.nomenklatura_sample is not None
+            else f"up to {args.nomenklatura_per_kind} of each kind"
+            if args.nomenklatura_per_kind > 0
+            else "all"
         )
-        print_table("interdict engine", engine_tallies, engine_time)
-        print_table("nomenklatura logic-v2", nk_tallies, nk_time)
+        print(
+            f"\nnomenklatura logic-v2 at {NOMENKLATURA_THRESHOLD} on {len(sample)} of the queries ({how}, seed "
+            f"{args.seed}); candidates: top 20 entries by rapidfuzz token_set_ratio, identifier queries: top 20 "
+            "by rapidfuzz ratio over listed identifiers"
+        )
+        held_sample = sum(query.held_out for query in sample)
+        title = f"{label}: nomenklatura logic-v2, {len(sample)} sampled queries, {nk_time * 1e3:.3f} ms per query"
+        print_table(title, nk_all, kinds, negatives)
+        print_table(
+            f"{label}: nomenklatura logic-v2, the {held_sample} held-out sampled queries", nk_held, kinds, negatives
+        )
+        section["logic-v2"] = {
+            "sample": len(sample),
+            "sampling": how,
+            "ms_per_query": round(nk_time * 1e3, 4),
+            "all": {row: t.as_dict() for row, t in nk_all.items()},
+            "held_out": {row: t.as_dict() for row, t in nk_held.items()},
+        }
+        section["interdict_on_sample"] = {
+            "all": {row: t.as_dict() for row, t in figures.engine_on_sample.items()},
+            "held_out": {row: t.as_dict() for row, t in tally(sample, on_sample, held_out_only=True).items()},
+        }
+    section["seconds"] = round(time.perf_counter() - started, 1)
+    print(f"\n({label}: {time.perf_counter() - started:.0f} s)")
+    return figures
+
+
+def _figure(t: Tally | None, negative: bool) -> tuple[str, float | None]:
+    if t is None:
+        return "", None
+    if negative:
+        return f"f/q {t.false_per_query:.4f}", -t.false_per_query  # higher is better, as for F1
+    return f"{t.f1:.4f}", t.f1
+
+
+def print_summary(sources: list[SourceFigures]) -> None:
+    print("\n== Summary: F1 per kind (false alerts per query, f/q, for negative kinds); interdict on all its")
+    print("   queries and on the held-out ones, then interdict and logic-v2 on the same sample;")
+    print("   << where interdict does worse than logic-v2 on the sample ==")
+    header = f"{'source':<7}{'kind of change':<26}{'interdict':>13}{'held out':>13}{'sample':>8}"
+    print(f"{header}{'interdict':>13}{'logic-v2':>13}")
+    for source in sources:
+        for row in [*source.kinds, *SUMMARY_ROWS]:
+            if row not in source.engine:
+                continue
+            negative = row in source.negatives
+            full, _ = _figure(source.engine.get(row), negative)
+            held, _ = _figure(source.engine_held_out.get("overall" if row == "held_out" else row), negative)
+            line = f"{source.label:<7}{row:<26}{full:>13}{held:>13}"
+            if source.nomenklatura is not None and source.engine_on_sample is not None and row in source.nomenklatura:
+                ours, our_value = _figure(source.engine_on_sample.get(row), negative)
+                theirs, their_value = _figure(source.nomenklatura.get(row), negative)
+                worse = (
+                    our_value is not None and their_value is not None and round(our_value, 4) < round(their_value, 4)
+                )
+                line += f"{source.nomenklatura[row].queries:>8}{ours:>13}{theirs:>13}{'  <<' if worse else ''}"
+            print(line)
+
+
+def load_un(seed: int) -> tuple[list[WatchlistEntry], list[LabelledQuery]] | None:
+    """The UN source, when benchmarks/un_queryset.py is there (written separately)."""
+    try:
+        module = importlib.import_module("benchmarks.un_queryset")
+    except ModuleNotFoundError as error:
+        if error.name != "benchmarks.un_queryset":
+            raise
+        print("\n#### UN: benchmarks/un_queryset.py is not there (yet): the UN section is skipped")
+        return None
+    entries, queries = module.build_un(seed)
+    return list(entries), list(queries)
+
+
+def git_state() -> dict[str, Any]:
+    def git(*command: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(PROJECT_ROOT), *command], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "matcher_changed": bool(git("status", "--porcelain", "--", "services/matcher")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=20260509)
+    parser.add_argument("--per-change", type=int, default=300, help="OFAC queries per kind of change")
+    parser.add_argument("--negatives", type=int, default=3000, help="OFAC invented negatives (negative, negative_hard)")
+    parser.add_argument("--source", choices=("ofac", "un", "both"), default="both")
+    parser.add_argument("--kinds", default=None, help="only these kinds of change, comma-separated")
+    parser.add_argument(
+        "--nomenklatura-per-kind",
+        type=int,
+        default=150,
+        help="nomenklatura screens up to this many queries of each kind (0: all; default 150)",
+    )
+    parser.add_argument(
+        "--nomenklatura-sample",
+        type=int,
+        default=None,
+        help="nomenklatura screens this many queries drawn from all instead (0: skip it)",
+    )
+    parser.add_argument("--show-misses", type=int, default=0, help="print up to this many engine misses of each kind")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    wanted = {kind.strip() for kind in args.kinds.split(",") if kind.strip()} if args.kinds else None
+
+    state = git_state()
+    changed = " (services/matcher has uncommitted changes)" if state["matcher_changed"] else ""
+    print(f"engine at commit {state['commit']}{changed}; seed {args.seed}")
+    report: dict[str, Any] = {"meta": {**state, "seed": args.seed, "argv": sys.argv[1:]}, "sources": {}}
+
+    def chosen(queries: list[LabelledQuery]) -> list[LabelledQuery]:
+        return queries if wanted is None else [query for query in queries if query.change in wanted]
+
+    figures: list[SourceFigures] = []
+    seen_kinds: set[str] = set()
+    if args.source in ("ofac", "both"):
+        entries = load_ofac()
+        every = build(entries, seed=args.seed, per_change=args.per_change, negative_count=args.negatives)
+        seen_kinds.update(query.change for query in every)
+        queries = chosen(every)
+        if queries:
+            figures.append(evaluate_source("OFAC", entries, queries, args, report))
+    if args.source in ("un", "both"):
+        un = load_un(args.seed)
+        if un is not None:
+            un_entries, every = un
+            seen_kinds.update(query.change for query in every)
+            queries = chosen(every)
+            if queries:
+                figures.append(evaluate_source("UN", un_entries, queries, args, report))
+    if wanted and wanted - seen_kinds:
+        print(f"\nno queries of these kinds: {', '.join(sorted(wanted - seen_kinds))}")
+    if figures:
+        print_summary(figures)
+    elapsed = time.perf_counter() - started
+    report["meta"]["seconds"] = round(elapsed, 1)
+    print(f"\n(eval took {elapsed / 60:.1f} min)")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"figures written to {args.json}")
 
 
 if __name__ == "__main__":
