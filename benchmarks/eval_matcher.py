@@ -24,8 +24,9 @@ second, so by default it gets a seeded sample of up to 150 queries of each kind
 per kind, F1 (false/q for negative kinds) of both, `<<` where interdict does worse than logic-v2.
 
 `--json PATH` writes every figure (and the git commit, and whether services/matcher had uncommitted
-changes) to compare runs before and after a change. `make eval` (both sources, default options) took
-about 4 minutes on a shared 2-core machine, nearly all of it nomenklatura.
+changes) to compare runs before and after a change. The whole run (both sources, default options:
+9,295 OFAC and 1,890 UN queries, 3,927 of them through nomenklatura) took 1.7 to 1.8 minutes on a
+shared 2-core machine, 1.5 of them nomenklatura's; the engine takes about 0.1 ms a query.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ Held out (`held_out`): positives by their entry's id (half the entries); negativ
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import re
 from collections import defaultdict
@@ -318,7 +319,7 @@ def identifier_format(identifier: Identifier, rng: random.Random) -> Identifier 
 LEGAL_FORM_WORDS = frozenset(
     "LTD LIMITED LLC INC INCORPORATED CORP CORPORATION CO COMPANY CIA COMPANIA SA SAS LTDA LIMITADA CV RL "
     "GMBH AG KG OOO OAO ZAO PAO AO JSC OJSC CJSC PJSC PLC FZE FZCO FZC LLP LP SARL SRL SRO EOOD OOD AD BV NV "
-    "PTE PVT OY AB AS SPA SAL SCS DOO SOCIEDAD ANONIMA JOINT STOCK".split()
+    "PTE PVT OY AB AS SPA SAL SCS DOO DMCC SOCIEDAD ANONIMA JOINT STOCK".split()
 )
 # Descriptive and industry words: what a company does, not who it is.
 GENERIC_COMPANY_WORDS = frozenset(
@@ -337,7 +338,8 @@ GENERIC_COMPANY_WORDS = frozenset(
     "AGRICULTURE AGRICOLA AGROPECUARIA AGRO FARM FARMS FOOD FOODS ALIMENTOS TRAVEL TOURISM TOURS HOTEL HOTELS "
     "MEDIA PHARMACEUTICAL PHARMACEUTICALS PHARMA MEDICAL RESEARCH SUPPLY SUPPLIES EQUIPMENT MACHINERY PARTNERS "
     "ASSOCIATES ASOCIADOS AGENCY TEXTILE TEXTILES FISHING FISHERIES PLASTICS RESOURCES NEGOCIOS OPERADORA "
-    "PROJECTS VENTURES BUSINESS SECURITIES TRUST FUND GENERAL SALES MARKETING".split()
+    "PROJECTS VENTURES BUSINESS SECURITIES TRUST FUND GENERAL SALES MARKETING SCIENCE SCIENCES OPERATION OPERATIONS "
+    "RENOVATION".split()
 )
 # Places and geographic adjectives: they narrow a company down, but do not name it.
 PLACE_NAME_WORDS = frozenset(
@@ -355,7 +357,7 @@ INSTITUTION_WORDS = frozenset(
     "DEPARTMENT ADMINISTRATION SOCIETY CLUB PARTY MOVEMENT FRONT ARMY FORCE FORCES BRIGADE BRIGADES CORPS GUARD "
     "REVOLUTIONARY LIBERATION REPUBLIC PEOPLE PEOPLE'S DEMOCRATIC FEDERAL CIVIL MILITARY DEFENSE DEFENCE "
     "SCIENTIFIC NUCLEAR PUBLIC PRIVATE NEW FREE ZONE ECONOMIC COOPERATIVE TRANSFER LAUNDERING TRAFFICKING DRUG "
-    "OFF SHORE OFFSHORE NON EXTERNAL GENERATION ELECTRICITY HOUSE REAL".split()
+    "OFF SHORE OFFSHORE NON EXTERNAL GENERATION ELECTRICITY HOUSE REAL FOREIGN ATOMIC".split()
 )
 # a generic word not dropped before these: MONEY LAUNDERING, REAL ESTATE
 _BOUND_BEFORE = frozenset(("LAUNDERING", "TRAFFICKING", "ESTATE", "EXCHANGE"))
@@ -380,10 +382,13 @@ _SLAVIC_SURNAME = re.compile(r"(OV|EV|IN|SKY|SKIY|SKII|ENKO|UK|OVA|EVA|INA|SKAYA
 _HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _PARTICLE_SPACE = re.compile(r"\b(AL|EL|ABU|ABD|BIN|BEN|BOU|UL)\s+(?=[A-Za-z]{3})", re.IGNORECASE)
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]\.?")
-_ACRONYM = re.compile(r"\(?([A-Z]{2,5})\)?")
+_ACRONYM = re.compile(r"\(([A-Z]{2,5})\)|([B-DF-HJ-NP-TV-XZ]{2,5})")  # (NTS), or no vowel at all: KPD
 _VOWELS = frozenset("AEIOUY")
+_NOT_JOINED = frozenset(("OF", "AND", "THE", "FOR", "Y", "E"))
 # dotted legal forms and country codes beside LEGAL_FORM_WORDS: S.P.R. DE R.I., P.S.C., C.I., U.S.A.
-_NOT_INITIALS = frozenset("CI SC CA SL SCS CIA USA UK UAE SPR RI PSC SAC EIRL SE SNC SPA SAL SAS SRL SARL".split())
+_NOT_INITIALS = frozenset(
+    "CI SC CA SL SCS CS BSC CIA USA UK UAE SPR PR RI PSC SAC EIRL SE SNC SPA SAL SAS SRL SARL".split()
+)
 _DIGRAPHS = frozenset("CH SH TH PH KH GH ZH TS NG".split())
 
 # (form, other ways of writing it), both ways round; forms are words of a name with its dots gone.
@@ -479,7 +484,8 @@ def _tidy(name: str) -> str:
 
 
 def _is_join_word(word: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z]{2,}", word)) and word.upper() not in LEGAL_FORM_WORDS
+    """Words that get written together: not legal forms, nor OF, AND, THE (DE, LA, AL do: DELACRUZ)."""
+    return bool(re.fullmatch(r"[A-Za-z]{2,}", word)) and word.upper() not in LEGAL_FORM_WORDS | _NOT_JOINED
 
 
 def joined_words(name: str, rng: random.Random) -> str | None:
@@ -552,10 +558,9 @@ def initials_variant(name: str, rng: random.Random) -> str | None:
         if _INITIALS.fullmatch(core) and len(letters) >= 2:
             undotted = rng.choice((letters, " ".join(letters)))
             choices.append((i, word.replace(core, undotted)))
-        elif (acronym := _ACRONYM.fullmatch(word.rstrip(","))) and (
-            word.startswith("(") or not _VOWELS.intersection(acronym.group(1))
-        ):
-            choices.append((i, word.replace(acronym.group(1), ".".join(acronym.group(1)) + ".")))
+        elif acronym := _ACRONYM.fullmatch(word.rstrip(",")):
+            letters = acronym.group(1) or acronym.group(2)
+            choices.append((i, word.replace(letters, ".".join(letters) + ".")))
     if not choices:
         return None
     i, replacement = rng.choice(choices)
@@ -848,8 +853,8 @@ SYLLABLE_VARIANTS: tuple[tuple[str, ...], ...] = (
     ("kuk", "guk"),
     ("ju", "joo", "chu"),
     ("hui", "hee"),
-    ("ho", "hoh"),
-    ("il", "ill"),
+    ("ho",),
+    ("il",),
     ("chang", "jang"),
     ("nam",),
     ("chun", "choon"),
@@ -984,8 +989,9 @@ class SyllabicNames:
     that is a listed one (or holds one, or is held by one) in another romanisation or joining."""
 
     def __init__(self, entries: Iterable[WatchlistEntry]) -> None:
-        self.names: list[tuple[list[str], str]] = []
+        self.names: list[tuple[list[str], set[str]]] = []
         self.by_key: dict[str, list[int]] = defaultdict(list)
+        self.by_glued: dict[str, list[int]] = defaultdict(list)
         for entry in entries:
             if entry.kind is not EntityKind.PERSON:
                 continue
@@ -995,27 +1001,36 @@ class SyllabicNames:
                     continue
                 for skeleton in set(key[0]):
                     self.by_key[skeleton].append(len(self.names))
+                for glued in key[1]:
+                    self.by_glued[glued].append(len(self.names))
                 self.names.append(key)
 
     @staticmethod
-    def _key(name: str) -> tuple[list[str], str] | None:
+    def _key(name: str) -> tuple[list[str], set[str]] | None:
+        """The name's skeletons (the surname's first), and its given names glued together, in every order."""
         words = [w for w in re.split(r"[\s,-]+", name) if w]
         if len(words) < 2:
             return None
         skeletons = [syllable_skeleton(words[0], surname=True)] + [syllable_skeleton(w) for w in words[1:]]
-        return skeletons, skeletons[0] + ":" + "".join(skeletons[1:])
+        given = skeletons[1:] if len(skeletons) <= 5 else skeletons[1:5]
+        return skeletons, {skeletons[0] + ":" + "".join(order) for order in itertools.permutations(given)}
 
     def is_listed(self, name: str) -> bool:
+        """True when the name, as skeletons, is a listed person's name, holds one, or is held by one (in
+        any order), or its given names glued together are a listed one's in some order. Give it the given
+        syllables apart (KIM Song Man, not KIM Songman): a joined word is not looked into."""
         key = self._key(name)
         if key is None:
             return False
         skeletons, glued = key
+        if any(self.by_glued.get(order) for order in glued):
+            return True
         candidates: set[int] = set()
         for skeleton in skeletons:
             candidates.update(self.by_key.get(skeleton, ()))
         for candidate in candidates:
-            listed, listed_glued = self.names[candidate]
-            if glued == listed_glued or _holds(listed, skeletons) or _holds(skeletons, listed):
+            listed, _ = self.names[candidate]
+            if _holds(listed, skeletons) or _holds(skeletons, listed):
                 return True
         return False
 
@@ -1088,6 +1103,17 @@ class ListedNames:
             if all(self._take(word, left) for word in listed):
                 return True
         return False
+
+    def distinctive_elsewhere(self, name: str, entry_id: str) -> bool:
+        """True when another entry has a name holding every distinctive word of `name`: the name does
+        not say which of them it is."""
+        distinctive = [t for t in _plain_tokens(name) if _classify(t.upper()) == "distinctive"]
+        if not distinctive:
+            return True
+        holders = set(self.by_token.get(distinctive[0], ()))
+        for token in distinctive[1:]:
+            holders &= set(self.by_token.get(token, ()))
+        return any(self.owners[holder] != entry_id for holder in holders)
 
     @staticmethod
     def _take(token: str, listed: list[str]) -> bool:
@@ -1398,7 +1424,15 @@ def added_queries(
     )
 
     rng = random.Random(f"{seed}:company_dropped_word")
-    fill("company_dropped_word", rng, orgs, plain(drop_generic_word, rng, "generic_word"), per_change)
+
+    def dropped_word(entry: WatchlistEntry) -> tuple[str, str] | None:
+        varied = drop_generic_word(entry.primary_name, rng)
+        # MOBIN COMPANY could be MOBIN PETROCHEMICAL COMPANY or MOBIN INTERNATIONAL LIMITED: no positive
+        if varied is None or listed.distinctive_elsewhere(varied, entry.entry_id):
+            return None
+        return varied, "generic_word"
+
+    fill("company_dropped_word", rng, orgs, dropped_word, per_change)
 
     rng = random.Random(f"{seed}:syllabic_variant")
     syllabic = [e for e in persons if syllabic_parts(e.primary_name)]
@@ -1458,8 +1492,10 @@ def added_queries(
         surname = rng.choice(by_origin[origin])[0]
         count = rng.choice((2, 2, 2, 2, 1, 3))
         syllables = [rng.choice(rng.choice(by_origin[origin])[1]) for _ in range(count)]
-        name = write_syllabic(surname, syllables, rng.choice((" ", " ", "", "-")), rng.random() < 0.5)
-        if name in seen or listed.is_listed(name) or variants.is_listed(name):
+        upper = rng.random() < 0.5
+        name = write_syllabic(surname, syllables, rng.choice((" ", " ", "", "-")), upper)
+        apart = write_syllabic(surname, syllables, " ", upper)  # what the checks look into
+        if name in seen or listed.is_listed(apart) or variants.is_listed(apart):
             continue
         seen.add(name)
         queries.append(

@@ -81,6 +81,7 @@ def test_joined_words_joins_two_adjacent_words() -> None:
     assert "GuzmanLoera Joaquin" in results or "Guzman LoeraJoaquin" in results
     assert all(len(result.split()) == 2 for result in results)
     assert joined_words("HIZBALLAH", random.Random(1)) is None
+    assert joined_words("PARTY OF KURDISTAN", random.Random(1)) is None  # OF is not written onto a word
 
 
 def test_joined_words_leaves_legal_forms_alone() -> None:
@@ -110,6 +111,8 @@ def test_initials_lose_or_gain_their_dots_but_legal_forms_are_not_initials() -> 
     )
     assert initials_variant("CIMEX, S.A.", random.Random(0)) is None
     assert initials_variant("AGRICOLA CUEMIR, S.P.R. DE R.I.", random.Random(0)) is None
+    assert initials_variant("LEADER (HONG KONG) TRADING LIMITED", random.Random(0)) is None
+    assert initials_variant("KPD S.A.", random.Random(0)) == "K.P.D. S.A."
 
 
 def test_boundary_typos_move_a_letter_over_the_space_or_type_the_space() -> None:
@@ -249,6 +252,8 @@ def test_syllabic_names_reject_romanisations_of_a_listed_name() -> None:
     assert listed.is_listed("KIM Yong")  # a listed name with a syllable missing
     assert not listed.is_listed("KIM Chol Ho")
     assert not listed.is_listed("PAK Yong Chol")
+    assert listed.is_listed("KIM Chol Yong")  # the same syllables in another order
+    assert listed.is_listed("KIM Cheolyoung")  # glued, in another order
 
 
 def test_listed_names_leave_the_source_entry_out_when_asked() -> None:
@@ -263,6 +268,19 @@ def test_listed_names_leave_the_source_entry_out_when_asked() -> None:
     assert not names.is_listed("PACIFIC TRADING CORPORATION", ignore="test:1")
     assert names.holds_listed("ISLAMIC REVOLUTIONARY GUARD CORPS ELECTRONIC DEFENSE ORGANIZATION")
     assert not names.holds_listed("PACIFIC TRADING CORPORATION", ignore="test:1")  # a lone generic word holds none
+
+
+def test_a_shortened_company_name_must_say_which_company_it_is() -> None:
+    names = ListedNames(
+        [
+            entry(1, ORG, "MOBIN PETROCHEMICAL COMPANY"),
+            entry(2, ORG, "MOBIN INTERNATIONAL LIMITED"),
+            entry(3, ORG, "ANDES ENGINEERING COMPANY"),
+        ]
+    )
+    assert names.distinctive_elsewhere("MOBIN COMPANY", "test:1")
+    assert not names.distinctive_elsewhere("ANDES COMPANY", "test:3")
+    assert names.distinctive_elsewhere("TRADING COMPANY", "test:3")  # nothing distinctive left
 
 
 def test_negatives_are_held_out_by_their_text() -> None:
