@@ -100,6 +100,7 @@ class IndexedName:
     tokens: tuple[str, ...]
     syllabic: bool = False  # a Korean, Chinese or Vietnamese name (see syllables.py)
     consonantal: bool = False  # written in Arabic or Hebrew: its tokens are consonants (see scripts.py)
+    lone: str | None = None  # the word a one-word query may match it on (see normalize.lone_word)
 
 
 _TYPOS = {1: ONE_TYPO, 2: TWO_TYPOS}
@@ -128,7 +129,7 @@ class NameIndex:
         self.names: list[IndexedName | None] = []
         self._free: list[int] = []
         self.postings: dict[str, BitMap] = {}
-        #: names of a single token (or of a single distinctive word, see _lone_word), by token: the
+        #: names of a single token (or of a single distinctive word: IndexedName.lone), by token: the
         #: only names a one-word query can match strongly
         self.single_postings: dict[str, BitMap] = {}
         #: names holding a token twice or more ("GARCIA GARCIA"), by token
@@ -167,7 +168,7 @@ class NameIndex:
                     self._add_vocabulary(token)
             else:
                 posting.add(name_id)
-        if (lone := _lone_word(name)) is not None:
+        if (lone := name.lone) is not None:
             _add(self.single_postings, lone, name_id)
         for token in _repeated(name.tokens):
             _add(self.repeat_postings, token, name_id)
@@ -194,7 +195,7 @@ class NameIndex:
                 if not posting:
                     # vocabulary neighbours are dropped lazily: lookups check the posting exists
                     del self.postings[token]
-        if (lone := _lone_word(name)) is not None:
+        if (lone := name.lone) is not None:
             _discard(self.single_postings, lone, name_id)
         for token in _repeated(name.tokens):
             _discard(self.repeat_postings, token, name_id)
@@ -523,17 +524,6 @@ class NameIndex:
         for name_id, name in enumerate(self.names):
             if name is not None:
                 yield name_id, name
-
-
-def _lone_word(name: IndexedName) -> str | None:
-    """The word a one-word query may match this name on: its only word, or a company's only
-    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words)."""
-    if len(name.tokens) == 1:
-        return name.tokens[0]
-    if name.kind is EntityKind.PERSON:
-        return None
-    distinctive = [token for token in name.tokens if token not in GENERIC_WORDS]
-    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 4 else None
 
 
 def _probe_size(probe: TokenProbe) -> int:

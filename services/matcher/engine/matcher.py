@@ -16,7 +16,7 @@ from services.matcher.engine.identifiers import (
 )
 from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
-from services.matcher.engine.normalize import name_readings, unknown_kind_readings
+from services.matcher.engine.normalize import lone_word, name_readings, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
     SINGLE_TOKEN_CAP,
@@ -106,9 +106,10 @@ class MatchingEngine:
         for listed in (*entry.names, *remark_aliases(entry)):
             # a name in another script is indexed once per reading (EVGENIY, YEVGENIY...)
             for tokens in name_readings(listed.name, entry.kind):
+                is_person = entry.kind is EntityKind.PERSON
                 indexed = IndexedName(
                     entry.entry_id, listed.name, listed.name_type, entry.kind, tokens, is_syllabic_name(tokens),
-                    is_abjad(listed.name),
+                    is_abjad(listed.name), lone_word(tokens, is_person),
                 )
                 name_ids.append(self._index.add(indexed))
         self._entry_names[entry.entry_id] = name_ids
@@ -243,7 +244,8 @@ class MatchingEngine:
                 # a Korean name lacking a listed syllable is another name, not a shortened one
                 discount_missing = is_person and not name.syllabic
                 comparison = compare_tokens(
-                    tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic
+                    tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic,
+                    name.lone,
                 )
                 if factor != 1.0 and comparison.score:
                     comparison = replace(comparison, score=comparison.score * factor, regrouped=regrouped)

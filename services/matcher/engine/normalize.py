@@ -278,6 +278,17 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     return readings
 
 
+def lone_word(tokens: tuple[str, ...], is_person: bool) -> str | None:
+    """The word a one-word query may match a listed name on: its only word, or a company's only
+    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words)."""
+    if len(tokens) == 1:
+        return tokens[0]
+    if is_person:
+        return None
+    distinctive = [token for token in tokens if token not in GENERIC_WORDS]
+    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 4 else None
+
+
 @lru_cache(maxsize=200_000)
 def phonetic_key(token: str) -> str:
     """A sound-alike key so transliteration variants (MOHAMMED / MUHAMMAD, JOSEF / YOSEF) meet.

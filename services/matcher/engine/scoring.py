@@ -66,13 +66,15 @@ def compare_tokens(
     listed_is_person: bool,
     at_least: float = 0.0,
     syllabic: bool = False,
+    lone: str | None = None,
 ) -> NameComparison:
     """How well the listed name explains the query and the other way round; a score of 0 when it
     could not reach `at_least` anyway (decided before pairing the words up).
 
     listed_is_person: listed words the query lacks cost half (a middle name left out); syllabic:
     the listed name is a Korean, Chinese or Vietnamese one, where a syllable left out makes
-    another name (KIM CHOL is not KIM CHOL NAM)."""
+    another name (KIM CHOL is not KIM CHOL NAM); lone: the listed name's lone word (see
+    normalize.lone_word)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
@@ -118,9 +120,10 @@ def compare_tokens(
         listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
-    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not _lone_distinctive_word(
-        pairs[0], listed_tokens, listed_is_person, unmatched_query
-    ):
+    # one word in common is weak, unless it is all the query has and all the listed name has
+    # besides descriptive words (ANDES COMPANY for ANDES ENGINEERING COMPANY)
+    found_by_lone_word = unmatched_query == 0.0 and pairs[0][1] == lone if len(pairs) == 1 else False
+    if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not found_by_lone_word:
         score = min(score, SINGLE_TOKEN_CAP)
     if syllabic and len(pairs) < len(listed_tokens):
         score = min(score, SINGLE_TOKEN_CAP)
@@ -135,22 +138,6 @@ def compare_tokens(
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
-
-
-def _lone_distinctive_word(
-    pair: tuple[str, str, float], listed_tokens: tuple[str, ...], listed_is_person: bool, unmatched_query: float
-) -> bool:
-    """A company matched on its one distinctive word, the query holding nothing else and the listed
-    name only descriptive words besides (ANDES COMPANY filed for ANDES ENGINEERING COMPANY)."""
-    listed = pair[1]
-    return (
-        not listed_is_person
-        and unmatched_query == 0.0
-        and len(listed) >= 4
-        and listed not in GENERIC_WORDS
-        and listed_tokens.count(listed) == 1
-        and all(token in GENERIC_WORDS for token in listed_tokens if token != listed)
-    )
 
 
 def _best_possible(explainable: float, listed_total: float, listed_is_person: bool) -> float:

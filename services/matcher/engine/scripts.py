@@ -21,13 +21,13 @@ gets every reading its script commonly has, and the engine screens each. Per scr
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 
 import icu  # type: ignore[import-untyped]  # PyICU ships no type information
 import pycountry
 from anyascii import anyascii
 from normality import ascii_text
+from rigour.text.scripts import codepoint_script, text_scripts
 from rigour.text.translit import maybe_ascii
 
 _BGN_CYRILLIC = icu.Transliterator.createInstance("Russian-Latin/BGN")
@@ -61,19 +61,14 @@ ABJADS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA"})
 
 
 def script_of(char: str) -> str:
-    """The Unicode script of a letter, from its name ("CYRILLIC SMALL LETTER IE" → CYRILLIC)."""
-    name = unicodedata.name(char, "")
-    if name.startswith(("CJK", "KANGXI")):
-        return "HAN"
-    if name.startswith("HANGUL"):
-        return "HANGUL"
-    return name.split(" ", 1)[0] if name else ""
+    """The Unicode script of a character, upper case (CYRILLIC, HAN...), "" for spaces and marks."""
+    return (codepoint_script(ord(char)) or "").upper()
 
 
 @lru_cache(maxsize=50_000)
 def scripts_in(text: str) -> frozenset[str]:
-    """The scripts of the letters of a name that is not plain ASCII."""
-    return frozenset(script_of(char) for char in text if ord(char) > 0x24F and char.isalpha())
+    """The scripts of the letters of a name other than Latin (rigour reads them from Unicode's tables)."""
+    return frozenset(script.upper() for script in text_scripts(text) if script != "Latin")
 
 
 @lru_cache(maxsize=50_000)
