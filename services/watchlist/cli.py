@@ -20,7 +20,18 @@ from services.shared.models.watchlist import Sharing, SharingScope, WatchlistEnt
 from services.shared.settings import PARTNER_COUNTRIES, get_settings
 from services.watchlist import fetch
 from services.watchlist.errors import ListNotFound, WatchlistError, WatchlistFileError
-from services.watchlist.events import AuditRecord, ImportReport
+from services.watchlist.events import ImportReport
+from services.watchlist.operations import (
+    ListDiff,
+    SharingOptionError,
+    audit_trail,
+    change_kind,
+    changed_fields,
+    diff_list,
+    format_sharing,
+    parse_sharing,
+)
+from services.watchlist.operations import entry_changes as entry_changes  # was defined here; callers import it
 from services.watchlist.store import WatchlistStore
 
 watchlist_app = typer.Typer(no_args_is_help=True, help="Watchlists: import, inspect and edit them live.")
@@ -52,26 +63,11 @@ def _actor(actor: str | None) -> str:
 
 
 def parse_share(value: str) -> Sharing:
-    """'all', 'owner' or 'countries:CO,MX'."""
-    scope, _, countries = value.partition(":")
+    """'all', 'owner' or 'countries:CO,MX', refused as a bad option value."""
     try:
-        if scope == SharingScope.NAMED_COUNTRIES.value:
-            codes = [code.strip() for code in countries.split(",") if code.strip()]
-            if not codes:
-                raise typer.BadParameter("countries:CC,CC needs at least one country code")
-            return Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=codes)
-        if countries:
-            raise typer.BadParameter(f"only 'countries' takes a list: {value!r}")
-        return Sharing(scope=SharingScope(scope))
-    except (ValueError, ValidationError) as error:
-        raise typer.BadParameter(f"expected all, owner or countries:CC,CC; got {value!r} ({error})") from error
-
-
-def format_share(sharing: Sharing) -> str:
-    """The --share text of a sharing scope: the inverse of parse_share."""
-    if sharing.scope is SharingScope.NAMED_COUNTRIES:
-        return f"{sharing.scope.value}:{','.join(sharing.countries)}"
-    return sharing.scope.value
+        return parse_sharing(value)
+    except SharingOptionError as error:
+        raise typer.BadParameter(str(error)) from error
 
 
 def parse_owner(value: str) -> str:
@@ -299,7 +295,7 @@ def create(
         )
     except WatchlistError as error:
         raise _reject(error) from error
-    console.print(f"created {list_id} (owner {owner_code}, sharing {format_share(sharing)}); list version {version}")
+    console.print(f"created {list_id} (owner {owner_code}, sharing {format_sharing(sharing)}); list version {version}")
 
 
 @watchlist_app.command("list")
@@ -309,7 +305,7 @@ def list_lists() -> None:
     for column in ("list", "title", "owner", "sharing", "version", "entries", "enabled", "updated"):
         table.add_column(column)
     for info in _store().lists():
-        sharing = format_share(info.sharing)
+        sharing = format_sharing(info.sharing)
         table.add_row(
             info.list_id, info.title, info.owner_country, sharing, str(info.version), str(info.entry_count),
             "yes" if info.enabled else "[red]no[/red]", info.updated_at.isoformat(timespec="seconds"),
@@ -339,7 +335,7 @@ def show(entry_id: str, as_json: bool = typer.Option(False, "--json", help="prin
                           ("countries", entry.countries), ("programs", entry.programs)):
         table.add_row(label, ", ".join(values))
     table.add_row("addresses", "\n".join(address.full or "" for address in entry.addresses))
-    table.add_row("owner / sharing", f"{entry.owner_country} / {format_share(entry.sharing)}")
+    table.add_row("owner / sharing", f"{entry.owner_country} / {format_sharing(entry.sharing)}")
     table.add_row("expires", entry.expires_at.isoformat() if entry.expires_at else "")
     table.add_row("remarks", entry.remarks or "")
     console.print(table)
@@ -431,7 +427,7 @@ def _refuse_missing_list(error: ListNotFound, adding: WatchlistEntry | None) -> 
     # The entry names its owner and sharing, which are the likely ones for its list.
     command = (
         f"interdict watchlist create {shlex.quote(error.list_id)} --owner {adding.owner_country} "
-        f"--share {format_share(adding.sharing)}"
+        f"--share {format_sharing(adding.sharing)}"
     )
     errors.print("Entries are added to an existing list: create it first (check owner and sharing), then add again:")
     errors.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
@@ -449,7 +445,7 @@ def history(
     table = Table(title="watchlist history")
     for column in ("time", "actor", "operation", "list", "entry", "version", "details"):
         table.add_column(column)
-    for record in _store().history(entry_id=entry_id, list_id=list_id, actor=actor, limit=limit or None):
+    for record in audit_trail(_store(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit):
         details = ", ".join(f"{key}={value}" for key, value in record.details.items())
         table.add_row(
             record.at.isoformat(timespec="seconds"), record.actor, record.operation, record.list_id,
@@ -465,39 +461,21 @@ def diff(
     to_version: int | None = typer.Option(None, "--to", help="up to this version (default: the live one)"),
 ) -> None:
     """What changed in a list between two versions, entry by entry and field by field (from the audit trail)."""
-    store = _store()
     try:
-        live = store.info(list_id).version
+        list_diff = diff_list(_store(), list_id, from_version, to_version)
     except WatchlistError as error:
         raise _reject(error) from error
-    upper = live if to_version is None else to_version
-    lower = upper - 1 if from_version is None else from_version
-    changes = entry_changes(store.history(list_id=list_id), lower, upper)
-    table = Table(title=f"{list_id}: version {lower} -> {upper}")
+    if not list_diff.changes:
+        console.print(f"{list_id}: no entry changed between versions {list_diff.lower} and {list_diff.upper}")
+        return
+    console.print(_diff_table(list_diff))
+
+
+def _diff_table(diff: ListDiff) -> Table:
+    table = Table(title=f"{diff.list_id}: version {diff.lower} -> {diff.upper}")
     for column in ("entry", "change", "fields"):
         table.add_column(column)
-    for entry_id, (before, after) in sorted(changes.items()):
-        kind = "added" if before is None else "removed" if after is None else "changed"
+    for entry_id, (before, after) in sorted(diff.changes.items()):
+        kind = change_kind(before, after)
         table.add_row(entry_id, kind, ", ".join(changed_fields(before, after)) if kind == "changed" else "")
-    console.print(table if changes else f"{list_id}: no entry changed between versions {lower} and {upper}")
-
-
-def entry_changes(
-    records: list[AuditRecord], lower: int, upper: int
-) -> dict[str, tuple[WatchlistEntry | None, WatchlistEntry | None]]:
-    """Per entry, its state at version `lower` and at `upper` (None: not in the list); unchanged ones left out."""
-    states: dict[str, tuple[WatchlistEntry | None, WatchlistEntry | None]] = {}
-    for record in records:  # oldest first
-        if record.entry_id is None or not lower < record.version <= upper:
-            continue
-        if record.before is None and record.after is None:  # an expiry: says nothing of content
-            continue
-        first_before = states[record.entry_id][0] if record.entry_id in states else record.before
-        states[record.entry_id] = (first_before, record.after)
-    return {entry_id: pair for entry_id, pair in states.items() if pair[0] != pair[1]}
-
-
-def changed_fields(before: WatchlistEntry | None, after: WatchlistEntry | None) -> list[str]:
-    old = before.model_dump() if before else {}
-    new = after.model_dump() if after else {}
-    return [name for name in WatchlistEntry.model_fields if old.get(name) != new.get(name)]
+    return table
