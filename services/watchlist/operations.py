@@ -47,32 +47,30 @@ class SharingOptionError(ValueError):
     """The text of a sharing option is none of its forms; the message says what is wrong with it."""
 
 
-def parse_sharing(text: str, *, allow_no_countries: bool = False) -> Sharing:
-    """'all', 'owner' or 'countries:CO,MX' as a Sharing.
-
-    allow_no_countries keeps the admin API's leniency (it took `countries:` with no code, which
-    shares with nobody but the owner) until that is fixed in both front ends at once.
-    """
+def parse_sharing(text: str) -> Sharing:
+    """'all', 'owner' or 'countries:CO,MX' as a Sharing; SharingOptionError says what else it is."""
     scope, _, countries = text.partition(":")
     if scope == SharingScope.NAMED_COUNTRIES.value:
-        return _named_countries(text, countries, allow_no_countries)
+        return _named_countries(text, countries)
     # Checked before the scope, so 'friends:MX' is told that only 'countries' takes a list.
     if countries:
         raise SharingOptionError(f"only 'countries' takes a list: {text!r}")
     try:
         return Sharing(scope=SharingScope(scope))
     except ValueError as error:
-        raise SharingOptionError(f"expected {SHARING_FORMS}; got {text!r} ({error})") from error
+        raise SharingOptionError(f"expected {SHARING_FORMS}; got {text!r}") from error
 
 
-def _named_countries(text: str, countries: str, allow_no_countries: bool) -> Sharing:
+def _named_countries(text: str, countries: str) -> Sharing:
     codes = [code.strip() for code in countries.split(",") if code.strip()]
-    if not codes and not allow_no_countries:
-        raise SharingOptionError("countries:CC,CC needs at least one country code")
+    if not codes:
+        # Sharing would take it and share with the owner alone, which `owner` says plainly: a slip.
+        raise SharingOptionError(f"countries:CC,CC needs at least one country code; got {text!r}")
     try:
         return Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=codes)
     except ValidationError as error:
-        raise SharingOptionError(f"expected {SHARING_FORMS}; got {text!r} ({error})") from error
+        bad = ", ".join(repr(detail["input"]) for detail in error.errors())
+        raise SharingOptionError(f"not a two-letter country code: {bad} (in {text!r})") from error
 
 
 def format_sharing(sharing: Sharing) -> str:

@@ -148,3 +148,14 @@ def test_openapi_describes_the_bearer_scheme(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert {"/lists/{list_id}/import", "/entries/{entry_id}/expire", "/history"} <= set(spec["paths"])
+
+
+def test_import_refuses_countries_with_no_code(api: Api) -> None:
+    # The CLI's --share refuses it with the same words (test_watchlist_store_cli.py).
+    body = orjson.dumps(entry(1, "us-list", "US"))
+    answer = api.client.post(
+        "/lists/us-list/import", content=body, params={"share": "countries:"}, headers=api.as_("us-admin")
+    )
+    assert answer.status_code == 422
+    assert answer.json() == {"detail": "share: countries:CC,CC needs at least one country code; got 'countries:'"}
+    assert api.store.entries("us-list") == [] and api.store.info("us-list").version == 1

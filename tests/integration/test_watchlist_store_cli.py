@@ -77,3 +77,17 @@ def test_share_option_is_checked(store: WatchlistStore, tmp_path: Path) -> None:
         watchlist_app, ["import", "jsonl", str(file), "--list-id", "x", "--owner", "CO", "--share", "friends"]
     )
     assert result.exit_code != 0 and store.lists() == []
+
+
+def test_share_countries_with_no_code_is_refused(store: WatchlistStore, tmp_path: Path) -> None:
+    # The admin API's ?share= refuses it with the same words (test_admin_api.py).
+    file = tmp_path / "co.jsonl"
+    file.write_text('{"entry_id": "co:1", "kind": "person", "names": [{"name": "JUAN PEREZ"}]}\n')
+    result = CliRunner().invoke(
+        watchlist_app,
+        ["import", "jsonl", str(file), "--list-id", "co", "--owner", "CO", "--share", "countries:"],
+        env={"COLUMNS": "200"},  # the error's box would wrap the message at 80
+    )
+    assert result.exit_code == 2
+    assert "countries:CC,CC needs at least one country code; got 'countries:'" in result.output
+    assert store.lists() == []

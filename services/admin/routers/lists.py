@@ -14,7 +14,7 @@ from services.admin.models import RejectedBody, WriteResult
 from services.shared.models.watchlist import Sharing, WatchlistEntry, WatchlistInfo
 from services.watchlist.errors import WatchlistNotFound
 from services.watchlist.events import ImportReport
-from services.watchlist.operations import SHARING_FORMS, SharingOptionError, parse_sharing
+from services.watchlist.operations import SharingOptionError, parse_sharing
 from services.watchlist.store import WatchlistStore
 
 router = APIRouter()
@@ -109,9 +109,9 @@ def _share_parameter(share: str | None) -> Sharing | None:
     if share is None:
         return None
     try:
-        return parse_sharing(share, allow_no_countries=True)
+        return parse_sharing(share)
     except SharingOptionError as error:
-        raise HTTPException(HTTP_422, f"share: expected {SHARING_FORMS}; got {share!r}") from error
+        raise HTTPException(HTTP_422, f"share: {error}") from error
 
 
 # --- enabling and disabling ----------------------------------------------------------------------
