@@ -29,7 +29,7 @@ from services.shared.kafka_admin import delete_topics, ensure_topics
 from services.shared.models.watchlist import WatchlistEntry
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics, group_id
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -84,7 +84,7 @@ class Namespace:
         """The demo's list, as `interdict demo` imports it, into this namespace's Redis keys."""
         client = redis.Redis.from_url(self.settings.redis_url)
         try:
-            WatchlistStore(client, self.settings).import_list(
+            WatchlistWriter(client, self.settings.redis_key_prefix).import_list(
                 "ofac-sdn", entries, owner_country="US", title="OFAC SDN", actor="bench-pipeline"
             )
         finally:

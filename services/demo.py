@@ -27,7 +27,7 @@ from services.shared.progress import wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings
 from services.watchlist.demo_source import demo_ofac_dir
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 SAMPLE_FEED = PROJECT_ROOT / "feeds" / "sample-manifests.jsonl"
 SAMPLES = PROJECT_ROOT / "feeds" / "samples"
@@ -45,7 +45,7 @@ def run_demo(settings: Settings, feed: Path = SAMPLE_FEED, ofac_dir: Path | None
     created = ensure_topics(settings)
     console.print(f"topics ready ({len(created)} created)")
     client = redis.Redis.from_url(settings.redis_url)
-    report = WatchlistStore(client, settings).import_list(
+    report = WatchlistWriter(client, settings.redis_key_prefix).import_list(
         "ofac-sdn", parse_ofac_sdn(ofac_dir), owner_country="US", title="OFAC SDN", actor="demo"
     )
     console.print(

@@ -1,4 +1,4 @@
-"""The watchlist administration API: FastAPI over WatchlistStore, with per-country bearer tokens.
+"""The watchlist administration API: FastAPI over WatchlistWriter, with per-country bearer tokens.
 
 Rules: any valid token reads the lists and entries shared with its country; an `admin` token
 also changes the lists and entries its country owns, and nothing else. Every refusal (401 or
@@ -22,7 +22,7 @@ from services.admin.errors import add_error_handlers
 from services.admin.routers import entries, history, lists
 from services.admin.tokens import TokenStore
 from services.shared.settings import Settings, get_settings
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 DESCRIPTION = """
 Administer the interdiction watchlists held in Redis: read lists and entries, import a whole
@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
     client = redis_client or redis.Redis.from_url(settings.redis_url)
     app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION)
     app.mount("/metrics", make_asgi_app())
-    backends.attach(app, WatchlistStore(client, settings), TokenStore(client, settings), DeniedLog(client, settings))
+    store = WatchlistWriter(client, settings.redis_key_prefix)
+    backends.attach(app, store, TokenStore(client, settings), DeniedLog(client, settings))
     add_error_handlers(app)
     for router in (lists.router, entries.router, history.router):
         app.include_router(router)

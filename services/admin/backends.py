@@ -11,15 +11,15 @@ from fastapi import Depends, FastAPI, Request
 
 from services.admin.denied import DeniedLog
 from services.admin.tokens import TokenStore
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 
-def attach(app: FastAPI, store: WatchlistStore, tokens: TokenStore, denied: DeniedLog) -> None:
+def attach(app: FastAPI, store: WatchlistWriter, tokens: TokenStore, denied: DeniedLog) -> None:
     app.state.store, app.state.tokens, app.state.denied = store, tokens, denied
 
 
-def watchlist_store(request: Request) -> WatchlistStore:
-    return cast(WatchlistStore, request.app.state.store)
+def watchlist_store(request: Request) -> WatchlistWriter:
+    return cast(WatchlistWriter, request.app.state.store)
 
 
 def token_store(request: Request) -> TokenStore:
@@ -30,4 +30,4 @@ def denied_log(request: Request) -> DeniedLog:
     return cast(DeniedLog, request.app.state.denied)
 
 
-Store = Annotated[WatchlistStore, Depends(watchlist_store)]
+Store = Annotated[WatchlistWriter, Depends(watchlist_store)]

@@ -31,8 +31,10 @@ from services.shared import metrics
 from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
 from services.shared.models import WatchlistEntry
 from services.shared.settings import Settings
+from services.watchlist.errors import ChangeFeedGap
 from services.watchlist.events import WatchlistChange, WatchlistSnapshot
-from services.watchlist.store import ChangeFeedGap, WatchlistStore
+from services.watchlist.reader import WatchlistReader
+from services.watchlist.writer import WatchlistWriter
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,11 @@ class WatchlistReplica:
         self.engine = engine_factory()
         self.state = ReplicaState()
         self._settings = settings
-        self.store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+        client = redis.Redis.from_url(settings.redis_url)
+        self.reader = WatchlistReader(client, settings.redis_key_prefix)
+        # Only for the expiry sweep, which every replica runs today (see EXPIRY_SWEEP_SECONDS);
+        # issue 12 moves it to one process, and then a replica holds the reader alone.
+        self._expiry_sweeper = WatchlistWriter(client, settings.redis_key_prefix)
         self._ready = asyncio.Event()
         self._block_ms = max(50, int(settings.watchlist_refresh_seconds * 1000))
         self._entries: dict[str, WatchlistEntry] = {}
@@ -129,7 +135,7 @@ class WatchlistReplica:
             return
 
     async def _bootstrap(self) -> None:
-        snapshot = await asyncio.to_thread(self.store.snapshot)
+        snapshot = await asyncio.to_thread(self.reader.snapshot)
         await self._install(snapshot)
         await self._write_local_copy(snapshot)
         log.info("watchlists loaded: %d entries, versions %s", len(self.engine), snapshot.versions)
@@ -176,7 +182,7 @@ class WatchlistReplica:
     async def _follow_once(self) -> None:
         try:
             changes, self._read_cursor = await asyncio.to_thread(
-                self.store.read_changes, self._read_cursor, self._block_ms, CHANGE_BATCH
+                self.reader.read_changes, self._read_cursor, self._block_ms, CHANGE_BATCH
             )
         except ChangeFeedGap:
             # Away so long that the feed was trimmed past our cursor: start over from a snapshot.
@@ -209,7 +215,7 @@ class WatchlistReplica:
         return ready
 
     async def _sweep_expired(self) -> None:
-        await asyncio.to_thread(self.store.sweep_expired, actor="system:expiry")
+        await asyncio.to_thread(self._expiry_sweeper.sweep_expired, actor="system:expiry")
 
     def apply(self, change: WatchlistChange) -> None:
         """Apply one change; upserts and removals are idempotent, so replaying an overlap is harmless."""

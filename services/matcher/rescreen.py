@@ -32,8 +32,8 @@ from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output, Stage, StageConfig
 from services.shared.stage.kafka import KafkaRangeTransport
 from services.shared.worker import kafka_options
+from services.watchlist.errors import ChangeFeedGap
 from services.watchlist.events import ChangeOp, WatchlistChange
-from services.watchlist.store import ChangeFeedGap
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class Rescreener:
         cursor, target = saved.decode() if isinstance(saved, bytes) else str(saved), self.replica.state.cursor
         try:
             while True:
-                changes, cursor = await asyncio.to_thread(self.replica.store.read_changes, cursor, 0, 1000)
+                changes, cursor = await asyncio.to_thread(self.replica.reader.read_changes, cursor, 0, 1000)
                 for change in changes:
                     if change.stream_id and _after(change.stream_id, target):
                         return

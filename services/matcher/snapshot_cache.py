@@ -49,7 +49,7 @@ from services.matcher import engine as engine_package
 from services.matcher.engine import MatchingEngine
 from services.shared import models as models_package
 from services.shared.settings import Settings
-from services.watchlist.events import WatchlistSnapshot
+from services.watchlist.events import StorePosition, WatchlistSnapshot
 
 #: Bump when the file layout below changes.
 FORMAT = 1
@@ -78,14 +78,6 @@ ENGINE_DISTRIBUTIONS = (
 Status = Literal["hit", "miss"]
 
 
-@dataclass(frozen=True)
-class StorePosition:
-    """Where the watchlists are: every list's version and the change feed's last event id."""
-
-    versions: dict[str, int]
-    cursor: str
-
-
 class WatchlistSource(Protocol):
     def position(self) -> StorePosition: ...
 
@@ -96,28 +88,15 @@ class RedisWatchlistSource:
     """The watchlist store in Redis, as the cache reads it."""
 
     def __init__(self, settings: Settings) -> None:
-        import redis
+        from services.watchlist.reader import WatchlistReader
 
-        from services.watchlist.store import WatchlistStore
-
-        self._redis = redis.Redis.from_url(settings.redis_url)
-        self._store = WatchlistStore(self._redis, settings)
+        self._reader = WatchlistReader.from_settings(settings)
 
     def position(self) -> StorePosition:
-        # The same two reads store.snapshot() starts its transaction with, so a position read here
-        # and the one of a snapshot are comparable. The store's own key names are used (not
-        # rebuilt from the prefix): if they change, this fails loudly instead of reading an empty
-        # hash and calling every cache current.
-        lists_key, changes_key = self._store._lists_key, self._store._changes_key
-        with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(lists_key)
-            pipe.xrevrange(changes_key, count=1)
-            infos_raw, last = pipe.execute()
-        versions = {key.decode(): int(orjson.loads(value)["version"]) for key, value in infos_raw.items()}
-        return StorePosition(versions=versions, cursor=last[0][0].decode() if last else "0-0")
+        return self._reader.position()
 
     def snapshot(self) -> WatchlistSnapshot:
-        return self._store.snapshot()
+        return self._reader.snapshot()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import redis
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -32,7 +31,8 @@ from services.watchlist.operations import (
     parse_sharing,
 )
 from services.watchlist.operations import entry_changes as entry_changes  # was defined here; callers import it
-from services.watchlist.store import WatchlistStore
+from services.watchlist.reader import WatchlistReader
+from services.watchlist.writer import WatchlistWriter
 
 watchlist_app = typer.Typer(no_args_is_help=True, help="Watchlists: import, inspect and edit them live.")
 import_app = typer.Typer(no_args_is_help=True, help="Replace a whole list from a file; unchanged content is a no-op.")
@@ -53,9 +53,12 @@ EXIT_FETCH_FAILED = 3
 ACTOR = typer.Option(None, "--actor", help="who makes the change, for the audit trail (default: login name)")
 
 
-def _store() -> WatchlistStore:
-    settings = get_settings()
-    return WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+def _reader() -> WatchlistReader:
+    return WatchlistReader.from_settings(get_settings())
+
+
+def _writer() -> WatchlistWriter:
+    return WatchlistWriter.from_settings(get_settings())
 
 
 def _actor(actor: str | None) -> str:
@@ -109,7 +112,7 @@ def _import(
 ) -> None:
     try:
         entries = load()
-        report = _store().import_list(
+        report = _writer().import_list(
             list_id, entries, owner_country=owner, sharing=share, title=title, actor=_actor(actor)
         )
     except (WatchlistFileError, WatchlistError) as error:
@@ -290,7 +293,7 @@ def create(
     """Create an empty list, to fill it with `add` (an import creates its list by itself)."""
     owner_code, sharing = parse_owner(owner), parse_share(share)
     try:
-        version = _store().create_list(
+        version = _writer().create_list(
             list_id, owner_country=owner_code, sharing=sharing, title=title, actor=_actor(actor)
         )
     except WatchlistError as error:
@@ -304,7 +307,7 @@ def list_lists() -> None:
     table = Table(title="watchlists")
     for column in ("list", "title", "owner", "sharing", "version", "entries", "enabled", "updated"):
         table.add_column(column)
-    for info in _store().lists():
+    for info in _reader().lists():
         sharing = format_sharing(info.sharing)
         table.add_row(
             info.list_id, info.title, info.owner_country, sharing, str(info.version), str(info.entry_count),
@@ -317,7 +320,7 @@ def list_lists() -> None:
 def show(entry_id: str, as_json: bool = typer.Option(False, "--json", help="print the entry as JSON")) -> None:
     """One entry: names, identifiers and the rest."""
     try:
-        entry = _store().get(entry_id)
+        entry = _reader().get(entry_id)
     except WatchlistError as error:
         raise _reject(error) from error
     if as_json:
@@ -400,17 +403,17 @@ def disable(list_id: str, actor: str | None = ACTOR) -> None:
 @watchlist_app.command("sweep-expired")
 def sweep_expired(actor: str | None = ACTOR) -> None:
     """Tell the matchers about entries whose expiry has passed."""
-    expired = _store().sweep_expired(actor=_actor(actor) if actor else "system:expiry")
+    expired = _writer().sweep_expired(actor=_actor(actor) if actor else "system:expiry")
     listed = f": {', '.join(expired)}" if expired else ""
     console.print(f"{len(expired)} entr{'y' if len(expired) == 1 else 'ies'} expired{listed}")
 
 
 def _edit(
-    change: Callable[[WatchlistStore, str], int], actor: str | None, adding: WatchlistEntry | None = None
+    change: Callable[[WatchlistWriter, str], int], actor: str | None, adding: WatchlistEntry | None = None
 ) -> None:
     """Apply one change; `adding` is the entry being added, to say how to create its list if missing."""
     try:
-        version = change(_store(), _actor(actor))
+        version = change(_writer(), _actor(actor))
     except ListNotFound as error:
         raise _refuse_missing_list(error, adding) from error
     except WatchlistError as error:
@@ -445,7 +448,7 @@ def history(
     table = Table(title="watchlist history")
     for column in ("time", "actor", "operation", "list", "entry", "version", "details"):
         table.add_column(column)
-    for record in audit_trail(_store(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit):
+    for record in audit_trail(_writer(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit):
         details = ", ".join(f"{key}={value}" for key, value in record.details.items())
         table.add_row(
             record.at.isoformat(timespec="seconds"), record.actor, record.operation, record.list_id,
@@ -462,7 +465,7 @@ def diff(
 ) -> None:
     """What changed in a list between two versions, entry by entry and field by field (from the audit trail)."""
     try:
-        list_diff = diff_list(_store(), list_id, from_version, to_version)
+        list_diff = diff_list(_writer(), list_id, from_version, to_version)
     except WatchlistError as error:
         raise _reject(error) from error
     if not list_diff.changes:

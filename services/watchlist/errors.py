@@ -48,3 +48,15 @@ class ListNotFound(WatchlistNotFound):
     def __init__(self, list_id: str) -> None:
         super().__init__(f"no watchlist {list_id!r}")
         self.list_id = list_id
+
+
+class EntryConflict(WatchlistError):
+    """The entry already exists (add), is missing (update), or belongs to another list."""
+
+
+class ListExists(WatchlistError):
+    """A list with that id exists already."""
+
+
+class ChangeFeedGap(WatchlistError):
+    """The cursor points before events the feed has trimmed: take a new snapshot."""

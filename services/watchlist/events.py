@@ -1,7 +1,8 @@
-"""What the watchlist store reports: import reports, change-feed events, snapshots and audit records."""
+"""What the watchlist store reports: import reports, change-feed events, snapshots, positions and audit records."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +41,14 @@ class WatchlistSnapshot(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     entries: list[WatchlistEntry]
+    versions: dict[str, int]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class StorePosition:
+    """Where the watchlists are: every list's version and the change feed's last event id."""
+
     versions: dict[str, int]
     cursor: str
 

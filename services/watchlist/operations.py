@@ -25,7 +25,7 @@ SHARING_FORMS = "all, owner or countries:CC,CC"
 
 
 class ListsAndHistory(Protocol):
-    """What these operations read: the lists and the audit trail (WatchlistStore has them)."""
+    """What these operations read: the lists and the audit trail (WatchlistWriter has both)."""
 
     def lists(self) -> list[WatchlistInfo]: ...
 

@@ -15,7 +15,7 @@ from services.shared.models import Alert, EntityKind, EntryName, Sharing, Sharin
 from services.shared.progress import end_offsets, group_lag, wait_until_caught_up
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 from tests.support.pipeline import Outputs, Workers, marks, read_outputs, wait_for, workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -54,7 +54,7 @@ def expected_alerts(suffixes: list[str] | None = None) -> set[tuple[str, str, st
 
 
 def import_watchlist(settings: Settings, ofac_dir: Path) -> None:
-    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     store.import_list("ofac-sdn", parse_ofac_sdn(ofac_dir), owner_country="US", actor="test")
 
 
@@ -188,7 +188,7 @@ def test_entry_listed_after_the_manifest_passed_alerts_retroactively(
     isolated_settings: Settings, tmp_path: Path
 ) -> None:
     settings = isolated_settings
-    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     store.import_list(
         "us-test", [listed(1, "Placeholder Holdings Limited Partnership", "US")], owner_country="US", actor="admin-us"
     )

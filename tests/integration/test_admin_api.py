@@ -17,7 +17,7 @@ from services.admin.denied import DeniedLog
 from services.admin.tokens import Role, TokenStore
 from services.shared.models.watchlist import WatchlistEntry
 from services.shared.settings import Settings
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 @dataclass
 class Api:
     client: TestClient
-    store: WatchlistStore
+    store: WatchlistWriter
     denied: DeniedLog
     tokens: dict[str, str]
 
@@ -54,7 +54,7 @@ def api() -> Iterator[Api]:
         "mx-admin": token_store.create("mx-admin", Role.ADMIN, "MX"),
         "us-reader": token_store.create("us-reader", Role.READER, "US"),
     }
-    store = WatchlistStore(connection, settings)
+    store = WatchlistWriter(connection, settings.redis_key_prefix)
     store.import_list("us-list", [], owner_country="US", actor="setup")
     with TestClient(create_app(settings, connection)) as client:
         yield Api(client, store, DeniedLog(connection, settings), tokens)

@@ -16,7 +16,7 @@ from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.matcher.replica import WatchlistReplica
 from services.shared.models import EntityKind, EntryName, WatchlistEntry
 from services.shared.settings import Settings
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration
@@ -88,10 +88,10 @@ async def eventually(condition, timeout_s: float = 15.0) -> None:  # type: ignor
 
 def seeded(
     private_redis: PrivateRedis, prefix: str, entries: list[WatchlistEntry], **overrides: object
-) -> tuple[Settings, WatchlistStore]:
+) -> tuple[Settings, WatchlistWriter]:
     """Settings for this test's own keys, and a store holding `entries` as list national-co."""
     settings = Settings(redis_url=private_redis.url, redis_key_prefix=prefix, **overrides)  # type: ignore[arg-type]
-    store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+    store = WatchlistWriter(redis.Redis.from_url(private_redis.url), settings.redis_key_prefix)
     store.import_list("national-co", entries, owner_country="CO", actor="admin-co")
     return settings, store
 
@@ -128,7 +128,7 @@ async def test_replica_follows_changes_and_survives_a_redis_outage(private_redis
         assert replica.health()["stale"] is True
 
         private_redis.start()
-        store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+        store = WatchlistWriter(redis.Redis.from_url(private_redis.url), settings.redis_key_prefix)
         store.remove("national-co:1", actor="admin-co")
         await eventually(lambda: not names_found(replica.engine, "Wilber Varela Fajardo"))
         assert not replica.state.stale
@@ -183,7 +183,7 @@ async def test_concurrent_imports_are_never_seen_half_applied(private_redis: Pri
     replica, follower = await started(settings)
 
     def import_alternately(admin: str, rounds: int) -> None:
-        store = WatchlistStore(redis.Redis.from_url(private_redis.url), settings)
+        store = WatchlistWriter(redis.Redis.from_url(private_redis.url), settings.redis_key_prefix)
         for round_number in range(rounds):
             letter, first = ("B", 2000) if round_number % 2 == 0 else ("A", 1000)
             store.import_list("national-co", generation(letter, first), owner_country="CO", actor=admin)

@@ -18,7 +18,7 @@ from services.matcher import screen as screen_module
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, WatchlistEntry
 from services.shared.settings import Settings
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 pytestmark = pytest.mark.integration
 
@@ -45,9 +45,9 @@ def settings(stack_settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[WatchlistStore]:
+def store(settings: Settings) -> Iterator[WatchlistWriter]:
     client = redis.Redis.from_url(settings.redis_url)
-    store = WatchlistStore(client, settings)
+    store = WatchlistWriter(client, settings.redis_key_prefix)
     listed = [entry(1, "INVERSIONES EL DORADO S.A."), entry(2, "TRANSPORTES DEL GOLFO LTDA")]
     store.import_list("cache", listed, owner_country="PA", actor=ACTOR)
     yield store
@@ -74,7 +74,7 @@ def screen(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Screen:
     return run
 
 
-def test_a_change_between_two_calls_shows_on_the_second(store: WatchlistStore, screen: Screen) -> None:
+def test_a_change_between_two_calls_shows_on_the_second(store: WatchlistWriter, screen: Screen) -> None:
     cache, found = screen("Naviera Coral del Istmo")
     assert cache.startswith("cache: miss: no cache yet;") and found == []
 
@@ -92,7 +92,7 @@ def test_a_change_between_two_calls_shows_on_the_second(store: WatchlistStore, s
     assert cache.startswith("cache: miss: --no-cache;") and found == ["cache:3"]
 
 
-def test_updates_removals_and_disabled_lists_show_on_the_next_call(store: WatchlistStore, screen: Screen) -> None:
+def test_updates_removals_and_disabled_lists_show_on_the_next_call(store: WatchlistWriter, screen: Screen) -> None:
     assert screen("Transportes del Golfo")[1] == ["cache:2"]
 
     store.update(entry(2, "TRANSPORTES DEL CARIBE LTDA"), actor=ACTOR)
@@ -116,7 +116,7 @@ def test_updates_removals_and_disabled_lists_show_on_the_next_call(store: Watchl
     assert cache.startswith("cache: hit:") and found == ["cache:1"]
 
 
-def test_an_entry_whose_expiry_passes_leaves_the_next_call(store: WatchlistStore, screen: Screen) -> None:
+def test_an_entry_whose_expiry_passes_leaves_the_next_call(store: WatchlistWriter, screen: Screen) -> None:
     assert screen("Inversiones El Dorado")[1] == ["cache:1"]
     expires_at = datetime.now(UTC) + timedelta(seconds=2)
     store.expire("cache:1", expires_at, actor=ACTOR)

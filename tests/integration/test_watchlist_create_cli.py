@@ -14,20 +14,20 @@ from typer.testing import CliRunner
 from services.shared.models.watchlist import Sharing, SharingScope
 from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import EXIT_REJECTED, watchlist_app
-from services.watchlist.errors import ListNotFound, WatchlistError
-from services.watchlist.store import ListExists, WatchlistStore
+from services.watchlist.errors import ListExists, ListNotFound, WatchlistError
+from services.watchlist.writer import WatchlistWriter
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def store(stack_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistStore]:
+def store(stack_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistWriter]:
     """The real Redis under a key prefix of this test's own, which the CLI picks up from the environment."""
     prefix = f"test-{uuid.uuid4().hex}"
     monkeypatch.setenv("INTERDICT_REDIS_KEY_PREFIX", prefix)
     get_settings.cache_clear()
     settings = stack_settings.model_copy(update={"redis_key_prefix": prefix})
-    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     yield store
     store.delete_everything()
     get_settings.cache_clear()
@@ -48,7 +48,7 @@ def entry_file(tmp_path: Path, list_id: str, sharing: dict[str, object]) -> Path
     return file
 
 
-def test_create_then_add(store: WatchlistStore, tmp_path: Path) -> None:
+def test_create_then_add(store: WatchlistWriter, tmp_path: Path) -> None:
     code, output = invoke("create", "co-dijin", "--owner", "co", "--share", "countries:MX,PA", "--title", "DIJIN",
                           "--actor", "ana")
     assert code == 0, output
@@ -63,14 +63,14 @@ def test_create_then_add(store: WatchlistStore, tmp_path: Path) -> None:
     assert [record.operation for record in store.history(list_id="co-dijin")] == ["create", "add"]
 
 
-def test_create_is_audited(store: WatchlistStore) -> None:
+def test_create_is_audited(store: WatchlistWriter) -> None:
     assert invoke("create", "mx-uif", "--owner", "MX", "--share", "owner", "--actor", "luis")[0] == 0
     [record] = store.history(actor="luis")
     assert (record.operation, record.list_id, record.version, record.entry_id) == ("create", "mx-uif", 1, None)
     assert record.details == {"owner_country": "MX", "sharing": {"scope": "owner", "countries": []}}
 
 
-def test_create_refuses_an_existing_list(store: WatchlistStore) -> None:
+def test_create_refuses_an_existing_list(store: WatchlistWriter) -> None:
     assert invoke("create", "co-dijin", "--owner", "CO", "--share", "all")[0] == 0
     code, output = invoke("create", "co-dijin", "--owner", "MX", "--share", "owner")
     assert code == EXIT_REJECTED and "watchlist 'co-dijin' already exists" in output
@@ -86,13 +86,13 @@ def test_create_refuses_an_existing_list(store: WatchlistStore) -> None:
         (["co-dijin", "--owner", "CO"], "--share"),
     ],
 )
-def test_create_explains_what_is_wrong(store: WatchlistStore, arguments: list[str], problem: str) -> None:
+def test_create_explains_what_is_wrong(store: WatchlistWriter, arguments: list[str], problem: str) -> None:
     code, output = invoke("create", *arguments)
     assert code != 0 and problem in output
     assert store.lists() == []
 
 
-def test_adding_to_a_missing_list_says_how_to_create_it(store: WatchlistStore, tmp_path: Path) -> None:
+def test_adding_to_a_missing_list_says_how_to_create_it(store: WatchlistWriter, tmp_path: Path) -> None:
     file = entry_file(tmp_path, "co-new", {"scope": "countries", "countries": ["MX", "US"]})
     code, output = invoke("add", str(file))
     assert code == EXIT_REJECTED
@@ -107,13 +107,13 @@ def test_adding_to_a_missing_list_says_how_to_create_it(store: WatchlistStore, t
     assert store.get("co-new:1").sharing.countries == ["MX", "US"]
 
 
-def test_other_commands_on_a_missing_list_point_to_the_lists(store: WatchlistStore) -> None:
+def test_other_commands_on_a_missing_list_point_to_the_lists(store: WatchlistWriter) -> None:
     code, output = invoke("disable", "nope")
     assert code == EXIT_REJECTED
     assert "refused: no watchlist 'nope'" in output and "interdict watchlist list" in output
 
 
-def test_store_create_list(store: WatchlistStore) -> None:
+def test_store_create_list(store: WatchlistWriter) -> None:
     sharing = Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["PA"])
     assert store.create_list("gt-sat", owner_country="gt", sharing=sharing, actor="t") == 1
     assert store.info("gt-sat").sharing == sharing and store.info("gt-sat").owner_country == "GT"

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from services.shared.models import EntityKind, EntryName, WatchlistEntry
 from services.shared.settings import Settings
 from services.watchlist.cli import changed_fields, entry_changes, watchlist_app
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 pytestmark = pytest.mark.integration
 
@@ -19,15 +19,15 @@ def person(number: int, name: str, dob: list[str] | None = None) -> WatchlistEnt
 
 
 @pytest.fixture
-def store(stack_settings: Settings) -> Iterator[WatchlistStore]:
+def store(stack_settings: Settings) -> Iterator[WatchlistWriter]:
     settings = stack_settings.model_copy(update={"redis_key_prefix": f"test-diff-{uuid.uuid4().hex[:8]}"})
     client = redis.Redis.from_url(settings.redis_url)
-    yield WatchlistStore(client, settings)
+    yield WatchlistWriter(client, settings.redis_key_prefix)
     for key in client.scan_iter(match=f"{settings.redis_key_prefix}*"):
         client.delete(key)
 
 
-def test_diff_between_versions_names_each_entry_and_field(store: WatchlistStore) -> None:
+def test_diff_between_versions_names_each_entry_and_field(store: WatchlistWriter) -> None:
     store.import_list("mx-uif", [person(1, "Ana Lopez"), person(2, "Luis Rey")], owner_country="MX", actor="a")
     store.import_list("mx-uif", [person(1, "Ana Lopez", ["1970"]), person(3, "Eva Paz")], owner_country="MX", actor="a")
     store.add(person(4, "Raul Sol"), actor="b")
@@ -39,10 +39,10 @@ def test_diff_between_versions_names_each_entry_and_field(store: WatchlistStore)
     assert set(entry_changes(store.history(list_id="mx-uif"), 1, 3)) == {"mx-uif:1", "mx-uif:2", "mx-uif:3", "mx-uif:4"}
 
 
-def test_diff_command_prints_the_changes(store: WatchlistStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_command_prints_the_changes(store: WatchlistWriter, monkeypatch: pytest.MonkeyPatch) -> None:
     store.import_list("mx-uif", [person(1, "Ana Lopez")], owner_country="MX", actor="a")
     store.import_list("mx-uif", [person(1, "Ana Lopez", ["1970"])], owner_country="MX", actor="a")
-    monkeypatch.setattr("services.watchlist.cli._store", lambda: store)
+    monkeypatch.setattr("services.watchlist.cli._writer", lambda: store)
     result = CliRunner().invoke(watchlist_app, ["diff", "mx-uif"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "mx-uif:1" in result.output and "changed" in result.output and "dates_of_birth" in result.output

@@ -15,20 +15,20 @@ from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import EXIT_FETCH_FAILED, EXIT_REJECTED, watchlist_app
 from services.watchlist.demo_source import BUNDLED_OFAC_DIR
 from services.watchlist.fetch import OFAC_SDN_FILES
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 from tests.local_http import Publisher, serving
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def store(stack_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistStore]:
+def store(stack_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistWriter]:
     """The real Redis under a key prefix of this test's own, which the CLI picks up from the environment."""
     prefix = f"test-{uuid.uuid4().hex}"
     monkeypatch.setenv("INTERDICT_REDIS_KEY_PREFIX", prefix)
     get_settings.cache_clear()
     settings = stack_settings.model_copy(update={"redis_key_prefix": prefix})
-    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     yield store
     store.delete_everything()
     get_settings.cache_clear()
@@ -57,7 +57,7 @@ def fetch_ofac(publisher: Publisher, *options: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_fetch_ofac_downloads_reports_and_imports(store: WatchlistStore, publisher: Publisher) -> None:
+def test_fetch_ofac_downloads_reports_and_imports(store: WatchlistWriter, publisher: Publisher) -> None:
     publish_demo_ofac(publisher)
     code, output = fetch_ofac(publisher, "--sha256", f"sdn.csv={sha256_of(BUNDLED_OFAC_DIR / 'sdn.csv')}")
     assert code == 0, output
@@ -76,7 +76,7 @@ def test_fetch_ofac_downloads_reports_and_imports(store: WatchlistStore, publish
     assert code == 0 and "ofac-sdn: unchanged at version 1" in output
 
 
-def test_http_error_imports_nothing(store: WatchlistStore, publisher: Publisher) -> None:
+def test_http_error_imports_nothing(store: WatchlistWriter, publisher: Publisher) -> None:
     publish_demo_ofac(publisher)
     (publisher.root / "ADD.CSV").unlink()
     code, output = fetch_ofac(publisher)
@@ -86,7 +86,9 @@ def test_http_error_imports_nothing(store: WatchlistStore, publisher: Publisher)
     assert store.lists() == []
 
 
-def test_checksum_mismatch_imports_nothing_and_keeps_the_live_list(store: WatchlistStore, publisher: Publisher) -> None:
+def test_checksum_mismatch_imports_nothing_and_keeps_the_live_list(
+    store: WatchlistWriter, publisher: Publisher
+) -> None:
     publish_demo_ofac(publisher)
     assert fetch_ofac(publisher)[0] == 0
     # The publisher now serves a different alt.csv than the administrator was told to expect.
@@ -99,7 +101,7 @@ def test_checksum_mismatch_imports_nothing_and_keeps_the_live_list(store: Watchl
     assert [record.operation for record in store.history(list_id="ofac-sdn") if record.entry_id is None] == ["import"]
 
 
-def test_a_page_that_is_not_the_list_is_rejected_whole(store: WatchlistStore, publisher: Publisher) -> None:
+def test_a_page_that_is_not_the_list_is_rejected_whole(store: WatchlistWriter, publisher: Publisher) -> None:
     publish_demo_ofac(publisher)
     (publisher.root / "SDN.CSV").write_text("<html><body>Service unavailable, try later</body></html>\n")
     code, output = fetch_ofac(publisher)
@@ -108,14 +110,14 @@ def test_a_page_that_is_not_the_list_is_rejected_whole(store: WatchlistStore, pu
     assert store.lists() == []
 
 
-def test_bad_checksum_option_is_refused_before_downloading(store: WatchlistStore, publisher: Publisher) -> None:
+def test_bad_checksum_option_is_refused_before_downloading(store: WatchlistWriter, publisher: Publisher) -> None:
     code, output = fetch_ofac(publisher, "--sha256", "deadbeef")
     assert code != 0 and "NAME=SHA256" in output
     assert store.lists() == []
 
 
 @pytest.mark.reference
-def test_fetch_un_consolidated(store: WatchlistStore, publisher: Publisher, shared_data: Path) -> None:
+def test_fetch_un_consolidated(store: WatchlistWriter, publisher: Publisher, shared_data: Path) -> None:
     sample = publisher.publish(shared_data / "un-consolidated" / "sample.xml", "consolidated.xml")
     result = CliRunner().invoke(
         watchlist_app,

@@ -1,4 +1,4 @@
-"""WatchlistStore against the dev Redis, each test under its own key prefix."""
+"""WatchlistWriter against the dev Redis, each test under its own key prefix."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import redis
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, WatchlistEntry
 from services.shared.settings import Settings
-from services.watchlist.errors import WatchlistNotFound
-from services.watchlist.store import ChangeFeedGap, ChangeOp, EntryConflict, WatchlistChange, WatchlistStore
+from services.watchlist.errors import ChangeFeedGap, EntryConflict, WatchlistNotFound
+from services.watchlist.events import ChangeOp, WatchlistChange
+from services.watchlist.writer import WatchlistWriter
 
 pytestmark = pytest.mark.integration
 
@@ -27,9 +28,9 @@ def client() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def store(client: redis.Redis) -> Iterator[WatchlistStore]:
+def store(client: redis.Redis) -> Iterator[WatchlistWriter]:
     settings = Settings(redis_key_prefix=f"test-{uuid.uuid4().hex}")
-    store = WatchlistStore(client, settings)
+    store = WatchlistWriter(client, settings.redis_key_prefix)
     yield store
     store.delete_everything()
     assert not list(client.scan_iter(match=f"{settings.redis_key_prefix}:*"))
@@ -57,7 +58,7 @@ def apply(changes: list[WatchlistChange], state: dict[str, WatchlistEntry]) -> N
             state.pop(entry_id, None)
 
 
-def test_import_twice_is_idempotent(store: WatchlistStore) -> None:
+def test_import_twice_is_idempotent(store: WatchlistWriter) -> None:
     entries = [entry(n) for n in range(5)]
     first = store.import_list("demo", entries, owner_country="CO", actor="alice")
     assert (first.version, first.previous_version, len(first.added)) == (1, 0, 5)
@@ -70,7 +71,7 @@ def test_import_twice_is_idempotent(store: WatchlistStore) -> None:
     assert [record.operation for record in store.history(list_id="demo") if record.entry_id is None] == ["import"]
 
 
-def test_import_of_changed_list_reports_and_publishes_the_difference(store: WatchlistStore) -> None:
+def test_import_of_changed_list_reports_and_publishes_the_difference(store: WatchlistWriter) -> None:
     store.import_list("demo", [entry(n) for n in range(4)], owner_country="CO", actor="alice")
     cursor = store.snapshot().cursor
     report = store.import_list(
@@ -96,7 +97,7 @@ def test_import_of_changed_list_reports_and_publishes_the_difference(store: Watc
     assert changed.after is not None and changed.after.remarks == "v2"
 
 
-def test_snapshot_then_feed_reproduces_the_store(store: WatchlistStore) -> None:
+def test_snapshot_then_feed_reproduces_the_store(store: WatchlistWriter) -> None:
     store.import_list("demo", [entry(n) for n in range(3)], owner_country="CO", actor="alice")
     snapshot = store.snapshot()
     assert snapshot.versions == {"demo": 1} and len(snapshot.entries) == 3
@@ -119,7 +120,7 @@ def test_snapshot_then_feed_reproduces_the_store(store: WatchlistStore) -> None:
     assert [r.operation for r in store.history(actor="carol")] == ["add", "update", "remove", "expire"]
 
 
-def test_single_entry_errors(store: WatchlistStore) -> None:
+def test_single_entry_errors(store: WatchlistWriter) -> None:
     store.import_list("demo", [entry(1)], owner_country="CO", actor="alice")
     store.import_list("other", [entry(1, list_id="other")], owner_country="MX", actor="alice")
     with pytest.raises(EntryConflict):
@@ -135,7 +136,7 @@ def test_single_entry_errors(store: WatchlistStore) -> None:
     assert store.info("demo").version == 1 and store.info("other").version == 1
 
 
-def test_disable_and_enable_list(store: WatchlistStore) -> None:
+def test_disable_and_enable_list(store: WatchlistWriter) -> None:
     store.import_list("demo", [entry(n) for n in range(3)], owner_country="CO", actor="alice")
     store.import_list("keep", [entry(1, list_id="keep")], owner_country="MX", actor="alice")
     state = {e.entry_id: e for e in store.snapshot().entries}
@@ -158,7 +159,7 @@ def test_disable_and_enable_list(store: WatchlistStore) -> None:
     assert state["demo:0"].remarks == "while disabled"
 
 
-def test_readers_during_an_import_never_see_a_mixed_version(store: WatchlistStore) -> None:
+def test_readers_during_an_import_never_see_a_mixed_version(store: WatchlistWriter) -> None:
     size = 3000
     store.import_list("demo", [entry(n, remarks="v1") for n in range(size)], owner_country="CO", actor="alice")
     seen: list[tuple[int, set[str | None], int]] = []
@@ -186,7 +187,7 @@ def test_readers_during_an_import_never_see_a_mixed_version(store: WatchlistStor
 
 
 def test_failed_import_leaves_the_current_version(
-    store: WatchlistStore, client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+    store: WatchlistWriter, client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.import_list("demo", [entry(n) for n in range(3)], owner_country="CO", actor="alice")
     before = store.snapshot()
@@ -211,10 +212,10 @@ def test_failed_import_leaves_the_current_version(
     after = store.snapshot()
     assert after == before
     assert store.info("demo").version == 1
-    assert not list(client.scan_iter(match=f"{store._prefix}:staging:*"))
+    assert not list(client.scan_iter(match=f"{store._keys.prefix}:staging:*"))
 
 
-def test_sweep_announces_expiry_once(store: WatchlistStore) -> None:
+def test_sweep_announces_expiry_once(store: WatchlistWriter) -> None:
     store.import_list("demo", [entry(n) for n in range(2)], owner_country="CO", actor="alice")
     soon = datetime.now(UTC) + timedelta(hours=1)
     store.expire("demo:0", soon, actor="alice")
@@ -226,7 +227,7 @@ def test_sweep_announces_expiry_once(store: WatchlistStore) -> None:
     assert [(change.op, change.entry_ids) for change in changes] == [(ChangeOp.REMOVE, ["demo:0"])]
 
 
-def test_trimmed_feed_asks_for_a_new_snapshot(store: WatchlistStore, client: redis.Redis) -> None:
+def test_trimmed_feed_asks_for_a_new_snapshot(store: WatchlistWriter, client: redis.Redis) -> None:
     store.import_list("demo", [entry(n) for n in range(5)], owner_country="CO", actor="alice")
     all_changes, cursor = store.read_changes("0-0", 0, 100)
     assert store.trim_changes(2) == 3
@@ -239,7 +240,7 @@ def test_trimmed_feed_asks_for_a_new_snapshot(store: WatchlistStore, client: red
     assert store.read_changes(cursor, 0, 100)[0] == []
 
 
-def test_read_changes_blocks_until_an_event(store: WatchlistStore) -> None:
+def test_read_changes_blocks_until_an_event(store: WatchlistWriter) -> None:
     store.import_list("demo", [entry(1)], owner_country="CO", actor="alice")
     cursor = store.snapshot().cursor
     timer = threading.Timer(0.2, lambda: store.add(entry(2), actor="alice"))

@@ -12,24 +12,24 @@ from typer.testing import CliRunner
 
 from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import watchlist_app
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistStore]:
+def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistWriter]:
     prefix = f"test-{uuid.uuid4().hex}"
     monkeypatch.setenv("INTERDICT_REDIS_KEY_PREFIX", prefix)
     get_settings.cache_clear()
     settings = Settings()
-    store = WatchlistStore(redis.Redis.from_url(settings.redis_url), settings)
+    store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     yield store
     store.delete_everything()
     get_settings.cache_clear()
 
 
-def test_jsonl_import_edit_and_history(store: WatchlistStore, tmp_path: Path) -> None:
+def test_jsonl_import_edit_and_history(store: WatchlistWriter, tmp_path: Path) -> None:
     runner = CliRunner()
     good = tmp_path / "co.jsonl"
     good.write_text('{"entry_id": "co:1", "kind": "person", "names": [{"name": "JUAN PEREZ"}]}\n')
@@ -70,7 +70,7 @@ def test_jsonl_import_edit_and_history(store: WatchlistStore, tmp_path: Path) ->
     assert [record.operation for record in store.history(actor="ana")] == ["import", "import:add", "remove"]
 
 
-def test_share_option_is_checked(store: WatchlistStore, tmp_path: Path) -> None:
+def test_share_option_is_checked(store: WatchlistWriter, tmp_path: Path) -> None:
     file = tmp_path / "x.jsonl"
     file.write_text("")
     result = CliRunner().invoke(
@@ -79,7 +79,7 @@ def test_share_option_is_checked(store: WatchlistStore, tmp_path: Path) -> None:
     assert result.exit_code != 0 and store.lists() == []
 
 
-def test_share_countries_with_no_code_is_refused(store: WatchlistStore, tmp_path: Path) -> None:
+def test_share_countries_with_no_code_is_refused(store: WatchlistWriter, tmp_path: Path) -> None:
     # The admin API's ?share= refuses it with the same words (test_admin_api.py).
     file = tmp_path / "co.jsonl"
     file.write_text('{"entry_id": "co:1", "kind": "person", "names": [{"name": "JUAN PEREZ"}]}\n')

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 from services.matcher import screen as screen_module
 from services.matcher import snapshot_cache
 from services.matcher.engine import MatchingEngine, ScreeningQuery
-from services.matcher.snapshot_cache import StorePosition, load_engine
+from services.matcher.snapshot_cache import load_engine
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, WatchlistEntry
 from services.shared.settings import Settings
-from services.watchlist.events import WatchlistSnapshot
+from services.watchlist.events import StorePosition, WatchlistSnapshot
 
 ENTRIES = [
     WatchlistEntry(

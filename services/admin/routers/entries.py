@@ -7,7 +7,7 @@ from services.admin.backends import Store
 from services.admin.errors import HTTP_422
 from services.admin.models import ExpireRequest, WriteResult
 from services.shared.models.watchlist import WatchlistEntry
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 router = APIRouter()
 
@@ -56,7 +56,7 @@ def expire_entry(entry_id: str, body: ExpireRequest, caller: Authenticated, stor
     return WriteResult(list_id=current.list_id, entry_id=entry_id, version=version)
 
 
-def _require_entry_owner(caller: Caller, store: WatchlistStore, entry: WatchlistEntry) -> None:
+def _require_entry_owner(caller: Caller, store: WatchlistWriter, entry: WatchlistEntry) -> None:
     """An entry is changed only by an admin of the country owning both its list and the entry itself."""
     caller.require_owner(store.info(entry.list_id).owner_country, f"list {entry.list_id!r}")
     caller.require_owner(entry.owner_country, f"entry {entry.entry_id!r}")

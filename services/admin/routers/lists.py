@@ -15,7 +15,7 @@ from services.shared.models.watchlist import Sharing, WatchlistEntry, WatchlistI
 from services.watchlist.errors import WatchlistNotFound
 from services.watchlist.events import ImportReport
 from services.watchlist.operations import SharingOptionError, parse_sharing
-from services.watchlist.store import WatchlistStore
+from services.watchlist.writer import WatchlistWriter
 
 router = APIRouter()
 
@@ -82,7 +82,7 @@ async def import_list(
 
 
 def _import(
-    store: WatchlistStore, caller: Caller, list_id: str, body: bytes, title: str, share: str | None
+    store: WatchlistWriter, caller: Caller, list_id: str, body: bytes, title: str, share: str | None
 ) -> ImportReport:
     existing = _existing_list(store, list_id)
     # A new list will be the caller's country's; an existing one must be already.
@@ -97,7 +97,7 @@ def _import(
     )
 
 
-def _existing_list(store: WatchlistStore, list_id: str) -> WatchlistInfo | None:
+def _existing_list(store: WatchlistWriter, list_id: str) -> WatchlistInfo | None:
     try:
         return store.info(list_id)
     except WatchlistNotFound:
@@ -117,7 +117,7 @@ def _share_parameter(share: str | None) -> Sharing | None:
 # --- enabling and disabling ----------------------------------------------------------------------
 
 #: Turns a list on or off for an actor: (store, list_id, actor) -> the list's new version.
-ListSwitch = Callable[[WatchlistStore, str, str], int]
+ListSwitch = Callable[[WatchlistWriter, str, str], int]
 
 
 def _list_switch(change: ListSwitch) -> Callable[..., WriteResult]:
