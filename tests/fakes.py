@@ -1,20 +1,25 @@
-"""In-memory stand-ins for the unit tests: a Redis for the delivery ledger, ingest's manifest
-history and vessel sightings, a scripted stage handler, and the checks that every input of a
-stage run is accounted for exactly once.
+"""In-memory stand-ins for the unit tests: a Redis for the delivery ledger, another (synchronous,
+with transactions) for the watchlist reader and writer, ingest's manifest history and vessel
+sightings, a scripted stage handler, and the checks that every input of a stage run is accounted
+for exactly once.
 
-No Kafka and no Redis: the stage runs on `MemoryTransport`, the ledger on `FakeRedis`.
+No Kafka and no Redis: the stage runs on `MemoryTransport`, the ledger on `FakeRedis`, the
+watchlists on `MemoryRedis`.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import functools
+import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
 import pytest
 import redis.exceptions
@@ -29,6 +34,19 @@ from services.shared.dead_letter import HEADER_PREFIX
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, MemoryTransport, Outcome, Output
 from services.shared.stage import runner as stage_runner
+
+if TYPE_CHECKING:
+    from redis.typing import (
+        AnyKeyT,
+        EncodableT,
+        ExpiryT,
+        FieldT,
+        KeyT,
+        PatternT,
+        StreamIdT,
+        StreamRangeResponse,
+        ZScoreBoundT,
+    )
 
 SOURCE = "in"
 OUT = "out"
@@ -89,6 +107,341 @@ class FakePipeline:
         done: list[object] = [True] * len(self._commands)
         self._commands.clear()
         return done
+
+
+# -- a synchronous Redis for the watchlist reader and writer ---------------------------------
+
+R = TypeVar("R")
+P = ParamSpec("P")
+
+
+def _bytes(value: object) -> bytes:
+    """What redis-py sends for a key, field or value."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str | int | float):
+        return str(value).encode()
+    raise TypeError(f"Redis takes no {type(value).__name__}")
+
+
+def _stream_id(value: object) -> tuple[int, int]:
+    millis, _, sequence = _bytes(value).decode().partition("-")
+    return int(millis), int(sequence or 0)
+
+
+class MemoryKeyspace:
+    """The data behind `MemoryRedis`: hashes, sorted sets and streams, with a write count per key
+    for WATCH. Replies are bytes, as from a client that does not decode."""
+
+    def __init__(self) -> None:
+        self.hashes: dict[bytes, dict[bytes, bytes]] = {}
+        self.zsets: dict[bytes, dict[bytes, float]] = {}
+        self.streams: dict[bytes, list[tuple[bytes, dict[bytes, bytes]]]] = {}
+        self.expiring: set[bytes] = set()
+        self.writes: Counter[bytes] = Counter()
+        self._last_id = (0, 0)
+
+    def keys(self) -> set[bytes]:
+        return {*self.hashes, *self.zsets, *self.streams}
+
+    def _written(self, name: object) -> bytes:
+        key = _bytes(name)
+        self.writes[key] += 1
+        return key
+
+    # hashes
+
+    def hget(self, name: KeyT, key: FieldT) -> bytes | None:
+        return self.hashes.get(_bytes(name), {}).get(_bytes(key))
+
+    def hgetall(self, name: KeyT) -> dict[bytes | str, bytes | str]:
+        return {field: value for field, value in self.hashes.get(_bytes(name), {}).items()}
+
+    def hkeys(self, name: KeyT) -> list[bytes | str]:
+        return [*self.hashes.get(_bytes(name), {})]
+
+    def hvals(self, name: KeyT) -> list[bytes | str]:
+        return [*self.hashes.get(_bytes(name), {}).values()]
+
+    def hmget(self, name: KeyT, keys: FieldT | Iterable[FieldT], *args: FieldT) -> list[bytes | str | None]:
+        if isinstance(keys, bytes | bytearray | memoryview | str | int | float):
+            keys = [keys]
+        return [self.hget(name, field) for field in [*keys, *args]]
+
+    def hexists(self, name: KeyT, key: FieldT) -> bool:
+        return self.hget(name, key) is not None
+
+    def hset(
+        self,
+        name: KeyT,
+        key: FieldT | None = None,
+        value: EncodableT | None = None,
+        mapping: Mapping[FieldT, EncodableT] | None = None,
+    ) -> int:
+        items = {**({key: value} if key is not None else {}), **(mapping or {})}
+        fields = self.hashes.setdefault(self._written(name), {})
+        added = sum(_bytes(field) not in fields for field in items)
+        fields.update({_bytes(field): _bytes(item) for field, item in items.items()})
+        return added
+
+    def hdel(self, name: KeyT, *keys: FieldT) -> int:
+        key = self._written(name)
+        fields = self.hashes.get(key, {})
+        removed = sum(fields.pop(_bytes(field), None) is not None for field in keys)
+        if not fields:
+            self.hashes.pop(key, None)
+        return removed
+
+    # sorted sets
+
+    def _ranked(self, name: KeyT) -> list[tuple[float, bytes]]:
+        return sorted((score, member) for member, score in self.zsets.get(_bytes(name), {}).items())
+
+    def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, EncodableT]) -> int:
+        members = self.zsets.setdefault(self._written(name), {})
+        added = sum(_bytes(member) not in members for member in mapping)
+        members.update({_bytes(member): float(_bytes(score)) for member, score in mapping.items()})
+        return added
+
+    def zrem(self, name: KeyT, *values: FieldT) -> int:
+        key = self._written(name)
+        members = self.zsets.get(key, {})
+        removed = sum(members.pop(_bytes(member), None) is not None for member in values)
+        if not members:
+            self.zsets.pop(key, None)
+        return removed
+
+    def zrange(self, name: KeyT, start: EncodableT, end: EncodableT) -> list[bytes | str]:
+        last = int(_bytes(end))
+        ranked = self._ranked(name)[int(_bytes(start)) : None if last == -1 else last + 1]
+        return [member for _score, member in ranked]
+
+    def zrangebyscore(self, name: KeyT, min: ZScoreBoundT, max: ZScoreBoundT) -> list[bytes | str]:
+        low, high = float(_bytes(min)), float(_bytes(max))
+        return [member for score, member in self._ranked(name) if low <= score <= high]
+
+    # streams
+
+    def xadd(self, name: KeyT, fields: dict[FieldT, EncodableT]) -> bytes:
+        millis = max(int(time.time() * 1000), self._last_id[0])
+        self._last_id = (millis, self._last_id[1] + 1 if millis == self._last_id[0] else 0)
+        event_id = f"{self._last_id[0]}-{self._last_id[1]}".encode()
+        event = {_bytes(field): _bytes(value) for field, value in fields.items()}
+        self.streams.setdefault(self._written(name), []).append((event_id, event))
+        return event_id
+
+    def xlen(self, name: KeyT) -> int:
+        return len(self.streams.get(_bytes(name), []))
+
+    def xrevrange(
+        self, name: KeyT, max: StreamIdT = "+", min: StreamIdT = "-", count: int | None = None
+    ) -> StreamRangeResponse | None:
+        if (max, min) != ("+", "-"):
+            raise NotImplementedError("MemoryKeyspace reads a whole stream backwards only")
+        events = self.streams.get(_bytes(name), [])[::-1][:count]
+        return [(event_id, {field: value for field, value in fields.items()}) for event_id, fields in events]
+
+    def xread(self, streams: dict[KeyT, StreamIdT], count: int | None = None) -> list[list[Any]]:
+        answer: list[list[Any]] = []
+        for name, cursor in streams.items():
+            after = [event for event in self.streams.get(_bytes(name), []) if _stream_id(event[0]) > _stream_id(cursor)]
+            if after[:count]:
+                answer.append([_bytes(name), after[:count]])
+        return answer
+
+    def xinfo_stream(self, name: KeyT) -> dict[str, Any]:
+        if _bytes(name) not in self.streams:
+            raise redis.exceptions.ResponseError("no such key")
+        events = self.streams[_bytes(name)]
+        # Nothing is ever trimmed here: MemoryRedis runs no Lua, which the trim needs.
+        return {"length": len(events), "max-deleted-entry-id": b"0-0"}
+
+    # keys
+
+    def rename(self, src: KeyT, dst: KeyT) -> bool:
+        source, target = self._written(src), self._written(dst)
+        if source not in self.hashes:
+            raise redis.exceptions.ResponseError("no such key")
+        self.hashes[target] = self.hashes.pop(source)
+        if source in self.expiring:
+            self.expiring.discard(source)
+            self.expiring.add(target)
+        return True
+
+    def persist(self, name: KeyT) -> bool:
+        key = self._written(name)
+        was_expiring = key in self.expiring
+        self.expiring.discard(key)
+        return was_expiring
+
+    def expire(self, name: KeyT, time: ExpiryT) -> bool:
+        key = self._written(name)
+        if key not in self.keys():
+            return False
+        self.expiring.add(key)  # the time itself is not kept: nothing here lives that long
+        return True
+
+    def delete(self, *names: KeyT) -> int:
+        deleted = 0
+        for name in names:
+            key = self._written(name)
+            found = [store.pop(key, None) for store in (self.hashes, self.zsets, self.streams)]
+            self.expiring.discard(key)
+            deleted += any(value is not None for value in found)
+        return deleted
+
+
+class _MemoryCommands:
+    """The commands of `MemoryKeyspace` as a client or a pipeline offers them; `_run` decides
+    whether a command runs now or waits for EXEC."""
+
+    _keyspace: MemoryKeyspace
+
+    def _run(self, command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        raise NotImplementedError
+
+    def hget(self, name: KeyT, key: FieldT) -> bytes | str | None:
+        return self._run(self._keyspace.hget, name, key)
+
+    def hgetall(self, name: KeyT) -> dict[bytes | str, bytes | str]:
+        return self._run(self._keyspace.hgetall, name)
+
+    def hkeys(self, name: KeyT) -> list[bytes | str]:
+        return self._run(self._keyspace.hkeys, name)
+
+    def hvals(self, name: KeyT) -> list[bytes | str]:
+        return self._run(self._keyspace.hvals, name)
+
+    def hmget(self, name: KeyT, keys: FieldT | Iterable[FieldT], *args: FieldT) -> list[bytes | str | None]:
+        return self._run(self._keyspace.hmget, name, keys, *args)
+
+    def hexists(self, name: KeyT, key: FieldT) -> bool:
+        return self._run(self._keyspace.hexists, name, key)
+
+    def hset(
+        self,
+        name: KeyT,
+        key: FieldT | None = None,
+        value: EncodableT | None = None,
+        mapping: Mapping[FieldT, EncodableT] | None = None,
+    ) -> int:
+        return self._run(self._keyspace.hset, name, key, value, mapping)
+
+    def hdel(self, name: KeyT, *keys: FieldT) -> int:
+        return self._run(self._keyspace.hdel, name, *keys)
+
+    def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, EncodableT]) -> int:
+        return self._run(self._keyspace.zadd, name, mapping)
+
+    def zrem(self, name: KeyT, *values: FieldT) -> int:
+        return self._run(self._keyspace.zrem, name, *values)
+
+    def zrange(self, name: KeyT, start: EncodableT, end: EncodableT) -> list[bytes | str]:
+        return self._run(self._keyspace.zrange, name, start, end)
+
+    def zrangebyscore(self, name: KeyT, min: ZScoreBoundT, max: ZScoreBoundT) -> list[bytes | str]:
+        return self._run(self._keyspace.zrangebyscore, name, min, max)
+
+    def xadd(self, name: KeyT, fields: dict[FieldT, EncodableT]) -> bytes:
+        return self._run(self._keyspace.xadd, name, fields)
+
+    def xlen(self, name: KeyT) -> int:
+        return self._run(self._keyspace.xlen, name)
+
+    def xrevrange(
+        self, name: KeyT, max: StreamIdT = "+", min: StreamIdT = "-", count: int | None = None
+    ) -> StreamRangeResponse | None:
+        return self._run(self._keyspace.xrevrange, name, max, min, count)
+
+    def rename(self, src: KeyT, dst: KeyT) -> bool:
+        return self._run(self._keyspace.rename, src, dst)
+
+    def persist(self, name: KeyT) -> bool:
+        return self._run(self._keyspace.persist, name)
+
+    def expire(self, name: KeyT, time: ExpiryT) -> bool:
+        return self._run(self._keyspace.expire, name, time)
+
+    def delete(self, *names: KeyT) -> int:
+        return self._run(self._keyspace.delete, *names)
+
+
+class MemoryRedis(_MemoryCommands):
+    """The part of the synchronous redis.Redis the watchlist reader and writer use (`WriterClient`),
+    in memory. Transactions behave as Redis's do: commands after WATCH answer at once, after MULTI
+    they wait for EXEC, which fails with WatchError if a watched key was written meanwhile. No Lua:
+    `eval` (the change feed's trim, only run past 600,000 events) raises NotImplementedError.
+    """
+
+    def __init__(self) -> None:
+        self._keyspace = MemoryKeyspace()
+
+    @property
+    def keyspace(self) -> MemoryKeyspace:
+        return self._keyspace
+
+    def _run(self, command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        return command(*args, **kwargs)
+
+    def pipeline(self, transaction: bool = True) -> MemoryPipeline:
+        return MemoryPipeline(self._keyspace)
+
+    def xread(
+        self, streams: dict[KeyT, StreamIdT], count: int | None = None, block: int | None = None
+    ) -> list[list[Any]]:
+        return self._keyspace.xread(streams, count)  # nothing can arrive while a test waits: no blocking
+
+    def xinfo_stream(self, name: KeyT, full: bool = False) -> dict[str, Any]:
+        return self._keyspace.xinfo_stream(name)
+
+    def eval(self, script: str, numkeys: int, *keys_and_args: KeyT | EncodableT) -> Any:
+        raise NotImplementedError("MemoryRedis runs no Lua scripts")
+
+    def scan_iter(self, match: PatternT | None = None, count: int | None = None) -> Iterator[bytes | str]:
+        pattern = _bytes(match or "*").decode()
+        return iter([key for key in sorted(self._keyspace.keys()) if fnmatch.fnmatchcase(key.decode(), pattern)])
+
+
+class MemoryPipeline(_MemoryCommands):
+    def __init__(self, keyspace: MemoryKeyspace) -> None:
+        self._keyspace = keyspace
+        self._watched: dict[bytes, int] = {}
+        self._immediate = False
+        self._queued: list[Callable[[], object]] = []
+
+    def _run(self, command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        if self._immediate:
+            return command(*args, **kwargs)
+        self._queued.append(functools.partial(command, *args, **kwargs))
+        # As redis-py: a queued command answers with the pipeline (its reply comes from execute).
+        return cast(R, self)
+
+    def watch(self, *names: KeyT) -> bool:
+        self._watched.update({_bytes(name): self._keyspace.writes[_bytes(name)] for name in names})
+        self._immediate = True
+        return True
+
+    def multi(self) -> None:
+        self._immediate = False
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        try:
+            if any(self._keyspace.writes[key] != seen for key, seen in self._watched.items()):
+                raise redis.exceptions.WatchError("Watched variable changed.")
+            return [command() for command in self._queued]
+        finally:
+            self.reset()
+
+    def reset(self) -> None:
+        self._watched, self._immediate, self._queued = {}, False, []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc_value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.reset()
 
 
 # -- a scripted handler -----------------------------------------------------------------------
