@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from services.matcher.engine.normalize import GENERIC_WORDS, consonants, fold, phonetic_key
+from services.matcher.engine.normalize import DROPPED_WORDS, GENERIC_WORDS, consonants, fold, phonetic_key
 from services.matcher.engine.syllables import syllable_key
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
@@ -79,6 +79,19 @@ class TokenProbe:
     size: int  # how many names hold an expansion, counted once per expansion
     weight: float  # what the query token weighs in the score
     _names: BitMap | None = None
+    _anchoring: dict[int, BitMap] | None = None
+
+    def anchoring(self, length: int, anchors: dict[int, dict[str, BitMap]]) -> BitMap:
+        """The names of this length anchored on an expansion (see NameIndex.held_whole), gathered
+        when first asked for."""
+        if self._anchoring is None:
+            self._anchoring = {}
+        found = self._anchoring.get(length)
+        if found is None:
+            by_word = anchors.get(length, {})
+            postings = [posting for word in self.listed if (posting := by_word.get(word))]
+            found = self._anchoring[length] = _union(postings)
+        return found
 
     def names(self) -> BitMap:
         """The names holding any expansion (read only), gathered when first asked for."""
@@ -134,6 +147,11 @@ class NameIndex:
         self.single_postings: dict[str, BitMap] = {}
         #: names holding a token twice or more ("GARCIA GARCIA"), by token
         self.repeat_postings: dict[str, BitMap] = {}
+        #: names of two words or more by their length and one of their words, the rarest when they
+        #: were anchored: a query holding the whole name among other words is found through it
+        #: (see held_whole)
+        self.anchor_postings: dict[int, dict[str, BitMap]] = {}
+        self._anchors: dict[int, str] = {}
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
@@ -148,6 +166,7 @@ class NameIndex:
         self._tails: dict[str, list[str]] = {}
         self.live_names = 0
         self._probes: dict[str, TokenProbe] = {}
+        self._cuts: dict[str, list[tuple[tuple[str, ...], float]]] = {}
         self._weights: dict[str, float] = {}
         self._name_weights: dict[int, tuple[float, ...]] = {}
 
@@ -172,6 +191,7 @@ class NameIndex:
             _add(self.single_postings, lone, name_id)
         for token in _repeated(name.tokens):
             _add(self.repeat_postings, token, name_id)
+        self._anchor(name_id, name.tokens)
         if name.consonantal:
             for token in name.tokens:
                 self._abjad_words.setdefault(consonants(token), set()).add(token)
@@ -199,15 +219,35 @@ class NameIndex:
             _discard(self.single_postings, lone, name_id)
         for token in _repeated(name.tokens):
             _discard(self.repeat_postings, token, name_id)
+        if (anchor := self._anchors.pop(name_id, None)) is not None:
+            _discard(self.anchor_postings[len(name.tokens)], anchor, name_id)
         self.names[name_id] = None
         self._free.append(name_id)
         self.live_names -= 1
+        self._forget_derived()
+
+    def _anchor(self, name_id: int, tokens: tuple[str, ...]) -> None:
+        if len(tokens) < 2:
+            return
+        anchor = min(tokens, key=lambda token: (len(self.postings[token]), token))
+        self._anchors[name_id] = anchor
+        _add(self.anchor_postings.setdefault(len(tokens), {}), anchor, name_id)
+
+    def reanchor(self) -> None:
+        """Anchor every name on its rarest word again: names added while the list was loading were
+        anchored on what was rarest among the names loaded before them."""
+        self.anchor_postings.clear()
+        self._anchors.clear()
+        for name_id, name in self.bulk_names():
+            self._anchor(name_id, name.tokens)
         self._forget_derived()
 
     def _forget_derived(self) -> None:
         # weights depend on every document frequency: recomputed lazily after any change
         if self._probes:
             self._probes.clear()
+        if self._cuts:
+            self._cuts.clear()
         if self._weights:
             self._weights.clear()
             self._name_weights.clear()
@@ -326,33 +366,73 @@ class NameIndex:
         found: list[tuple[tuple[str, ...], float, str]] = []
         for i in range(len(tokens) - 1):
             left, right = tokens[i], tokens[i + 1]
+            if len(left) == len(right) == 1:
+                continue  # initials: an entity's are joined already, a person's are no word
             joined = left + right
             if joined in vocabulary:
                 found.append(((*tokens[:i], joined, *tokens[i + 2 :]), REGROUPED_FACTOR, f"{left} {right} as {joined}"))
                 continue
+            if left in vocabulary and right in vocabulary:
+                continue  # a typo that leaves two listed words is unlikely: not worth a screening
             for cut in (len(left) - 1, len(left) + 1):  # a letter moved over the space
-                head, tail = joined[:cut], joined[cut:]
-                if min(len(head), len(tail)) >= 2 and head in vocabulary and tail in vocabulary:
-                    regrouped = (*tokens[:i], head, tail, *tokens[i + 2 :])
-                    found.append((regrouped, BOUNDARY_TYPO_FACTOR, f"{left} {right} as {head} {tail}"))
-        every_split: dict[int, tuple[str, str]] = {}
+                if (pieces := self._pieces(joined[:cut], joined[cut:], typo=True)) is not None:
+                    regrouped = (*tokens[:i], *pieces, *tokens[i + 2 :])
+                    found.append((regrouped, BOUNDARY_TYPO_FACTOR, f"{left} {right} as {' '.join(pieces)}"))
+        every_split: dict[int, tuple[str, ...]] = {}
         for i, token in enumerate(tokens):
             if len(token) < 5 or token in vocabulary:
                 continue
-            for cut in range(2, len(token) - 1):
-                head = token[:cut]
-                if head not in vocabulary:
-                    continue
-                for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
-                    if len(tail) >= 2 and tail in vocabulary:
-                        regrouped = (*tokens[:i], head, tail, *tokens[i + 1 :])
-                        found.append((regrouped, factor, f"{token} as {head} {tail}"))
-                        if factor == REGROUPED_FACTOR:
-                            every_split.setdefault(i, (head, tail))
+            for pieces, factor in self._splits(token):
+                found.append(((*tokens[:i], *pieces, *tokens[i + 1 :]), factor, f"{token} as {' '.join(pieces)}"))
+                if factor == REGROUPED_FACTOR:
+                    every_split.setdefault(i, pieces)
         if len(every_split) >= 2:  # ABDULRAHMAN ALMANSOURI: both words cut
             split = [word for i, token in enumerate(tokens) for word in every_split.get(i, (token,))]
             found.insert(0, (tuple(split), REGROUPED_FACTOR, " ".join(tokens) + " as " + " ".join(split)))
         return found[:_MAX_REGROUPINGS]
+
+    def _splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
+        """The ways to cut an unlisted word into listed words: (words, factor kept).
+
+        Two listed words (JOAQUINGUZMAN), or two with one letter between them typed for the space
+        (ALOHASSAN); a piece of two letters only where a listed name holds both (AL HASSAN, not
+        ALLEN as AL EN). A word run into a word names drop (AGUILACLTDA, LAMCANDELARIA, with the
+        letter typed for the space) is the listed word alone. Cached with the probes: the same
+        words come back in query after query."""
+        cached = self._cuts.get(token)
+        if cached is None:
+            cached = []
+            for cut in range(2, len(token) - 1):
+                head = token[:cut]
+                for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
+                    if (pieces := self._pieces(head, tail, factor == BOUNDARY_TYPO_FACTOR)) is not None:
+                        cached.append((pieces, factor))
+            if len(self._cuts) > _CACHE_LIMIT:
+                self._cuts.clear()
+            self._cuts[token] = cached
+        return cached
+
+    def _pieces(self, head: str, tail: str, typo: bool) -> tuple[str, ...] | None:
+        """head and tail as listed words, or the one listed word when the other is dropped from
+        names and a typo put it there (see _splits); None if they are not."""
+        vocabulary = self.postings
+        if len(tail) < 2:
+            return None
+        if head in vocabulary and tail in vocabulary:
+            short = len(head) < 3 or len(tail) < 3
+            return (head, tail) if not short or self._listed_together(head, tail) else None
+        if typo:
+            if head in DROPPED_WORDS and len(tail) >= 4 and tail in vocabulary:
+                return (tail,)
+            if tail in DROPPED_WORDS and len(head) >= 4 and head in vocabulary:
+                return (head,)
+        return None
+
+    def _listed_together(self, head: str, tail: str) -> bool:
+        """Whether some listed name holds both words: a word cut in two only stands for a listed
+        name's two words (JOHNSON is no JOHN SON where no listed name has both)."""
+        first, second = self.postings.get(head), self.postings.get(tail)
+        return first is not None and second is not None and first.intersect(second)
 
     def consonant_regroupings(self, tokens: tuple[str, ...]) -> list[tuple[tuple[str, ...], float, str]]:
         """regroupings for a name read from Arabic or Hebrew, by consonants: two or three words
@@ -470,6 +550,28 @@ class NameIndex:
             # the exact check wants two different listed words, or one the name holds twice
             found = self._held_by_two([_restricted(found, probe) for probe in probes])
         return found
+
+    def held_whole(self, probes: list[TokenProbe]) -> list[int]:
+        """Names of two words or more, fewer than the query's, that the query's words may stand for
+        in full.
+
+        A listed name the query holds whole, among other words (a second given name, a patronymic,
+        a branch), is scored with those words discounted (scoring.EXTRA_QUERY_DISCOUNT), so it may
+        cover less of the query than candidates() asks for. Such a name holds its anchor word, so it
+        is found through the anchors of the query's expansions; anchors are rare words, so the
+        names found are few, and each is kept only if its every word is among the expansions.
+        """
+        if sum(1 for probe in probes if probe.size) < 2:
+            return []
+        anchors = self.anchor_postings
+        lengths = range(2, len(probes))
+        found = [posting for length in lengths for probe in probes if (posting := probe.anchoring(length, anchors))]
+        if not found:
+            return []
+        expansions = {word for probe in probes for word in probe.listed}
+        names = self.names
+        held = expansions.issuperset
+        return [name_id for name_id in _union(found) if (name := names[name_id]) is not None and held(name.tokens)]
 
     def _held_by_two_within(self, group: list[TokenProbe], probes: list[TokenProbe]) -> BitMap:
         found = _names_of(group)

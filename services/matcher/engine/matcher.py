@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from bisect import insort
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+from pyroaring import BitMap
 
 from services.matcher.engine.evidence import Finding, fuse
 from services.matcher.engine.identifiers import (
@@ -14,7 +17,14 @@ from services.matcher.engine.identifiers import (
     identifier_class,
     problem,
 )
-from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
+from services.matcher.engine.index import (
+    CONSONANTAL,
+    REGROUPED_FACTOR,
+    SYLLABIC,
+    IndexedName,
+    NameIndex,
+    TokenProbe,
+)
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
 from services.matcher.engine.normalize import lone_word, name_readings, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
@@ -26,7 +36,7 @@ from services.matcher.engine.scoring import (
     min_query_coverage,
 )
 from services.matcher.engine.scripts import is_abjad, scripts_in
-from services.matcher.engine.syllables import is_syllabic_name
+from services.matcher.engine.syllables import is_syllabic_name, syllable_words
 from services.shared.models.alert import Evidence
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import NameType, WatchlistEntry
@@ -137,6 +147,7 @@ class MatchingEngine:
     def load(self, entries: Iterable[WatchlistEntry]) -> None:
         for entry in entries:
             self.upsert(entry)
+        self._index.reanchor()
 
     # -- screening ---------------------------------------------------------------------------
 
@@ -201,7 +212,7 @@ class MatchingEngine:
         for tokens, persons in _query_readings(query.name, query.kind):
             self._screen_tokens(tokens, persons, needed, hits, abjad=abjad)
             regroupings = self._index.consonant_regroupings if abjad else self._index.regroupings
-            for regrouped, factor, how in regroupings(tokens):
+            for regrouped, factor, how in _with_syllables_cut(tokens, regroupings(tokens)):
                 self._screen_tokens(regrouped, persons, needed, hits, factor, how, abjad)
 
     def _screen_tokens(
@@ -229,7 +240,11 @@ class MatchingEngine:
         two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        for name_id in index.candidates(probes, min_query_coverage(needed_here, len(tokens)), two_words):
+        candidates = index.candidates(probes, min_query_coverage(needed_here), two_words)
+        found: Iterable[int] = candidates
+        if len(tokens) >= 3:  # a listed name held whole among extra words (see NameIndex.held_whole)
+            found = _also(candidates, index.held_whole(probes))
+        for name_id in found:
             name = names[name_id]
             if name is None:
                 continue
@@ -245,12 +260,12 @@ class MatchingEngine:
                 discount_missing = is_person and not name.syllabic
                 comparison = compare_tokens(
                     tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic,
-                    name.lone,
+                    name.lone, needs_rarest=not is_person,
                 )
-                if factor != 1.0 and comparison.score:
-                    comparison = replace(comparison, score=comparison.score * factor, regrouped=regrouped)
-                if comparison.score >= needed:
-                    comparison = _with_methods(comparison, tokens, probes)
+                if comparison.score * factor >= needed:
+                    comparison = _as_found(comparison, factor, regrouped, tokens, probes)
+                elif comparison.score:
+                    comparison = _NOT_ENOUGH
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 continue
@@ -350,11 +365,19 @@ class MatchingEngine:
         return Finding(probability, method, query.name, name.text, words)
 
 
-def _with_methods(comparison: NameComparison, tokens: tuple[str, ...], probes: list[TokenProbe]) -> NameComparison:
-    """The comparison with how each of its pairs was found, as the index found it."""
+def _as_found(
+    comparison: NameComparison, factor: float, regrouped: str, tokens: tuple[str, ...], probes: list[TokenProbe]
+) -> NameComparison:
+    """The comparison of query words cut as regrouped (its score times factor, see
+    NameIndex.regroupings), with how each of its pairs was found, as the index found it."""
     by_token = dict(zip(tokens, probes, strict=True))
     methods = tuple(by_token[given].methods.get(listed, "") for given, listed, _ in comparison.pairs)
-    return replace(comparison, methods=methods)
+    score = comparison.score * factor
+    return NameComparison(score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods)
+
+
+#: a comparison short of the score asked for (kept so that the same listed words are compared once)
+_NOT_ENOUGH = NameComparison(0.0, 0, False, ())
 
 
 def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) -> str:
@@ -486,6 +509,26 @@ def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:
     if query.kind in (unknown, entry.kind) or entry.kind is unknown:
         return 1.0
     return _KIND_CONTRADICTION[EntityKind.PERSON in (query.kind, entry.kind)]
+
+
+def _with_syllables_cut(
+    tokens: tuple[str, ...], regroupings: list[tuple[tuple[str, ...], float, str]]
+) -> list[tuple[tuple[str, ...], float, str]]:
+    """regroupings, and for a Korean, Chinese or Vietnamese name its words cut into syllables
+    (KIM MANCHOON as KIM MAN CHOON), whatever the list's vocabulary holds."""
+    if not is_syllabic_name(tokens):
+        return regroupings
+    cut = syllable_words(tokens)
+    if cut == tokens:
+        return regroupings
+    return [(cut, REGROUPED_FACTOR, f"{' '.join(tokens)} as {' '.join(cut)}"), *regroupings]
+
+
+def _also(found: BitMap, more: list[int]) -> Iterable[int]:
+    """found, then the names of more it lacks."""
+    if not more:
+        return found
+    return itertools.chain(found, (name_id for name_id in more if name_id not in found))
 
 
 def _rank(match: EntryMatch) -> tuple[float, str]:

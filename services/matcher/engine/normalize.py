@@ -94,6 +94,11 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 
+#: words a name drops when normalised (particles, titles, one-word legal forms): a word run into one
+#: of them (AGUILACLTDA, LAMCANDELARIA) is cut from it and the dropped word left out
+DROPPED_WORDS: frozenset[str] = (
+    PARTICLES | PERSON_TITLES | {form[0] for form in _TRAILING_LEGAL_FORMS if len(form) == 1}
+)
 _LEGAL_FORMS_BY_LAST_WORD: dict[str, list[tuple[str, ...]]] = {}
 for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
     _LEGAL_FORMS_BY_LAST_WORD.setdefault(_form[-1], []).append(_form)
@@ -112,6 +117,14 @@ _COUNTRIES = "|".join(map(re.escape, COUNTRY_NAMES))
 _BRANCH = re.compile(
     r"\((?:(?:" + _BRANCH_WORDS + r")\b[^)]*|[^)]*\b(?:" + _BRANCH_WORDS + r")|" + _COUNTRIES + r")\)", re.IGNORECASE
 )
+# ...and the same at the end of a name without brackets ("MAGUS HOLDING LLC SUCURSAL PANAMA",
+# "KANILAI GROUP SINGAPORE BRANCH")
+_TRAILING_BRANCH = re.compile(
+    r"\s+(?:(?:branch|sucursal|filial)(?:\s+(?:de|en|in|of))?(?:\s+(?:" + _COUNTRIES + r"))?"
+    r"|(?:" + _COUNTRIES + r")\s+(?:branch|sucursal|filial))\s*$",
+    re.IGNORECASE,
+)
+_BRANCH_WORD = re.compile(r"branch|sucursal|filial", re.IGNORECASE)
 _CAMEL_CASE = re.compile(r"([a-z]{2,})([A-Z][a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster
@@ -121,9 +134,14 @@ _ASCII_NON_ALNUM_TO_SPACE = {code: " " for code in range(128) if not chr(code).i
 def _latin_lower(text: str) -> tuple[str, ...]:
     """The name in lower-case ASCII, once per reading of its script (see scripts.latin_readings):
     one index serves every script a manifest may use."""
-    text = _BRANCH.sub(" ", _APOSTROPHES.sub("", text))
+    text = _APOSTROPHES.sub("", text)
+    if "(" in text:
+        text = _BRANCH.sub(" ", text)
+    if _BRANCH_WORD.search(text):
+        text = _TRAILING_BRANCH.sub("", text)
     # JoaquinGuzman: the capital letters say where the words are, and lower case forgets it
-    text = _CAMEL_CASE.sub(r"\1 \2", text)
+    if not text.isupper() and _CAMEL_CASE.search(text):
+        text = _CAMEL_CASE.sub(r"\1 \2", text)
     return tuple(reading.lower() for reading in latin_readings(text))
 
 
@@ -201,14 +219,20 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     return tuple(dict.fromkeys(reading for reading in readings if reading))
 
 
-def _person_tokens(text: str) -> tuple[str, ...]:
-    text = _remove_person_prefixes(text) or text
-    return _without_particles([token for token in _words(text) if token not in PERSON_TITLES])
+def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
+    """words: text's words, when the caller has them already."""
+    kept = _remove_person_prefixes(text) or text
+    if words is None or kept is not text:
+        words = _words(kept)
+    return _without_particles([token for token in words if token not in PERSON_TITLES])
 
 
-def _entity_tokens(text: str) -> tuple[str, ...]:
-    text = _remove_obj_prefixes(text) or text
-    tokens = _strip_trailing_legal_forms(_words(text))
+def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
+    """words: text's words, when the caller has them already."""
+    kept = _remove_obj_prefixes(text) or text
+    if words is None or kept is not text:
+        words = _words(kept)
+    tokens = _strip_trailing_legal_forms(words)
     # rigour's org-type list covers forms in many languages anywhere in the name
     # (OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU, OAO, GMBH...)
     stripped = remove_org_types(" ".join(tokens)).split()
@@ -271,8 +295,9 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     names_an_organisation)."""
     readings = []
     for text in _latin_lower(name):
-        entity = _entity_tokens(text)
-        person = None if _ends_like_an_organisation(_words(text)) else _person_tokens(text)
+        words = _words(text)
+        entity = _entity_tokens(text, words)
+        person = None if _ends_like_an_organisation(words) else _person_tokens(text, words)
         if entity or person:
             readings.append((person, entity))
     return readings

@@ -34,18 +34,11 @@ class NameComparison:
     methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
 
 
-def min_query_coverage(name_threshold: float, query_size: int = 3) -> float:
-    """The share of the query's weight below which no listed name can reach name_threshold.
-
-    A query of three words or more may have extra words, counted at EXTRA_QUERY_DISCOUNT at best:
-    a cover of m then needs a share of M / (M + U) >= m * d / (1 - m + m * d) of the weight (two
-    words paired and one left over, at least: a shorter query never gets the discount).
-    """
-    cover = max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
-    if query_size < 3:
-        return cover
-    discounted = cover * EXTRA_QUERY_DISCOUNT
-    return discounted / (1.0 - cover + discounted) if cover < 1.0 else 1.0
+def min_query_coverage(name_threshold: float) -> float:
+    """The share of the query's weight below which no listed name can reach name_threshold, unless
+    the query holds that name whole (extra query words are discounted then: NameIndex.held_whole
+    finds those names)."""
+    return max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
 
 
 def invert(expansions: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
@@ -67,6 +60,7 @@ def compare_tokens(
     at_least: float = 0.0,
     syllabic: bool = False,
     lone: str | None = None,
+    needs_rarest: bool = False,
 ) -> NameComparison:
     """How well the listed name explains the query and the other way round; a score of 0 when it
     could not reach `at_least` anyway (decided before pairing the words up).
@@ -74,19 +68,33 @@ def compare_tokens(
     listed_is_person: listed words the query lacks cost half (a middle name left out); syllabic:
     the listed name is a Korean, Chinese or Vietnamese one, where a syllable left out makes
     another name (KIM CHOL is not KIM CHOL NAM); lone: the listed name's lone word (see
-    normalize.lone_word)."""
+    normalize.lone_word); needs_rarest: the listed name is a company's or a vessel's, which the
+    query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
     explainable = 0.0  # the listed weight any query word could explain
+    explained: set[int] = set()  # the query positions standing for some listed word
+    every_listed_word = True
     for j, listed in enumerate(listed_tokens):
         options = inverse.get(listed)
         if options:
             explainable += listed_weights[j]
             for i, sim in options:
                 candidates.append((-query_weights[i] * sim, i, j, sim))
-    # (the margin: the bound adds the same weights in another order than the score below)
-    if not candidates or _best_possible(explainable, sum(listed_weights), listed_is_person) < at_least - 1e-9:
+                explained.add(i)
+        else:
+            every_listed_word = False
+    if not candidates:
+        return _NO_MATCH
+    # the query words no listed word explains: discounted at best when the listed name may be whole
+    # in the query (the margin: the bound adds the same weights in another order than the score)
+    unexplained = sum(query_weights)
+    for i in explained:
+        unexplained -= query_weights[i]
+    if every_listed_word and len(listed_tokens) >= 2 and len(explained) >= 2:
+        unexplained *= EXTRA_QUERY_DISCOUNT
+    if _best_possible(explainable, unexplained, sum(listed_weights), listed_is_person) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
         candidates.sort()
@@ -134,17 +142,29 @@ def compare_tokens(
             score = min(score, SINGLE_TOKEN_CAP)
         if len(pairs) == 1 and len(listed_tokens[0]) < 4:
             score = min(score, SHORT_SINGLE_NAME_CAP)
+        left_out = len(listed_tokens) > len(pairs)
+        if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
+            score = min(score, SINGLE_TOKEN_CAP)
     return NameComparison(score, len(pairs), exact, tuple(pairs))
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
 
 
-def _best_possible(explainable: float, listed_total: float, listed_is_person: bool) -> float:
-    """The most compare_tokens could score: the whole query explained, and of the listed name all
-    the words a query word could stand for (a person's other words counting half, at best)."""
+def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...], used: list[bool]) -> bool:
+    """Whether the listed name's rarest word, unless a generic one, has no query word: what is left
+    then is how the company describes itself (its trade, its place), which other companies share."""
+    rarest = max(range(len(listed_tokens)), key=listed_weights.__getitem__)
+    return not used[rarest] and listed_tokens[rarest] not in GENERIC_WORDS
+
+
+def _best_possible(explainable: float, unexplained: float, listed_total: float, listed_is_person: bool) -> float:
+    """The most compare_tokens could score: every explainable listed word paired at similarity 1,
+    the query words that no listed word explains left over (a person's other words counting half,
+    at best)."""
+    query_cover = explainable / (explainable + unexplained) if explainable + unexplained > 0.0 else 1.0
     if listed_total <= 0.0:
-        return 1.0
+        return QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE)
     if listed_is_person:
         listed_total = 0.5 * (listed_total + explainable)
-    return QUERY_SHARE + (1.0 - QUERY_SHARE) * min(1.0, explainable / listed_total)
+    return QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * min(1.0, explainable / listed_total)

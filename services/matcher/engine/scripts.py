@@ -31,6 +31,8 @@ from rigour.text.scripts import codepoint_script, text_scripts
 from rigour.text.translit import maybe_ascii
 
 _BGN_CYRILLIC = icu.Transliterator.createInstance("Russian-Latin/BGN")
+# ISO 9 (TSE as C, SHORT I as J, HA as H): how names of Latin origin come back from Cyrillic, as in Serbian Latin
+_ISO_CYRILLIC = icu.Transliterator.createInstance("Cyrillic-Latin")
 _UNGEGN_GREEK = icu.Transliterator.createInstance("Greek-Latin/UNGEGN")
 _HAN = icu.Transliterator.createInstance("Han-Latin")
 _KANA = icu.Transliterator.createInstance("Katakana-Latin; Hiragana-Latin")
@@ -51,7 +53,12 @@ _HANGUL_FINALS = (
 COUNTRY_NAMES: tuple[str, ...] = tuple(
     sorted(
         {country.name for country in pycountry.countries}
-        | {"Colombia", "Mexico", "México", "Panamá", "Brasil", "Peru", "Perú", "USA", "UK", "UAE", "Hong Kong"},
+        # "Venezuela, Bolivarian Republic of", "Iran, Islamic Republic of": a branch names the first part
+        | {country.name.split(",")[0] for country in pycountry.countries}
+        | {getattr(country, "common_name", country.name) for country in pycountry.countries}
+        | {"Colombia", "Mexico", "México", "Panamá", "Brasil", "Peru", "Perú", "USA", "UK", "UAE", "Hong Kong"}
+        | {"Turkey", "Russia", "Syria", "Iran", "Vietnam", "Laos", "Burma", "Korea", "North Korea", "South Korea"}
+        | {"Venezuela", "Bolivia", "Ecuador", "Guatemala", "Honduras", "Costa Rica", "Chile", "Dubai", "Lebanon"},
         key=len,
         reverse=True,
     )
@@ -81,7 +88,7 @@ def latin_readings(text: str) -> tuple[str, ...]:
         return (ascii_text(text),)
     readings: list[str] = []
     if "CYRILLIC" in scripts:
-        readings += [maybe_ascii(text), _BGN_CYRILLIC.transliterate(text)]
+        readings += [maybe_ascii(text), _BGN_CYRILLIC.transliterate(text), _ISO_CYRILLIC.transliterate(text)]
     if "GREEK" in scripts:
         readings += [maybe_ascii(text), _UNGEGN_GREEK.transliterate(text)]
     if "HANGUL" in scripts:
@@ -169,4 +176,4 @@ def _abjad_consonants(text: str) -> str:
 
 
 def is_abjad(text: str) -> bool:
-    return bool(scripts_in(text) & ABJADS)
+    return not text.isascii() and bool(scripts_in(text) & ABJADS)

@@ -25,8 +25,16 @@ FAMILY_NAMES: frozenset[str] = frozenset(
     sok seok suk sim shim tak yo yeo ryo chu joo ju wang zhang liu chen zhou xu sun zhao huang wu lin he
     guo luo zheng liang xie tang feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng
     wei su lu ding ren shen yao jin cui tan fan qian wong chan cheung chow lau leung ng tsang hsu nguyen
-    tran le pham hoang huynh phan vu vo dang bui do ngo duong ly""".split()
+    tran le pham hoang huynh phan vu vo dang bui do ngo duong ly gao kao heo her sohn suen hu kuo
+    chiu yeung lam tsui hui kwok leung""".split()
 )
+#: family names spelled in Cantonese or Wade-Giles and their pinyin (WONG is WANG, CHEUNG is ZHANG),
+#: and Korean spellings no key rule reaches: compared as the name they stand for
+_FAMILY_NAME_FORMS = {
+    "wong": "wang", "cheung": "zhang", "chan": "chen", "suen": "sun", "lau": "liu", "chow": "zhou",
+    "yeung": "yang", "tsui": "xu", "hui": "xu", "kwok": "guo", "kuo": "guo", "lam": "lin", "chiu": "zhao",
+    "leung": "liang", "sohn": "son", "heo": "ho", "her": "ho",
+}
 
 _ONSETS = (
     "tch", "kk", "tt", "pp", "ss", "jj", "ch", "sh", "ts", "hs", "zh", "ng", "kh", "th", "ph", "rh",
@@ -38,7 +46,7 @@ _VOWELS = (
     "ya", "ye", "yo", "yu", "wa", "we", "wi", "wo", "ee", "oo", "ea",
     "a", "e", "i", "o", "u", "y",
 )
-_CODAS = ("ng", "rk", "n", "m", "l", "k", "p", "t", "h", "r", "")
+_CODAS = ("ng", "rk", "hn", "n", "m", "l", "k", "p", "t", "h", "r", "")
 _SYLLABLE = re.compile(
     "(" + "|".join(_ONSETS[:-1]) + ")?(" + "|".join(_VOWELS) + ")(" + "|".join(_CODAS[:-1]) + ")?"
 )
@@ -52,9 +60,9 @@ _ONSET_KEYS = {
 }
 _VOWEL_KEYS = {
     "eo": "o", "eu": "u", "oo": "u", "ou": "u", "ee": "i", "ea": "i", "yeo": "yo", "you": "yo", "oi": "oe",
-    "weo": "wo", "y": "i", "ai": "ae", "yoo": "yu", "yi": "i", "yee": "i", "ywo": "wo",
+    "weo": "wo", "y": "i", "ai": "ae", "yoo": "yu", "yi": "i", "yee": "i", "ywo": "wo", "woo": "u", "wu": "u",
 }
-_CODA_KEYS = {"rk": "k", "r": "l", "h": "", "t": "t"}
+_CODA_KEYS = {"rk": "k", "r": "l", "h": "", "hn": "n", "t": "t"}
 
 
 @lru_cache(maxsize=100_000)
@@ -86,10 +94,20 @@ def _best_syllable(word: str, position: int) -> tuple[str, str, str] | None:
     return onset, vowel, coda
 
 
+def syllable_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """A syllabic name's words cut into their syllables (MANCHOON: MAN CHOON), as lists write
+    most given names of the region."""
+    cut: list[str] = []
+    for token in tokens:
+        parsed = syllables(token) if len(token) > 3 else None
+        cut += ["".join(parsed_syllable) for parsed_syllable in parsed] if parsed else [token]
+    return tuple(cut)
+
+
 @lru_cache(maxsize=100_000)
 def syllable_key(word: str) -> str | None:
     """What the romanisations of a syllabic word agree on; None if the word is not syllabic."""
-    parsed = syllables(word)
+    parsed = syllables(_FAMILY_NAME_FORMS.get(word, word))
     if parsed is None:
         return None
     keys = []
@@ -100,6 +118,10 @@ def syllable_key(word: str) -> str | None:
         vowel = _VOWEL_KEYS.get(vowel, vowel)
         if (vowel == "yu" and coda == "ng") or (vowel == "u" and coda == "l" and onset == "ch"):
             vowel = "yo" if vowel == "yu" else "o"  # MYUNG, CHUL: the usual spellings of MYEONG, CHEOL
+        elif vowel == "u" and coda == "ng":
+            vowel = "o"  # SUNG / SONG / SEONG, HUNG / HONG: Korean and Wade-Giles UNG is ONG
+        elif vowel == "ie" and coda == "n":
+            vowel = "ia"  # CHIEN / JIAN: Wade-Giles IEN is pinyin IAN
         if index == 0 and onset == "r" and vowel[0] in "iy":
             onset = ""  # RI / LI / LEE / YI, RYU / YU: the South drops an initial R before I and Y
         keys.append(onset + vowel + _CODA_KEYS.get(coda, coda))
