@@ -564,8 +564,16 @@ class NameIndex:
         if sum(1 for probe in probes if probe.size) < 2:
             return []
         anchors = self.anchor_postings
-        lengths = range(2, len(probes))
-        found = [posting for length in lengths for probe in probes if (posting := probe.anchoring(length, anchors))]
+        found = []
+        for length in range(2, len(probes)):
+            for position, probe in enumerate(probes):
+                anchored = probe.anchoring(length, anchors)
+                if not anchored:
+                    continue
+                # in C first: the names anchored here that hold another query word's expansion too
+                others = [other.names() for at, other in enumerate(probes) if at != position and other.size]
+                if others and (within := anchored & _union(others)):
+                    found.append(within)
         if not found:
             return []
         expansions = {word for probe in probes for word in probe.listed}
