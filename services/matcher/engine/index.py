@@ -394,9 +394,8 @@ class NameIndex:
     def _splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
         """The ways to cut an unlisted word into listed words: (words, factor kept).
 
-        Two listed words (JOAQUINGUZMAN), or two with one letter between them typed for the space
-        (ALOHASSAN); a piece of two letters only where a listed name holds both (AL HASSAN, not
-        ALLEN as AL EN). A word run into a word names drop (AGUILACLTDA, LAMCANDELARIA, with the
+        Two words a listed name holds together (JOAQUINGUZMAN, not JOHNSON as JOHN SON), or two with
+        one letter between them typed for the space (ALOHASSAN). A word run into a word names drop (AGUILACLTDA, LAMCANDELARIA, with the
         letter typed for the space) is the listed word alone. Cached with the probes: the same
         words come back in query after query."""
         cached = self._cuts.get(token)
@@ -419,8 +418,7 @@ class NameIndex:
         if len(tail) < 2:
             return None
         if head in vocabulary and tail in vocabulary:
-            short = len(head) < 3 or len(tail) < 3
-            return (head, tail) if not short or self._listed_together(head, tail) else None
+            return (head, tail) if self._listed_together(head, tail) else None
         if typo:
             if head in DROPPED_WORDS and len(tail) >= 4 and tail in vocabulary:
                 return (tail,)
