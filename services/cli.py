@@ -59,15 +59,11 @@ LOGLEVEL = typer.Option("INFO", help="log level")
 def _run_service(service: str, web_port: int | None, metrics_port: int | None, loglevel: str) -> None:
     from importlib import import_module
 
-    from services.shared.logs import quiet_repeated_client_errors
-    from services.shared.metrics import serve_metrics
-    from services.shared.worker import run_worker
+    from services.shared.worker import run_service
 
     settings, port = _worker_settings(web_port, metrics_port, service)
-    quiet_repeated_client_errors()
-    serve_metrics(settings.web_host, port)
     app_module = import_module(f"services.{service}.app")
-    run_worker(app_module.build_app(settings), loglevel=loglevel)
+    run_service(app_module.build_app(settings), settings, port, loglevel=loglevel)
 
 
 @app.command()

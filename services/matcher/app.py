@@ -15,7 +15,7 @@ from services.shared import metrics, topics
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output
-from services.shared.worker import create_app, host_stage
+from services.shared.worker import WorkerApp, create_app, host_stage
 
 SERVICE = "matcher"
 
@@ -49,7 +49,7 @@ class MatchHandler:
         return Outcome([Output(self._matches_topic, record.key, match.model_dump_json().encode()) for match in found])
 
 
-def build_app(settings: Settings) -> faust.App:
+def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.matcher_web_port)
     replica = WatchlistReplica(lambda: MatchingEngine(threshold=settings.match_threshold), settings)
     handler = MatchHandler(replica, topics.qualified(settings, topics.MATCHES))

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import faust
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
@@ -16,7 +15,7 @@ from services.shared import metrics, topics
 from services.shared.models import Alert, Match
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output
-from services.shared.worker import create_app, host_stage
+from services.shared.worker import WorkerApp, create_app, host_stage
 
 SERVICE = "notifier"
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ class NotifyHandler:
         return Outcome(outputs)
 
 
-def build_app(settings: Settings) -> faust.App:
+def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.notifier_web_port)
     ledger = DeliveryLedger(aioredis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     desk_topics = {country: topics.desk_topic(settings, country) for country in settings.partner_countries}

@@ -4,6 +4,8 @@ faust-streaming provides what a long-running worker needs around the stage: the 
 (signals, graceful shutdown, logging), the web server for health and readiness views, and tasks
 such as the matcher's watchlist follower. The stage consumes and produces itself (see
 stage/kafka.py for why), so faust's own Kafka consumer and producer are not started.
+
+`run_service` starts everything a worker process serves: its metrics listener, then the worker.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from collections.abc import Awaitable, Callable
 import faust
 from faust.app.base import BootStrategy
 
+from services.shared.health import Health
+from services.shared.logs import quiet_repeated_client_errors
+from services.shared.metrics import serve_metrics
 from services.shared.settings import Settings
 from services.shared.stage import KafkaOptions, KafkaTransport, Stage, StageConfig
 from services.shared.stage.runner import Handler
@@ -25,6 +30,8 @@ class _WithoutFaustKafka(BootStrategy):
 
 class WorkerApp(faust.App):
     BootStrategy = _WithoutFaustKafka
+    #: what the worker's readiness depends on; every listener of the process answers from it
+    health: Health
 
 
 def kafka_options(settings: Settings, service: str) -> KafkaOptions:
@@ -40,10 +47,10 @@ def kafka_options(settings: Settings, service: str) -> KafkaOptions:
     )
 
 
-def create_app(service: str, settings: Settings, web_port: int) -> faust.App:
+def create_app(service: str, settings: Settings, web_port: int) -> WorkerApp:
     datadir = settings.state_dir / "faust" / service
     datadir.mkdir(parents=True, exist_ok=True)
-    return WorkerApp(
+    app = WorkerApp(
         f"{settings.app_id_prefix}-{service}",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
@@ -54,10 +61,26 @@ def create_app(service: str, settings: Settings, web_port: int) -> faust.App:
         web_bind=settings.web_host,  # faust binds 0.0.0.0 unless told: listen where the settings say
         datadir=str(datadir),
     )
+    app.health = Health(service)
+    add_health_views(app)
+    return app
+
+
+def add_health_views(app: WorkerApp) -> None:
+    """/healthz: the process answers; /readyz: 200 once every readiness check passes, 503 before."""
+
+    @app.page("/healthz")
+    async def alive(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json({"alive": True})
+
+    @app.page("/readyz")
+    async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        report = app.health.readiness()
+        return web.json(report, status=200 if report["ready"] else 503)
 
 
 def host_stage(
-    app: faust.App,
+    app: WorkerApp,
     settings: Settings,
     handler: Handler,
     sources: list[str],
@@ -65,7 +88,7 @@ def host_stage(
     transactional: bool = False,
     before_start: Callable[[], Awaitable[None]] | None = None,
 ) -> Stage:
-    """Run a stage reading `sources` as a task of `app`, with /healthz and /readyz views."""
+    """Run a stage reading `sources` as a task of `app`; the app is ready once the stage is."""
     service = app.conf.id.removeprefix(f"{settings.app_id_prefix}-")
     transport = KafkaTransport(kafka_options(settings, service), sources, transactional=transactional)
     config = StageConfig(
@@ -82,15 +105,16 @@ def host_stage(
             await before_start()
         await stage.run()
 
-    @app.page("/healthz")
-    async def alive(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        return web.json({"alive": True})
-
-    @app.page("/readyz")
-    async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        return web.json({"ready": stage.ready, "batches": stage.batches}, status=200 if stage.ready else 503)
-
+    app.health.require("stage", lambda: stage.ready)
+    app.health.describe(lambda: {"batches": stage.batches})
     return stage
+
+
+def run_service(app: WorkerApp, settings: Settings, metrics_port: int, loglevel: str = "INFO") -> None:
+    """The whole worker process: its metrics listener on the configured host, then the worker."""
+    quiet_repeated_client_errors()
+    serve_metrics(settings.web_host, metrics_port)
+    run_worker(app, loglevel=loglevel)
 
 
 def run_worker(app: faust.App, loglevel: str = "INFO") -> None:
