@@ -94,15 +94,18 @@ def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL
     import logging
 
     from services.matcher.rescreen import Rescreener
+    from services.shared.health import beating
     from services.shared.logs import quiet_repeated_client_errors
-    from services.shared.metrics import serve_metrics
+    from services.shared.operator_http import serve_operator_endpoints
 
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_repeated_client_errors()
     settings = get_settings()
-    serve_metrics(settings.web_host, metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
+    worker = Rescreener(settings)
+    port = metrics_port if metrics_port is not None else settings.rescreener_metrics_port
+    serve_operator_endpoints(settings.web_host, port, worker.health)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(_until_signalled(Rescreener(settings).run()))
+        asyncio.run(_until_signalled(beating(worker.run(), worker.health.heartbeat)))
 
 
 async def _until_signalled(work: Coroutine[Any, Any, None]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import faust
 from pydantic import ValidationError
 
 from services.matcher.conflicts import conflict_matches
@@ -62,9 +61,8 @@ def build_app(settings: Settings) -> WorkerApp:
     async def follow_watchlists() -> None:
         await replica.run()
 
-    @app.page("/health/")
-    async def health(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        state = replica.health()
-        return web.json(state, status=200 if state["ready"] else 503)
+    # /readyz (and /health/) shows the watchlists the matcher holds; it is ready once they are loaded.
+    app.health.require("watchlists", lambda: replica.state.ready)
+    app.health.describe(lambda: {key: value for key, value in replica.health().items() if key != "ready"})
 
     return app

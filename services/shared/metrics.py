@@ -7,7 +7,7 @@ per service.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -78,7 +78,3 @@ WATCHLIST_APPLY_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
-
-def serve_metrics(host: str, port: int) -> None:
-    """Expose /metrics on the configured host (loopback by default; 0.0.0.0 in containers)."""
-    start_http_server(port, addr=host)

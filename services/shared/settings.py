@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     matcher_metrics_port: int = 9472
     notifier_metrics_port: int = 9473
     rescreener_metrics_port: int = 9474
+    admin_port: int = Field(default=8470, description="the admin API (`interdict admin serve`), with its /metrics")
     rescreen_days: int = Field(default=30, ge=1, description="how far back a new or changed entry is re-screened")
     app_id_prefix: str = Field(default="interdict", description="faust app ids, hence consumer groups")
     state_dir: Path = PROJECT_ROOT / ".state"

@@ -5,7 +5,9 @@ faust-streaming provides what a long-running worker needs around the stage: the 
 such as the matcher's watchlist follower. The stage consumes and produces itself (see
 stage/kafka.py for why), so faust's own Kafka consumer and producer are not started.
 
-`run_service` starts everything a worker process serves: its metrics listener, then the worker.
+`run_service` starts everything a worker process serves: its operator listener (services/shared/
+operator_http.py) on the metrics port, then the worker with its web views on the web port. Both
+answer /healthz and /readyz from the same Health object.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from faust.app.base import BootStrategy
 
 from services.shared.health import Health
 from services.shared.logs import quiet_repeated_client_errors
-from services.shared.metrics import serve_metrics
+from services.shared.operator_http import serve_operator_endpoints
 from services.shared.settings import Settings
 from services.shared.stage import KafkaOptions, KafkaTransport, Stage, StageConfig
 from services.shared.stage.runner import Handler
@@ -61,22 +63,33 @@ def create_app(service: str, settings: Settings, web_port: int) -> WorkerApp:
         web_bind=settings.web_host,  # faust binds 0.0.0.0 unless told: listen where the settings say
         datadir=str(datadir),
     )
+    # faust lets the environment's WEB_BIND win over the argument above: the settings decide, always.
+    app.conf.web_bind = settings.web_host
     app.health = Health(service)
     add_health_views(app)
     return app
 
 
 def add_health_views(app: WorkerApp) -> None:
-    """/healthz: the process answers; /readyz: 200 once every readiness check passes, 503 before."""
+    """/healthz: the process and its loop are alive; /readyz: 200 once every readiness check
+    passes, 503 before. /health/ answers as /readyz: the matcher's older name for it, kept so that
+    every worker answers it (and deployments probing it keep working)."""
 
     @app.page("/healthz")
     async def alive(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        return web.json({"alive": True})
+        report = app.health.liveness()
+        return web.json(report, status=200 if report["alive"] else 503)
 
-    @app.page("/readyz")
     async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
         report = app.health.readiness()
         return web.json(report, status=200 if report["ready"] else 503)
+
+    app.page("/readyz")(ready)
+    app.page("/health/")(ready)
+
+    @app.task
+    async def heartbeat() -> None:
+        await app.health.heartbeat.run()
 
 
 def host_stage(
@@ -105,15 +118,17 @@ def host_stage(
             await before_start()
         await stage.run()
 
-    app.health.require("stage", lambda: stage.ready)
+    app.health.require("stage", lambda: stage.ready)  # joined its group and fetched
+    app.health.require("connected", lambda: not stage.stalled)  # no dependency away
     app.health.describe(lambda: {"batches": stage.batches})
     return stage
 
 
 def run_service(app: WorkerApp, settings: Settings, metrics_port: int, loglevel: str = "INFO") -> None:
-    """The whole worker process: its metrics listener on the configured host, then the worker."""
+    """The whole worker process: its operator listener (/metrics, /healthz, /readyz) on the
+    configured host, then the worker."""
     quiet_repeated_client_errors()
-    serve_metrics(settings.web_host, metrics_port)
+    serve_operator_endpoints(settings.web_host, metrics_port, app.health)
     run_worker(app, loglevel=loglevel)
 
 

@@ -91,6 +91,8 @@ class Stage:
         self._stopping = asyncio.Event()
         self.ready = False
         self.batches = 0
+        #: True while a batch waits on Redis or Kafka (the interdict_stage_stalled gauge, readable)
+        self.stalled = False
         self._excerpt_bytes = min(DEAD_LETTER_EXCERPT_BYTES, transport.max_record_bytes // 2)
 
     # -- running ---------------------------------------------------------------------------
@@ -226,7 +228,7 @@ class Stage:
                 if transient is not None:
                     await self._stall(outage, backoff, transient)
         finally:
-            metrics.STAGE_STALLED.labels(self._service).set(0)
+            self._unstall()
 
     async def _publish_round(self, pending: list[_Pending]) -> BaseException | None:
         """One attempt at everything still undelivered; a transient error, if one was seen.
@@ -312,17 +314,22 @@ class Stage:
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _unstall(self) -> None:
+        self.stalled = False
         metrics.STAGE_STALLED.labels(self._service).set(0)
+
+    def _mark_stalled(self) -> None:
+        self.stalled = True
+        metrics.STAGE_STALLED.labels(self._service).set(1)
 
     async def _stall(self, outage: Outage, backoff: Backoff, error: BaseException) -> None:
         outage.failed(error)
-        metrics.STAGE_STALLED.labels(self._service).set(1)
+        self._mark_stalled()
         metrics.DEPENDENCY_RETRIES.labels(self._service, dependency_of(error)).inc()
         await asyncio.sleep(backoff.next_delay())
 
     async def _retry(self, operation: Callable[[], Awaitable[T]], dependency: str) -> T:
         def stalled(error: BaseException) -> None:
-            metrics.STAGE_STALLED.labels(self._service).set(1)  # until an attempt succeeds
+            self._mark_stalled()  # until an attempt succeeds
             metrics.DEPENDENCY_RETRIES.labels(self._service, dependency_of(error)).inc()
 
         try:
