@@ -37,6 +37,11 @@ STAGE_LATENCY = Histogram(
     ["service"],
     buckets=_LATENCY_BUCKETS,
 )
+CONSUMER_LAG = Gauge(
+    "interdict_consumer_lag",
+    "Records of its input a consumer group has not committed yet, read from the broker (services/shared/lag.py)",
+    ["group", "topic", "partition"],
+)
 STAGE_STALLED = Gauge(
     "interdict_stage_stalled", "1 while the stage retries a batch because Redis or Kafka is away", ["service"]
 )

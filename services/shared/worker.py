@@ -18,6 +18,7 @@ import faust
 from faust.app.base import BootStrategy
 
 from services.shared.health import Health
+from services.shared.lag import LagMonitor, total
 from services.shared.logs import quiet_repeated_client_errors
 from services.shared.operator_http import serve_operator_endpoints
 from services.shared.settings import Settings
@@ -121,6 +122,14 @@ def host_stage(
     app.health.require("stage", lambda: stage.ready)  # joined its group and fetched
     app.health.require("connected", lambda: not stage.stalled)  # no dependency away
     app.health.describe(lambda: {"batches": stage.batches})
+    # every worker measures its own group's lag: why there and not in one process, see lag.py
+    monitor = LagMonitor(settings, group_id(settings, service), sources, settings.lag_interval_seconds)
+
+    @app.task
+    async def export_lag() -> None:
+        await monitor.run()
+
+    app.health.describe(lambda: {"lag": total(monitor.latest) if monitor.latest else None})
     return stage
 
 
