@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from services.notifier.delivery_metrics import alert_latency_observer
 from services.notifier.ledger import Delivery, DeliveryLedger
 from services.notifier.routing import alert_for_desk, permitted_desks
 from services.shared import metrics, topics
@@ -83,5 +84,7 @@ def build_app(settings: Settings) -> WorkerApp:
     sources = [topics.qualified(settings, topics.MATCHES)]
     dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
     # Transactional: a desk sees an alert once its input's offset commits with it, never twice.
-    host_stage(app, settings, NotifyHandler(ledger, desk_topics), sources, dead_letters, transactional=True)
+    handler = NotifyHandler(ledger, desk_topics)
+    observe = alert_latency_observer(desk_topics)
+    host_stage(app, settings, handler, sources, dead_letters, transactional=True, on_committed=observe)
     return app

@@ -62,6 +62,13 @@ IDENTITY_CONFLICTS = Counter(
 )
 MATCHES = Counter("interdict_matches_total", "Manifest-entry matches found", ["list_id"])
 ALERTS = Counter("interdict_alerts_total", "Alerts sent to desks", ["desk", "severity"])
+ALERT_LATENCY = Histogram(
+    "interdict_alert_latency_seconds",
+    "Time from the feed's publish of a manifest (its raw record's Kafka timestamp) to its alert committed on the "
+    "desk's topic; the count is the alerts each desk received",
+    ["desk"],
+    buckets=_LATENCY_BUCKETS,
+)
 ALERTS_WITHHELD = Counter(
     "interdict_alerts_withheld_total", "Alerts a desk did not receive because of the entry's sharing scope", ["desk"]
 )

@@ -22,7 +22,7 @@ from services.shared.lag import LagMonitor, total
 from services.shared.logs import quiet_repeated_client_errors
 from services.shared.operator_http import serve_operator_endpoints
 from services.shared.settings import Settings
-from services.shared.stage import KafkaOptions, KafkaTransport, Stage, StageConfig
+from services.shared.stage import KafkaOptions, KafkaTransport, Output, Stage, StageConfig
 from services.shared.stage.runner import Handler
 from services.shared.topics import group_id
 
@@ -101,6 +101,7 @@ def host_stage(
     dead_letter_topic: str,
     transactional: bool = False,
     before_start: Callable[[], Awaitable[None]] | None = None,
+    on_committed: Callable[[Output, float], None] | None = None,
 ) -> Stage:
     """Run a stage reading `sources` as a task of `app`; the app is ready once the stage is."""
     service = app.conf.id.removeprefix(f"{settings.app_id_prefix}-")
@@ -110,6 +111,7 @@ def host_stage(
         dead_letter_topic=dead_letter_topic,
         max_batch=settings.batch_max_records,
         fetch_wait_s=settings.batch_wait_ms / 1000,
+        on_committed=on_committed,
     )
     stage = Stage(config, transport, handler)
 

@@ -67,6 +67,9 @@ class StageConfig:
     max_batch: int = 1000
     #: ...or, when nothing is buffered, whatever arrives first within this time
     fetch_wait_s: float = 0.5
+    #: told of every output once its batch has committed, with the seconds since the feed
+    #: published the manifest it comes from (the notifier measures feed-to-desk latency per desk)
+    on_committed: Callable[[Output, float], None] | None = None
 
 
 @dataclass
@@ -355,7 +358,9 @@ class Stage:
                 reasons[item.rejection.reason] += 1
             else:
                 outputs.update(output.topic for output in item.outputs)
-                latency.observe(max(0.0, now_ms - item.record.published_at_ms) / 1000)
+                seconds = max(0.0, now_ms - item.record.published_at_ms) / 1000
+                latency.observe(seconds)
+                self._tell_committed(item.outputs, seconds)
         for topic, count in inputs.items():
             metrics.MESSAGES_IN.labels(service, topic).inc(count)
         for topic, count in outputs.items():
@@ -365,6 +370,12 @@ class Stage:
         metrics.MESSAGES_PROCESSED.labels(service).inc(len(pending) - sum(reasons.values()))
         metrics.BATCH_SIZE.labels(service).observe(len(pending))
         metrics.PROCESSING_SECONDS.labels(service).observe(seconds)
+
+
+    def _tell_committed(self, outputs: list[Output], seconds: float) -> None:
+        if self.config.on_committed is not None:
+            for output in outputs:
+                self.config.on_committed(output, seconds)
 
 
 def _with_header(output: Output, name: str, value: bytes) -> Output:
