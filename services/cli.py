@@ -4,7 +4,7 @@
 - desks:           interdict desk watch --country mx
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
-- operators:       interdict ingest | matcher | notifier (one worker each), interdict stack ...
+- operators:       interdict ingest | matcher | notifier (one worker each), interdict status, interdict stack ...
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
 from services.matcher.screen import screen
 from services.shared.settings import Settings, get_settings
+from services.status.cli import status
 from services.watchlist.cli import watchlist_app
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(admin_app, name="admin")
 app.command("screen")(screen)
+app.command("status")(status)
 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")
 app.add_typer(topics_app, name="topics")
