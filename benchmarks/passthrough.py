@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-import faust
-
 from services.shared.settings import Settings, get_settings
 from services.shared.stage import InputRecord, Outcome, Output
 from services.shared.topics import MANIFESTS_DLQ, qualified
-from services.shared.worker import create_app, host_stage, run_worker
+from services.shared.worker import WorkerApp, create_app, host_stage, run_service
 
 SERVICE = "passthrough"
 INPUT_TOPIC = "passthrough.in"
@@ -44,7 +42,7 @@ def topics(settings: Settings) -> list[str]:
     return [qualified(settings, INPUT_TOPIC), qualified(settings, OUTPUT_TOPIC)]
 
 
-def build_app(settings: Settings, web_port: int) -> faust.App:
+def build_app(settings: Settings, web_port: int) -> WorkerApp:
     app = create_app(SERVICE, settings, web_port)
     source, output = topics(settings)
     host_stage(app, settings, CopyHandler(output), [source], qualified(settings, MANIFESTS_DLQ))
@@ -52,18 +50,14 @@ def build_app(settings: Settings, web_port: int) -> faust.App:
 
 
 def main() -> None:
-    from services.shared.logs import quiet_repeated_client_errors
-    from services.shared.metrics import serve_metrics
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--web-port", type=int, required=True, help="faust web port of this worker")
     parser.add_argument("--metrics-port", type=int, required=True, help="Prometheus /metrics port, as services have")
     parser.add_argument("--loglevel", default="WARNING")
     args = parser.parse_args()
     settings = get_settings()
-    quiet_repeated_client_errors()
-    serve_metrics(settings.web_host, args.metrics_port)  # as `interdict ingest` does: the same work per batch
-    run_worker(build_app(settings, args.web_port), loglevel=args.loglevel)
+    # as `interdict ingest` runs: the same work per batch, the same listeners
+    run_service(build_app(settings, args.web_port), settings, args.metrics_port, loglevel=args.loglevel)
 
 
 if __name__ == "__main__":

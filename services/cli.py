@@ -4,7 +4,7 @@
 - desks:           interdict desk watch --country mx
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
-- operators:       interdict ingest | matcher | notifier (one worker each), interdict stack ...
+- operators:       interdict ingest | matcher | notifier (one worker each), interdict status, interdict stack ...
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
 from services.matcher.screen import screen
 from services.shared.settings import Settings, get_settings
+from services.status.cli import status
 from services.watchlist.cli import watchlist_app
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(admin_app, name="admin")
 app.command("screen")(screen)
+app.command("status")(status)
 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")
 app.add_typer(topics_app, name="topics")
@@ -59,15 +61,11 @@ LOGLEVEL = typer.Option("INFO", help="log level")
 def _run_service(service: str, web_port: int | None, metrics_port: int | None, loglevel: str) -> None:
     from importlib import import_module
 
-    from services.shared.logs import quiet_repeated_client_errors
-    from services.shared.metrics import serve_metrics
-    from services.shared.worker import run_worker
+    from services.shared.worker import run_service
 
     settings, port = _worker_settings(web_port, metrics_port, service)
-    quiet_repeated_client_errors()
-    serve_metrics(settings.web_host, port)
     app_module = import_module(f"services.{service}.app")
-    run_worker(app_module.build_app(settings), loglevel=loglevel)
+    run_service(app_module.build_app(settings), settings, port, loglevel=loglevel)
 
 
 @app.command()
@@ -98,15 +96,18 @@ def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL
     import logging
 
     from services.matcher.rescreen import Rescreener
+    from services.shared.health import beating
     from services.shared.logs import quiet_repeated_client_errors
-    from services.shared.metrics import serve_metrics
+    from services.shared.operator_http import serve_operator_endpoints
 
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_repeated_client_errors()
     settings = get_settings()
-    serve_metrics(settings.web_host, metrics_port if metrics_port is not None else settings.rescreener_metrics_port)
+    worker = Rescreener(settings)
+    port = metrics_port if metrics_port is not None else settings.rescreener_metrics_port
+    serve_operator_endpoints(settings.web_host, port, worker.health)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(_until_signalled(Rescreener(settings).run()))
+        asyncio.run(_until_signalled(beating(worker.run(), worker.health.heartbeat)))
 
 
 async def _until_signalled(work: Coroutine[Any, Any, None]) -> None:

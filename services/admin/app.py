@@ -12,15 +12,19 @@ checks in auth.py, the answers to the watchlist's errors in errors.py.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import redis
 from fastapi import FastAPI
-from prometheus_client import make_asgi_app
 
 from services.admin import backends
 from services.admin.denied import DeniedLog
 from services.admin.errors import add_error_handlers
-from services.admin.routers import entries, history, lists
+from services.admin.routers import entries, health, history, lists
 from services.admin.tokens import TokenStore
+from services.shared.health import Health
 from services.shared.settings import Settings, get_settings
 from services.watchlist.writer import WatchlistWriter
 
@@ -38,11 +42,33 @@ A token acts for one partner country. `reader` tokens read what is shared with t
 def create_app(settings: Settings | None = None, redis_client: redis.Redis | None = None) -> FastAPI:
     settings = settings or get_settings()
     client = redis_client or redis.Redis.from_url(settings.redis_url)
-    app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION)
-    app.mount("/metrics", make_asgi_app())
+    app_health = admin_health(client)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pulse = asyncio.ensure_future(app_health.heartbeat.run())
+        yield
+        pulse.cancel()
+
+    app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.health = app_health
     store = WatchlistWriter(client, settings.redis_key_prefix)
     backends.attach(app, store, TokenStore(client, settings), DeniedLog(client, settings))
     add_error_handlers(app)
-    for router in (lists.router, entries.router, history.router):
+    for router in (lists.router, entries.router, history.router, health.router):
         app.include_router(router)
     return app
+
+
+def admin_health(client: redis.Redis) -> Health:
+    """Ready while Redis answers: every list, entry, token and audit record is there."""
+    result = Health("admin")
+    result.require("redis", lambda: _answers(client))
+    return result
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False

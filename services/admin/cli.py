@@ -26,15 +26,19 @@ def _redis() -> redis.Redis:
 
 @admin_app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="interface to listen on (loopback by default: put TLS in front)"),
-    port: int = typer.Option(8470, help="TCP port"),
+    host: str | None = typer.Option(None, help="interface to listen on (default INTERDICT_WEB_HOST: loopback)"),
+    port: int | None = typer.Option(None, help="TCP port (default INTERDICT_ADMIN_PORT)"),
+    loglevel: str = typer.Option("INFO", help="log level"),
 ) -> None:
-    """Serve the API (OpenAPI description at /openapi.json, docs at /docs, metrics at /metrics)."""
+    """Serve the API (OpenAPI at /openapi.json, docs at /docs; /metrics, /healthz, /readyz)."""
     import uvicorn
 
     from services.admin.app import create_app
 
-    uvicorn.run(create_app(get_settings()), host=host, port=port)
+    settings = get_settings()
+    # No TLS here: put a TLS-terminating proxy in front before opening it beyond loopback.
+    host, port = host or settings.web_host, port or settings.admin_port
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=loglevel.lower())
 
 
 @token_app.command("create")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import faust
 import redis.asyncio as aioredis
 
 from services.ingest.decoding import Decoded, MessageDecoder
@@ -25,7 +24,7 @@ from services.shared.models.ingest import IdentityConflict, IngestInfo
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output
-from services.shared.worker import create_app, host_stage
+from services.shared.worker import WorkerApp, create_app, host_stage
 
 SERVICE = "ingest"
 
@@ -155,7 +154,7 @@ def build_handler(settings: Settings, redis_client: aioredis.Redis) -> IngestHan
     return IngestHandler(output_topics, decoder, history, sightings)
 
 
-def build_app(settings: Settings) -> faust.App:
+def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.ingest_web_port)
     handler = build_handler(settings, aioredis.Redis.from_url(settings.redis_url))
     sources = [topics.qualified(settings, topics.MANIFESTS_RAW)]

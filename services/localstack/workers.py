@@ -13,15 +13,19 @@ from pathlib import Path
 
 from services.shared.settings import PROJECT_ROOT, Settings
 
+#: The `interdict` command of each service, where it is not the service's name.
+COMMANDS = {"admin": ["admin", "serve"]}
+
 
 def start_worker(
     service: str, settings: Settings, log_path: Path, extra_args: Sequence[str] = (), loglevel: str = "WARNING"
 ) -> subprocess.Popen[bytes]:
-    """One worker of `service` (ingest, matcher, notifier, rescreener) with these settings."""
+    """One worker of `service` (ingest, matcher, notifier, rescreener, admin) with these settings."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = COMMANDS.get(service, [service])
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "services", service, "--loglevel", loglevel, *extra_args],
+            [sys.executable, "-m", "services", *command, "--loglevel", loglevel, *extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import faust
 from pydantic import ValidationError
 
 from services.matcher.conflicts import conflict_matches
@@ -15,7 +14,7 @@ from services.shared import metrics, topics
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output
-from services.shared.worker import create_app, host_stage
+from services.shared.worker import WorkerApp, create_app, host_stage
 
 SERVICE = "matcher"
 
@@ -49,7 +48,7 @@ class MatchHandler:
         return Outcome([Output(self._matches_topic, record.key, match.model_dump_json().encode()) for match in found])
 
 
-def build_app(settings: Settings) -> faust.App:
+def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.matcher_web_port)
     replica = WatchlistReplica(lambda: MatchingEngine(threshold=settings.match_threshold), settings)
     handler = MatchHandler(replica, topics.qualified(settings, topics.MATCHES))
@@ -62,9 +61,8 @@ def build_app(settings: Settings) -> faust.App:
     async def follow_watchlists() -> None:
         await replica.run()
 
-    @app.page("/health/")
-    async def health(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        state = replica.health()
-        return web.json(state, status=200 if state["ready"] else 503)
+    # /readyz (and /health/) shows the watchlists the matcher holds; it is ready once they are loaded.
+    app.health.require("watchlists", lambda: replica.state.ready)
+    app.health.describe(lambda: {key: value for key, value in replica.health().items() if key != "ready"})
 
     return app

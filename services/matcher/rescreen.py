@@ -27,6 +27,7 @@ from services.matcher.engine import MatchingEngine
 from services.matcher.replica import WatchlistReplica
 from services.matcher.screening import BatchScreener, screen_manifest
 from services.shared import topics
+from services.shared.health import Health
 from services.shared.models import ManifestAdapter
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output, Stage, StageConfig
@@ -112,6 +113,30 @@ class Rescreener:
         self._client = client
         self._lease = Lease(client, f"{settings.redis_key_prefix}:rescreener:lease")
         self._cursor_key = f"{settings.redis_key_prefix}:rescreener:cursor"
+        #: starting, standby (another holds the lease) or leader
+        self.role = "starting"
+        self._lease_answered_at: float | None = None
+        self.health = self._health()
+
+    def _health(self) -> Health:
+        """Ready while Redis answers the lease and, as the leader, once the watchlists are loaded
+        (a standby is doing its job by waiting)."""
+        health = Health(SERVICE)
+        health.require("redis", self._lease_answering)
+        health.require("watchlists", lambda: self.role == "standby" or self.replica.state.ready)
+        health.describe(lambda: {"role": self.role, "pending_entries": len(self._pending)})
+        return health
+
+    def _lease_answering(self) -> bool:
+        # a standby asks every LEASE_SECONDS / 3, a leader five times a second
+        answered = self._lease_answered_at
+        return answered is not None and time.monotonic() - answered < LEASE_SECONDS
+
+    def _hold_lease(self) -> bool:
+        held = self._lease.acquire_or_renew()
+        self._lease_answered_at = time.monotonic()
+        self.role = "leader" if held else "standby"
+        return held
 
     def _note(self, change: WatchlistChange) -> None:
         ids = upserted_entry_ids(change)
@@ -120,7 +145,7 @@ class Rescreener:
             self._last_change_at = time.monotonic()
 
     async def run(self) -> None:
-        while not await asyncio.to_thread(self._lease.acquire_or_renew):
+        while not await asyncio.to_thread(self._hold_lease):
             await asyncio.sleep(LEASE_SECONDS / 3)
         log.info("re-screener lease acquired")
         follower = asyncio.create_task(self.replica.run())
@@ -129,7 +154,7 @@ class Rescreener:
             await self._catch_up_missed_changes()
             while True:
                 await asyncio.sleep(0.2)
-                if not await asyncio.to_thread(self._lease.acquire_or_renew):
+                if not await asyncio.to_thread(self._hold_lease):
                     raise RuntimeError("re-screener lease lost; exiting so a standby takes over")
                 if self._pending and time.monotonic() - self._last_change_at >= SETTLE_SECONDS:
                     await self.rescreen_pending()

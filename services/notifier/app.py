@@ -6,17 +6,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import faust
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from services.notifier.delivery_metrics import alert_latency_observer
 from services.notifier.ledger import Delivery, DeliveryLedger
 from services.notifier.routing import alert_for_desk, permitted_desks
 from services.shared import metrics, topics
 from services.shared.models import Alert, Match
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output
-from services.shared.worker import create_app, host_stage
+from services.shared.worker import WorkerApp, create_app, host_stage
 
 SERVICE = "notifier"
 log = logging.getLogger(__name__)
@@ -77,12 +77,14 @@ class NotifyHandler:
         return Outcome(outputs)
 
 
-def build_app(settings: Settings) -> faust.App:
+def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.notifier_web_port)
     ledger = DeliveryLedger(aioredis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
     desk_topics = {country: topics.desk_topic(settings, country) for country in settings.partner_countries}
     sources = [topics.qualified(settings, topics.MATCHES)]
     dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
     # Transactional: a desk sees an alert once its input's offset commits with it, never twice.
-    host_stage(app, settings, NotifyHandler(ledger, desk_topics), sources, dead_letters, transactional=True)
+    handler = NotifyHandler(ledger, desk_topics)
+    observe = alert_latency_observer(desk_topics)
+    host_stage(app, settings, handler, sources, dead_letters, transactional=True, on_committed=observe)
     return app

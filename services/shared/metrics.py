@@ -7,7 +7,7 @@ per service.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -37,6 +37,11 @@ STAGE_LATENCY = Histogram(
     ["service"],
     buckets=_LATENCY_BUCKETS,
 )
+CONSUMER_LAG = Gauge(
+    "interdict_consumer_lag",
+    "Records of its input a consumer group has not committed yet, read from the broker (services/shared/lag.py)",
+    ["group", "topic", "partition"],
+)
 STAGE_STALLED = Gauge(
     "interdict_stage_stalled", "1 while the stage retries a batch because Redis or Kafka is away", ["service"]
 )
@@ -57,6 +62,13 @@ IDENTITY_CONFLICTS = Counter(
 )
 MATCHES = Counter("interdict_matches_total", "Manifest-entry matches found", ["list_id"])
 ALERTS = Counter("interdict_alerts_total", "Alerts sent to desks", ["desk", "severity"])
+ALERT_LATENCY = Histogram(
+    "interdict_alert_latency_seconds",
+    "Time from the feed's publish of a manifest (its raw record's Kafka timestamp) to its alert committed on the "
+    "desk's topic; the count is the alerts each desk received",
+    ["desk"],
+    buckets=_LATENCY_BUCKETS,
+)
 ALERTS_WITHHELD = Counter(
     "interdict_alerts_withheld_total", "Alerts a desk did not receive because of the entry's sharing scope", ["desk"]
 )
@@ -78,7 +90,3 @@ WATCHLIST_APPLY_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
-
-def serve_metrics(host: str, port: int) -> None:
-    """Expose /metrics on the configured host (loopback by default; 0.0.0.0 in containers)."""
-    start_http_server(port, addr=host)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from services.shared import topics
+from services.shared import lag, topics
+from services.shared.lag import LagReader
 from services.shared.settings import Settings
 
 
@@ -30,20 +31,13 @@ def group_lag(settings: Settings, group_id: str, topic: str) -> int | None:
 
     None while the broker cannot tell yet (its group coordinator is still starting up).
     """
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     try:
-        committed = admin.list_group_offsets({group_id: None}).get(group_id, {})
+        with LagReader(settings) as reader:
+            return lag.total(reader.measure([group_id], [topic]))
     except KafkaError as error:
         if error.retriable:
             return None
         raise
-    finally:
-        admin.close()
-    lag = 0
-    for partition, end in end_offsets(settings, topic).items():
-        position = committed.get(partition)
-        lag += end - (position.offset if position is not None and position.offset >= 0 else 0)
-    return lag
 
 
 def wait_until_caught_up(

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     matcher_metrics_port: int = 9472
     notifier_metrics_port: int = 9473
     rescreener_metrics_port: int = 9474
+    admin_port: int = Field(default=8470, description="the admin API (`interdict admin serve`), with its /metrics")
+    lag_interval_seconds: float = Field(
+        default=15.0, gt=0, description="how often each stage worker reads its group's consumer lag from the broker"
+    )
     rescreen_days: int = Field(default=30, ge=1, description="how far back a new or changed entry is re-screened")
     app_id_prefix: str = Field(default="interdict", description="faust app ids, hence consumer groups")
     state_dir: Path = PROJECT_ROOT / ".state"

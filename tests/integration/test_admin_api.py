@@ -159,3 +159,12 @@ def test_import_refuses_countries_with_no_code(api: Api) -> None:
     assert answer.status_code == 422
     assert answer.json() == {"detail": "share: countries:CC,CC needs at least one country code; got 'countries:'"}
     assert api.store.entries("us-list") == [] and api.store.info("us-list").version == 1
+
+
+def test_health_and_readiness_need_no_token(api: Api) -> None:
+    alive = api.client.get("/healthz")
+    assert alive.status_code == 200 and alive.json()["alive"] is True
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"redis": True}
+    metrics = api.client.get("/metrics", follow_redirects=False)
+    assert metrics.status_code == 200 and "interdict_admin_denied_total" in metrics.text

@@ -336,6 +336,23 @@ async def test_a_failed_commit_abandons_the_batch_which_is_read_and_done_again(s
     assert_accounted(transport, service)
 
 
+async def test_outputs_are_told_once_committed_with_their_age_and_never_twice(service: str) -> None:
+    import time
+
+    transport = MemoryTransport(commit_faults=[RuntimeError("rebalance in progress")])
+    published_ms = int(time.time() * 1000) - 2_000
+    for value in (b"a", b"reject", b"b"):
+        transport.add_input(SOURCE, 0, None, value, [(PUBLISHED_AT_HEADER, str(published_ms).encode())])
+    told: list[tuple[bytes, float]] = []
+    config = StageConfig(service, DLQ, on_committed=lambda output, seconds: told.append((output.value, seconds)))
+    stage = Stage(config, transport, EchoHandler())
+    await stage.run_once()
+    assert told == []  # the commit failed: nobody can see these outputs yet
+    await drain(stage, transport)
+    assert [value for value, _ in told] == [b"a", b"b"]  # not the dead letter
+    assert all(2.0 <= seconds < 60 for _, seconds in told), told
+
+
 @dataclass
 class RevokedBeforePublish(MemoryTransport):
     """KafkaTransport.publish raises CommitFailed when the source partition was revoked meanwhile."""

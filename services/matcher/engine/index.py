@@ -395,9 +395,9 @@ class NameIndex:
         """The ways to cut an unlisted word into listed words: (words, factor kept).
 
         Two words a listed name holds together (JOAQUINGUZMAN, not JOHNSON as JOHN SON), or two with
-        one letter between them typed for the space (ALOHASSAN). A word run into a word names drop (AGUILACLTDA, LAMCANDELARIA, with the
-        letter typed for the space) is the listed word alone. Cached with the probes: the same
-        words come back in query after query."""
+        one letter between them typed for the space (ALOHASSAN). A word run into a word names drop
+        (AGUILACLTDA, LAMCANDELARIA, with the letter typed for the space) is the listed word alone.
+        Cached with the probes: the same words come back in query after query."""
         cached = self._cuts.get(token)
         if cached is None:
             cached = []

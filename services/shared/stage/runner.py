@@ -67,6 +67,9 @@ class StageConfig:
     max_batch: int = 1000
     #: ...or, when nothing is buffered, whatever arrives first within this time
     fetch_wait_s: float = 0.5
+    #: told of every output once its batch has committed, with the seconds since the feed
+    #: published the manifest it comes from (the notifier measures feed-to-desk latency per desk)
+    on_committed: Callable[[Output, float], None] | None = None
 
 
 @dataclass
@@ -91,6 +94,8 @@ class Stage:
         self._stopping = asyncio.Event()
         self.ready = False
         self.batches = 0
+        #: True while a batch waits on Redis or Kafka (the interdict_stage_stalled gauge, readable)
+        self.stalled = False
         self._excerpt_bytes = min(DEAD_LETTER_EXCERPT_BYTES, transport.max_record_bytes // 2)
 
     # -- running ---------------------------------------------------------------------------
@@ -226,7 +231,7 @@ class Stage:
                 if transient is not None:
                     await self._stall(outage, backoff, transient)
         finally:
-            metrics.STAGE_STALLED.labels(self._service).set(0)
+            self._unstall()
 
     async def _publish_round(self, pending: list[_Pending]) -> BaseException | None:
         """One attempt at everything still undelivered; a transient error, if one was seen.
@@ -312,17 +317,22 @@ class Stage:
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _unstall(self) -> None:
+        self.stalled = False
         metrics.STAGE_STALLED.labels(self._service).set(0)
+
+    def _mark_stalled(self) -> None:
+        self.stalled = True
+        metrics.STAGE_STALLED.labels(self._service).set(1)
 
     async def _stall(self, outage: Outage, backoff: Backoff, error: BaseException) -> None:
         outage.failed(error)
-        metrics.STAGE_STALLED.labels(self._service).set(1)
+        self._mark_stalled()
         metrics.DEPENDENCY_RETRIES.labels(self._service, dependency_of(error)).inc()
         await asyncio.sleep(backoff.next_delay())
 
     async def _retry(self, operation: Callable[[], Awaitable[T]], dependency: str) -> T:
         def stalled(error: BaseException) -> None:
-            metrics.STAGE_STALLED.labels(self._service).set(1)  # until an attempt succeeds
+            self._mark_stalled()  # until an attempt succeeds
             metrics.DEPENDENCY_RETRIES.labels(self._service, dependency_of(error)).inc()
 
         try:
@@ -348,7 +358,9 @@ class Stage:
                 reasons[item.rejection.reason] += 1
             else:
                 outputs.update(output.topic for output in item.outputs)
-                latency.observe(max(0.0, now_ms - item.record.published_at_ms) / 1000)
+                seconds = max(0.0, now_ms - item.record.published_at_ms) / 1000
+                latency.observe(seconds)
+                self._tell_committed(item.outputs, seconds)
         for topic, count in inputs.items():
             metrics.MESSAGES_IN.labels(service, topic).inc(count)
         for topic, count in outputs.items():
@@ -358,6 +370,12 @@ class Stage:
         metrics.MESSAGES_PROCESSED.labels(service).inc(len(pending) - sum(reasons.values()))
         metrics.BATCH_SIZE.labels(service).observe(len(pending))
         metrics.PROCESSING_SECONDS.labels(service).observe(seconds)
+
+
+    def _tell_committed(self, outputs: list[Output], seconds: float) -> None:
+        if self.config.on_committed is not None:
+            for output in outputs:
+                self.config.on_committed(output, seconds)
 
 
 def _with_header(output: Output, name: str, value: bytes) -> Output:
