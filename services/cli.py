@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from services.admin.cli import admin_app
-from services.desk.watch import desk_app
+from services.desk.cli import desk_app
 from services.dlq.cli import dlq_app
 from services.feed.generate import generate as generate_manifests
 from services.feed.publish import feed_app

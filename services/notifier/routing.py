@@ -1,4 +1,4 @@
-"""Who receives an alert, and how urgent it is.
+"""Who receives an alert.
 
 An alert goes to the desk of the country that owns the watchlist entry and to the desks of the
 partner countries on the manifest's route, but only where the entry's sharing scope allows: an
@@ -7,8 +7,9 @@ entry shared with nobody else never reaches, nor is described to, another countr
 
 from __future__ import annotations
 
+from services.notifier.severity import severity_of
 from services.shared.codes.vessels import mid_country
-from services.shared.models import Alert, Match, Severity
+from services.shared.models import Alert, Match
 from services.shared.models.alert import alert_id_for
 from services.shared.settings import PARTNER_COUNTRIES
 
@@ -49,18 +50,6 @@ def permitted_desks(match: Match) -> tuple[list[str], list[str]]:
         target = allowed if entry is None or entry.sharing.allows(entry.owner_country, desk) else withheld
         target.append(desk)
     return allowed, withheld
-
-
-def severity_of(match: Match) -> Severity:
-    """Identifier hits are the strongest signal an officer can act on; names alone rank by score."""
-    identifier_hit = any(item.method.startswith("identifier:") and item.contribution > 0 for item in match.evidence)
-    if identifier_hit and match.score >= 0.95:
-        return Severity.CRITICAL
-    if match.score >= 0.92:
-        return Severity.HIGH
-    if match.score >= 0.85:
-        return Severity.MEDIUM
-    return Severity.LOW
 
 
 def alert_for_desk(match: Match, desk: str) -> Alert:

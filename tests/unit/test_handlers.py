@@ -20,7 +20,7 @@ from services.ingest.validation import MAX_MESSAGE_BYTES, parse_manifest
 from services.matcher.app import MatchHandler
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.replica import WatchlistReplica
-from services.notifier.app import NotifyHandler
+from services.notifier.handler import NotifyHandler
 from services.notifier.ledger import DELIVERED_TTL_SECONDS, DeliveryLedger, delivered_key
 from services.shared.models import (
     Alert,

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.routing import alert_for_desk, permitted_desks, severity_of
+from services.notifier.routing import alert_for_desk, permitted_desks
+from services.notifier.severity import severity_of
 from services.shared.models import (
     EntityKind,
     EntrySummary,
