@@ -21,6 +21,7 @@ from services.feed.generate import generate as generate_manifests
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
 from services.matcher.screen import screen
+from services.notifier.cli import severity_app
 from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import watchlist_app
 
@@ -34,6 +35,7 @@ app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(admin_app, name="admin")
+app.add_typer(severity_app, name="severity")
 app.command("screen")(screen)
 
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the system.")

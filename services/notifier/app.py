@@ -7,6 +7,7 @@ import redis.asyncio as aioredis
 
 from services.notifier.handler import NotifyHandler
 from services.notifier.ledger import DeliveryLedger
+from services.notifier.rulefile import RulesFile
 from services.shared import topics
 from services.shared.settings import Settings
 from services.shared.worker import create_app, host_stage
@@ -20,6 +21,8 @@ def build_app(settings: Settings) -> faust.App:
     desk_topics = {country: topics.desk_topic(settings, country) for country in settings.partner_countries}
     sources = [topics.qualified(settings, topics.MATCHES)]
     dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
+    rules = RulesFile(settings.severity_rules_file)
+    handler = NotifyHandler(ledger, desk_topics, rules.current)
     # Transactional: a desk sees an alert once its input's offset commits with it, never twice.
-    host_stage(app, settings, NotifyHandler(ledger, desk_topics), sources, dead_letters, transactional=True)
+    host_stage(app, settings, handler, sources, dead_letters, transactional=True)
     return app

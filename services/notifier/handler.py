@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from services.notifier.ledger import Delivery, DeliveryLedger
 from services.notifier.routing import alert_for_desk, permitted_desks
+from services.notifier.severity import SeverityRules, assess
 from services.shared import metrics
 from services.shared.models import Alert, Match
 from services.shared.stage import InputRecord, Outcome, Output
@@ -29,12 +30,16 @@ class _Planned:
 class NotifyHandler:
     """Turns matches into alerts for the desks the entry's sharing scope allows, each alert once."""
 
-    def __init__(self, ledger: DeliveryLedger, desk_topics: dict[str, str]) -> None:
+    def __init__(
+        self, ledger: DeliveryLedger, desk_topics: dict[str, str], rules: Callable[[], SeverityRules]
+    ) -> None:
         self._ledger = ledger
         self._desk_topics = desk_topics
+        self._rules = rules  # asked once a batch: the rule file may have changed
 
     async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
-        planned = [self._plan(record) for record in records]
+        rules = self._rules()
+        planned = [self._plan(record, rules) for record in records]
         wanted = [(item, alert) for item in planned for alert in item.alerts]
         deliveries: list[Delivery] = [(alert.desk_country, alert.alert_id) for _, alert in wanted]
         claims = await self._ledger.claims(deliveries)
@@ -48,7 +53,7 @@ class NotifyHandler:
         await self._ledger.claim(list(sending), list(sending.values()))
         return [self._outcome(item, sending) for item in planned]
 
-    def _plan(self, record: InputRecord) -> _Planned:
+    def _plan(self, record: InputRecord, rules: SeverityRules) -> _Planned:
         try:
             match = Match.model_validate_json(record.value or b"")
         except ValidationError as error:
@@ -57,7 +62,8 @@ class NotifyHandler:
         for desk in withheld:
             metrics.ALERTS_WITHHELD.labels(desk).inc()
             log.info("alert for %s withheld from desk %s by sharing scope", match.subject_id, desk)
-        return _Planned(record, [alert_for_desk(match, desk) for desk in allowed])
+        severity = assess(match, rules).severity
+        return _Planned(record, [alert_for_desk(match, desk, severity) for desk in allowed])
 
     def _outcome(self, item: _Planned, sending: dict[Delivery, str]) -> Outcome:
         if item.rejection is not None:

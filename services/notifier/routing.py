@@ -7,9 +7,8 @@ entry shared with nobody else never reaches, nor is described to, another countr
 
 from __future__ import annotations
 
-from services.notifier.severity import severity_of
 from services.shared.codes.vessels import mid_country
-from services.shared.models import Alert, Match
+from services.shared.models import Alert, Match, Severity
 from services.shared.models.alert import alert_id_for
 from services.shared.settings import PARTNER_COUNTRIES
 
@@ -52,14 +51,14 @@ def permitted_desks(match: Match) -> tuple[list[str], list[str]]:
     return allowed, withheld
 
 
-def alert_for_desk(match: Match, desk: str) -> Alert:
+def alert_for_desk(match: Match, desk: str, severity: Severity) -> Alert:
     return Alert(
         kind=match.kind,
         alert_id=alert_id_for(
             match.manifest.feed, match.manifest.manifest_id, match.subject_id, match.manifest.version
         ),
         desk_country=desk,
-        severity=severity_of(match),
+        severity=severity,
         manifest=match.manifest,
         entry=match.entry,
         conflict=match.conflict,

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 
+    severity_rules_file: Path = Field(
+        default=PROJECT_ROOT / "config" / "severity.toml",
+        description="the severity rules (README, How severe an alert is); reloaded when it changes",
+    )
+
     # Desks
     desk_languages: str = Field(
         default=DEFAULT_DESK_LANGUAGES,

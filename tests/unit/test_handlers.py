@@ -22,6 +22,7 @@ from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.replica import WatchlistReplica
 from services.notifier.handler import NotifyHandler
 from services.notifier.ledger import DELIVERED_TTL_SECONDS, DeliveryLedger, delivered_key
+from services.notifier.rulefile import load_rules
 from services.shared.models import (
     Alert,
     EntityKind,
@@ -36,7 +37,7 @@ from services.shared.models import (
     WatchlistEntry,
 )
 from services.shared.models.alert import alert_id_for, match_id_for
-from services.shared.settings import PARTNER_COUNTRIES
+from services.shared.settings import PARTNER_COUNTRIES, Settings
 from services.shared.stage import InputRecord, MemoryTransport, Outcome, Stage, StageConfig
 from tests.fakes import (
     DLQ,
@@ -257,7 +258,8 @@ def match_record(match: Match, offset: int = 0) -> InputRecord:
 
 
 def notifier(redis: FakeRedis) -> NotifyHandler:
-    return NotifyHandler(DeliveryLedger(redis, "test"), DESK_TOPICS)
+    rules = load_rules(Settings().severity_rules_file)
+    return NotifyHandler(DeliveryLedger(redis, "test"), DESK_TOPICS, lambda: rules)
 
 
 def desks(outcome: Outcome) -> list[str]:
