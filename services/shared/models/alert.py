@@ -49,6 +49,11 @@ class ManifestRef(StrictModel):
     bill_of_lading: str | None = None
     vessel_name: str | None = None
     vessel_imo: str | None = None
+    vessel_mmsi: str | None = None
+    voyage_number: str | None = None
+    eta: AwareDatetime | None = Field(default=None, description="the vessel's estimated arrival, when reported")
+    last_port: str | None = Field(default=None, description="the vessel's last port (UN/LOCODE), when reported")
+    next_port: str | None = Field(default=None, description="the vessel's next port (UN/LOCODE), when reported")
     route_ports: list[str] = Field(default_factory=list)
     route_countries: list[CountryCode] = Field(default_factory=list)
     format: str | None = Field(default=None, description="the format the feed sent it in")
