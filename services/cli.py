@@ -15,12 +15,13 @@ from typing import Any
 import typer
 
 from services.admin.cli import admin_app
-from services.desk.watch import desk_app
+from services.desk.cli import desk_app
 from services.dlq.cli import dlq_app
 from services.feed.generate import generate as generate_manifests
 from services.feed.publish import feed_app
 from services.localstack.cli import stack_app
 from services.matcher.screen import screen
+from services.notifier.cli import severity_app
 from services.shared.settings import Settings, get_settings
 from services.status.cli import status
 from services.watchlist.cli import watchlist_app
@@ -35,6 +36,7 @@ app.add_typer(desk_app, name="desk")
 app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(admin_app, name="admin")
+app.add_typer(severity_app, name="severity")
 app.command("screen")(screen)
 app.command("status")(status)
 

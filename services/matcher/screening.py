@@ -115,10 +115,25 @@ def manifest_ref(manifest: AnyManifest) -> ManifestRef:
         bill_of_lading=manifest.bill_of_lading if isinstance(manifest, ShipmentManifest) else None,
         vessel_name=vessel.name if vessel else None,
         vessel_imo=vessel.imo if vessel else None,
+        vessel_mmsi=vessel.mmsi if vessel else None,
         route_ports=manifest.route_ports(),
         route_countries=route_countries(manifest),
+        **voyage_fields(manifest),
         **ingest_fields(manifest),
     )
+
+
+def voyage_fields(manifest: AnyManifest) -> dict[str, Any]:
+    """Where the vessel is going and when, as far as the manifest says: a desk plans on it."""
+    if isinstance(manifest, ShipmentManifest):
+        return {"voyage_number": manifest.voyage_number}
+    voyage = manifest.voyage
+    return {
+        "voyage_number": voyage.voyage_number,
+        "eta": voyage.eta,
+        "last_port": voyage.last_port,
+        "next_port": voyage.next_port,
+    }
 
 
 def ingest_fields(manifest: AnyManifest) -> dict[str, Any]:

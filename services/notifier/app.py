@@ -2,79 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 import redis.asyncio as aioredis
-from pydantic import ValidationError
 
 from services.notifier.delivery_metrics import alert_latency_observer
-from services.notifier.ledger import Delivery, DeliveryLedger
-from services.notifier.routing import alert_for_desk, permitted_desks
-from services.shared import metrics, topics
-from services.shared.models import Alert, Match
+from services.notifier.handler import NotifyHandler
+from services.notifier.ledger import DeliveryLedger
+from services.notifier.rulefile import RulesFile
+from services.shared import topics
 from services.shared.settings import Settings
-from services.shared.stage import InputRecord, Outcome, Output
 from services.shared.worker import WorkerApp, create_app, host_stage
 
 SERVICE = "notifier"
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Planned:
-    """The alerts one match would give, before the ledger says which desks already have them."""
-
-    record: InputRecord
-    alerts: list[Alert] = field(default_factory=list)
-    rejection: Outcome | None = None
-
-
-class NotifyHandler:
-    """Turns matches into alerts for the desks the entry's sharing scope allows, each alert once."""
-
-    def __init__(self, ledger: DeliveryLedger, desk_topics: dict[str, str]) -> None:
-        self._ledger = ledger
-        self._desk_topics = desk_topics
-
-    async def handle(self, records: Sequence[InputRecord]) -> list[Outcome]:
-        planned = [self._plan(record) for record in records]
-        wanted = [(item, alert) for item in planned for alert in item.alerts]
-        deliveries: list[Delivery] = [(alert.desk_country, alert.alert_id) for _, alert in wanted]
-        claims = await self._ledger.claims(deliveries)
-        sending: dict[Delivery, str] = {}
-        for (item, alert), delivery, claimed_by in zip(wanted, deliveries, claims, strict=True):
-            mine = claimed_by is None or claimed_by == item.record.position
-            if mine and delivery not in sending:
-                sending[delivery] = item.record.position
-            elif sending.get(delivery) != item.record.position:
-                metrics.ALERTS_REPEATED.labels(alert.desk_country).inc()
-        await self._ledger.claim(list(sending), list(sending.values()))
-        return [self._outcome(item, sending) for item in planned]
-
-    def _plan(self, record: InputRecord) -> _Planned:
-        try:
-            match = Match.model_validate_json(record.value or b"")
-        except ValidationError as error:
-            return _Planned(record, rejection=Outcome.rejected("bad_match", str(error), "pydantic.ValidationError"))
-        allowed, withheld = permitted_desks(match)
-        for desk in withheld:
-            metrics.ALERTS_WITHHELD.labels(desk).inc()
-            log.info("alert for %s withheld from desk %s by sharing scope", match.subject_id, desk)
-        return _Planned(record, [alert_for_desk(match, desk) for desk in allowed])
-
-    def _outcome(self, item: _Planned, sending: dict[Delivery, str]) -> Outcome:
-        if item.rejection is not None:
-            return item.rejection
-        outputs = []
-        for alert in item.alerts:
-            if sending.get((alert.desk_country, alert.alert_id)) != item.record.position:
-                continue
-            topic = self._desk_topics[alert.desk_country]
-            outputs.append(Output(topic, alert.alert_id.encode(), alert.model_dump_json().encode()))
-            metrics.ALERTS.labels(alert.desk_country, alert.severity.value).inc()
-        return Outcome(outputs)
 
 
 def build_app(settings: Settings) -> WorkerApp:
@@ -83,8 +21,9 @@ def build_app(settings: Settings) -> WorkerApp:
     desk_topics = {country: topics.desk_topic(settings, country) for country in settings.partner_countries}
     sources = [topics.qualified(settings, topics.MATCHES)]
     dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
-    # Transactional: a desk sees an alert once its input's offset commits with it, never twice.
-    handler = NotifyHandler(ledger, desk_topics)
+    rules = RulesFile(settings.severity_rules_file)
+    handler = NotifyHandler(ledger, desk_topics, rules.current)
     observe = alert_latency_observer(desk_topics)
+    # Transactional: a desk sees an alert once its input's offset commits with it, never twice.
     host_stage(app, settings, handler, sources, dead_letters, transactional=True, on_committed=observe)
     return app

@@ -1,4 +1,4 @@
-"""Who receives an alert, and how urgent it is.
+"""Who receives an alert.
 
 An alert goes to the desk of the country that owns the watchlist entry and to the desks of the
 partner countries on the manifest's route, but only where the entry's sharing scope allows: an
@@ -51,26 +51,14 @@ def permitted_desks(match: Match) -> tuple[list[str], list[str]]:
     return allowed, withheld
 
 
-def severity_of(match: Match) -> Severity:
-    """Identifier hits are the strongest signal an officer can act on; names alone rank by score."""
-    identifier_hit = any(item.method.startswith("identifier:") and item.contribution > 0 for item in match.evidence)
-    if identifier_hit and match.score >= 0.95:
-        return Severity.CRITICAL
-    if match.score >= 0.92:
-        return Severity.HIGH
-    if match.score >= 0.85:
-        return Severity.MEDIUM
-    return Severity.LOW
-
-
-def alert_for_desk(match: Match, desk: str) -> Alert:
+def alert_for_desk(match: Match, desk: str, severity: Severity) -> Alert:
     return Alert(
         kind=match.kind,
         alert_id=alert_id_for(
             match.manifest.feed, match.manifest.manifest_id, match.subject_id, match.manifest.version
         ),
         desk_country=desk,
-        severity=severity_of(match),
+        severity=severity,
         manifest=match.manifest,
         entry=match.entry,
         conflict=match.conflict,

@@ -25,11 +25,17 @@ SCHEMAS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
 }
 
 
-def _watchlist_file_schemas() -> dict[str, dict[str, Any]]:
-    # Imported here: the watchlist package depends on the shared models, not the other way round.
+def _file_schemas() -> dict[str, dict[str, Any]]:
+    """The files people write: watchlists in the project's formats, the severity rules."""
+    # Imported here: those packages depend on the shared models, not the other way round.
+    from services.notifier.severity import SeverityRules
     from services.watchlist.formats import CsvRow, jsonl_line_schema
 
-    return {"watchlist-jsonl-line": jsonl_line_schema(), "watchlist-csv-row": CsvRow.model_json_schema()}
+    return {
+        "watchlist-jsonl-line": jsonl_line_schema(),
+        "watchlist-csv-row": CsvRow.model_json_schema(),
+        "severity-rules": SeverityRules.model_json_schema(),
+    }
 
 
 def _model_schemas() -> dict[str, dict[str, Any]]:
@@ -41,7 +47,7 @@ def _model_schemas() -> dict[str, dict[str, Any]]:
 
 def schema_documents() -> dict[str, bytes]:
     documents = {}
-    for name, schema in {**_model_schemas(), **_watchlist_file_schemas()}.items():
+    for name, schema in {**_model_schemas(), **_file_schemas()}.items():
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{name}.schema.json", **schema}
         if name == "manifest":
             schema["title"] = "Manifest"

@@ -13,10 +13,15 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.i18n import LANGUAGES, Language
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 #: The partner countries, each with its own interdiction desk topic (ISO 3166-1 alpha-2).
 PARTNER_COUNTRIES: tuple[str, ...] = ("US", "CO", "MX", "PA", "BR", "CR", "GT", "HN", "CL", "EC")
+
+#: Each desk's working language; a desk left out reads English.
+DEFAULT_DESK_LANGUAGES = "US=en,CO=es,MX=es,PA=es,BR=pt,CR=es,GT=es,HN=es,CL=es,EC=es"
 
 
 class Settings(BaseSettings):
@@ -78,6 +83,17 @@ class Settings(BaseSettings):
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 
+    severity_rules_file: Path = Field(
+        default=PROJECT_ROOT / "config" / "severity.toml",
+        description="the severity rules (README, How severe an alert is); reloaded when it changes",
+    )
+
+    # Desks
+    desk_languages: str = Field(
+        default=DEFAULT_DESK_LANGUAGES,
+        description="each desk's language for labels and explanations: CC=en|es|pt, comma-separated",
+    )
+
     # Local stack
     kafka_version: str = "3.9.1"
     kafka_controller_port: int = 19093
@@ -87,13 +103,47 @@ class Settings(BaseSettings):
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("desk_languages")
+    @classmethod
+    def _known_desks_and_languages(cls, value: str) -> str:
+        parse_desk_languages(value)
+        return value
+
     @property
     def partner_countries(self) -> tuple[str, ...]:
         return PARTNER_COUNTRIES
 
+    def desk_language(self, desk: str) -> Language:
+        return parse_desk_languages(self.desk_languages).get(desk.upper(), "en")
+
     def as_environment(self) -> dict[str, str]:
         """These settings as INTERDICT_* variables, to hand them to a worker process."""
         return {f"INTERDICT_{name.upper()}": _as_variable(getattr(self, name)) for name in type(self).model_fields}
+
+
+def parse_assignments(text: str) -> dict[str, str]:
+    """`A=x, B=y` as {"A": "x", "B": "y"}; ValueError naming the part that is not `name=value`."""
+    pairs: dict[str, str] = {}
+    for part in (piece.strip() for piece in text.split(",")):
+        if not part:
+            continue
+        name, equals, value = part.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise ValueError(f"{part!r} is not name=value")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def parse_desk_languages(text: str) -> dict[str, Language]:
+    """`MX=es,BR=pt` as {"MX": "es", "BR": "pt"}; ValueError naming an unknown desk or language."""
+    languages: dict[str, Language] = {}
+    for desk, language in parse_assignments(text).items():
+        if desk.upper() not in PARTNER_COUNTRIES:
+            raise ValueError(f"{desk!r} is not a partner desk ({', '.join(PARTNER_COUNTRIES)})")
+        if language not in LANGUAGES:
+            raise ValueError(f"{language!r} for desk {desk.upper()} is not one of {', '.join(LANGUAGES)}")
+        languages[desk.upper()] = language
+    return languages
 
 
 def _as_variable(value: object) -> str:

@@ -20,8 +20,9 @@ from services.ingest.validation import MAX_MESSAGE_BYTES, parse_manifest
 from services.matcher.app import MatchHandler
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.replica import WatchlistReplica
-from services.notifier.app import NotifyHandler
+from services.notifier.handler import NotifyHandler
 from services.notifier.ledger import DELIVERED_TTL_SECONDS, DeliveryLedger, delivered_key
+from services.notifier.rulefile import load_rules
 from services.shared.models import (
     Alert,
     EntityKind,
@@ -36,7 +37,7 @@ from services.shared.models import (
     WatchlistEntry,
 )
 from services.shared.models.alert import alert_id_for, match_id_for
-from services.shared.settings import PARTNER_COUNTRIES
+from services.shared.settings import PARTNER_COUNTRIES, Settings
 from services.shared.stage import InputRecord, MemoryTransport, Outcome, Stage, StageConfig
 from tests.fakes import (
     DLQ,
@@ -192,6 +193,19 @@ async def test_a_manifest_naming_a_listed_party_gives_a_match(engine: CountingEn
     assert sample("interdict_matches_total", list_id="test") == before + 1
 
 
+async def test_a_vessel_match_carries_the_voyage_a_desk_plans_on(engine: CountingEngine) -> None:
+    document: dict[str, object] = {
+        "kind": "vessel", "manifest_id": "V-1", "feed": "ais-test", "reported_at": "2026-11-20T08:00:00Z",
+        "vessel": {"name": "OCEAN STAR", "mmsi": "352001234", "flag": "PA"},
+        "voyage": {"voyage_number": "V7", "last_port": "COCTG", "next_port": "PABLB", "eta": "2026-11-22T06:00:00Z"},
+    }
+    [outcome] = await matcher(engine).handle([record(manifest_bytes(document))])
+    reference = Match.model_validate_json(outcome.outputs[0].value).manifest
+    assert (reference.voyage_number, reference.last_port, reference.next_port) == ("V7", "COCTG", "PABLB")
+    assert reference.eta is not None and reference.eta.isoformat() == "2026-11-22T06:00:00+00:00"
+    assert reference.vessel_mmsi == "352001234"
+
+
 async def test_a_manifest_naming_nobody_listed_gives_no_output(engine: CountingEngine) -> None:
     [outcome] = await matcher(engine).handle([record(manifest_bytes(shipment()))])
     assert outcome.outputs == [] and outcome.rejection is None
@@ -257,7 +271,8 @@ def match_record(match: Match, offset: int = 0) -> InputRecord:
 
 
 def notifier(redis: FakeRedis) -> NotifyHandler:
-    return NotifyHandler(DeliveryLedger(redis, "test"), DESK_TOPICS)
+    rules = load_rules(Settings().severity_rules_file)
+    return NotifyHandler(DeliveryLedger(redis, "test"), DESK_TOPICS, lambda: rules)
 
 
 def desks(outcome: Outcome) -> list[str]:

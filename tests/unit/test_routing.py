@@ -2,7 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.routing import alert_for_desk, permitted_desks, severity_of
+from services.notifier.routing import alert_for_desk, permitted_desks
+from services.notifier.rulefile import load_rules
+from services.notifier.severity import assess
 from services.shared.models import (
     EntityKind,
     EntrySummary,
@@ -13,6 +15,7 @@ from services.shared.models import (
     Sharing,
     SharingScope,
 )
+from services.shared.settings import Settings
 
 
 def make_match(owner: str = "US", route: list[str] | None = None, sharing: Sharing | None = None, score: float = 0.9,
@@ -76,14 +79,15 @@ def test_non_partner_owner_goes_to_route_desks_only() -> None:
     ],
 )
 def test_severity(score: float, method: str, expected: Severity) -> None:
-    assert severity_of(make_match(score=score, method=method)) is expected
+    rules = load_rules(Settings().severity_rules_file)
+    assert assess(make_match(score=score, method=method), rules).severity is expected
 
 
 def test_alert_id_is_the_same_for_every_desk_and_every_redelivery() -> None:
     match = make_match()
-    first = alert_for_desk(match, "US")
-    again = alert_for_desk(match, "US")
-    other_desk = alert_for_desk(match, "MX")
+    first = alert_for_desk(match, "US", Severity.HIGH)
+    again = alert_for_desk(match, "US", Severity.HIGH)
+    other_desk = alert_for_desk(match, "MX", Severity.HIGH)
     assert first == again
     assert first.alert_id == other_desk.alert_id
     assert first.alert_id.startswith("alert-")

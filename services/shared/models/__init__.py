@@ -3,7 +3,7 @@
 `interdict schemas export` writes their JSON Schema into schemas/.
 """
 
-from services.shared.models.alert import Alert, EntrySummary, Evidence, ManifestRef, Match, Severity
+from services.shared.models.alert import Alert, EntrySummary, Evidence, ManifestRef, Match, Programme, Severity
 from services.shared.models.common import Address, EntityKind, Identifier, IdentifierScheme
 from services.shared.models.manifest import (
     Manifest,
@@ -43,6 +43,7 @@ __all__ = [
     "Party",
     "PartyRole",
     "PersonOnBoard",
+    "Programme",
     "Severity",
     "Sharing",
     "SharingScope",

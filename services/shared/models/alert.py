@@ -49,6 +49,11 @@ class ManifestRef(StrictModel):
     bill_of_lading: str | None = None
     vessel_name: str | None = None
     vessel_imo: str | None = None
+    vessel_mmsi: str | None = None
+    voyage_number: str | None = None
+    eta: AwareDatetime | None = Field(default=None, description="the vessel's estimated arrival, when reported")
+    last_port: str | None = Field(default=None, description="the vessel's last port (UN/LOCODE), when reported")
+    next_port: str | None = Field(default=None, description="the vessel's next port (UN/LOCODE), when reported")
     route_ports: list[str] = Field(default_factory=list)
     route_countries: list[CountryCode] = Field(default_factory=list)
     format: str | None = Field(default=None, description="the format the feed sent it in")
@@ -103,6 +108,30 @@ class Severity(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for low up to 3 for critical: severities compared and stepped by their rank."""
+        return _SEVERITY_RANKS[self]
+
+    @classmethod
+    def of_rank(cls, rank: int) -> Severity:
+        """The severity of a rank, held within low..critical."""
+        return _BY_RANK[max(0, min(rank, len(_BY_RANK) - 1))]
+
+
+_SEVERITY_RANKS = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+_BY_RANK = sorted(_SEVERITY_RANKS, key=_SEVERITY_RANKS.__getitem__)
+
+
+class Programme(StrEnum):
+    """What the desks work against; a watchlist's own programme codes map to these (config/severity.toml)."""
+
+    NARCOTICS = "narcotics"
+    MONEY_LAUNDERING = "money_laundering"
+    HUMAN_TRAFFICKING = "human_trafficking"
+    MIGRANT_SMUGGLING = "migrant_smuggling"
+    SANCTIONS = "sanctions"
 
 
 class Alert(_Finding):
