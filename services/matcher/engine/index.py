@@ -23,7 +23,7 @@ from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
 from services.matcher.engine.normalize import DROPPED_WORDS, GENERIC_WORDS, consonants, fold, phonetic_key
-from services.matcher.engine.syllables import syllable_key
+from services.matcher.engine.syllables import is_syllabic_name, syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
 
@@ -389,6 +389,9 @@ class NameIndex:
         if len(every_split) >= 2:  # ABDULRAHMAN ALMANSOURI: both words cut
             split = [word for i, token in enumerate(tokens) for word in every_split.get(i, (token,))]
             found.insert(0, (tuple(split), REGROUPED_FACTOR, " ".join(tokens) + " as " + " ".join(split)))
+        if is_syllabic_name(tokens) and (syllabled := syllable_words(tokens)) != tokens:
+            # KIM MANCHOON as KIM MAN CHOON: syllables are words whatever the vocabulary holds
+            found.insert(0, (syllabled, REGROUPED_FACTOR, f"{' '.join(tokens)} as {' '.join(syllabled)}"))
         return found[:_MAX_REGROUPINGS]
 
     def _splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
@@ -563,14 +566,16 @@ class NameIndex:
             return []
         anchors = self.anchor_postings
         found = []
-        for length in range(2, len(probes)):
-            for position, probe in enumerate(probes):
+        for position, probe in enumerate(probes):
+            others: BitMap | None = None  # the names holding another query word's expansion, once
+            for length in range(2, len(probes)):
                 anchored = probe.anchoring(length, anchors)
                 if not anchored:
                     continue
+                if others is None:
+                    others = _union([other.names() for at, other in enumerate(probes) if at != position and other.size])
                 # in C first: the names anchored here that hold another query word's expansion too
-                others = [other.names() for at, other in enumerate(probes) if at != position and other.size]
-                if others and (within := anchored & _union(others)):
+                if within := anchored & others:
                     found.append(within)
         if not found:
             return []

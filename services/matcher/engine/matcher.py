@@ -17,14 +17,7 @@ from services.matcher.engine.identifiers import (
     identifier_class,
     problem,
 )
-from services.matcher.engine.index import (
-    CONSONANTAL,
-    REGROUPED_FACTOR,
-    SYLLABIC,
-    IndexedName,
-    NameIndex,
-    TokenProbe,
-)
+from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
 from services.matcher.engine.models import EntryMatch, ScreeningQuery
 from services.matcher.engine.normalize import lone_word, name_readings, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
@@ -36,7 +29,7 @@ from services.matcher.engine.scoring import (
     min_query_coverage,
 )
 from services.matcher.engine.scripts import is_abjad, scripts_in
-from services.matcher.engine.syllables import is_syllabic_name, syllable_words
+from services.matcher.engine.syllables import is_syllabic_name
 from services.shared.models.alert import Evidence
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import NameType, WatchlistEntry
@@ -212,7 +205,7 @@ class MatchingEngine:
         for tokens, persons in _query_readings(query.name, query.kind):
             self._screen_tokens(tokens, persons, needed, hits, abjad=abjad)
             regroupings = self._index.consonant_regroupings if abjad else self._index.regroupings
-            for regrouped, factor, how in _with_syllables_cut(tokens, regroupings(tokens)):
+            for regrouped, factor, how in regroupings(tokens):
                 self._screen_tokens(regrouped, persons, needed, hits, factor, how, abjad)
 
     def _screen_tokens(
@@ -509,19 +502,6 @@ def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:
     if query.kind in (unknown, entry.kind) or entry.kind is unknown:
         return 1.0
     return _KIND_CONTRADICTION[EntityKind.PERSON in (query.kind, entry.kind)]
-
-
-def _with_syllables_cut(
-    tokens: tuple[str, ...], regroupings: list[tuple[tuple[str, ...], float, str]]
-) -> list[tuple[tuple[str, ...], float, str]]:
-    """regroupings, and for a Korean, Chinese or Vietnamese name its words cut into syllables
-    (KIM MANCHOON as KIM MAN CHOON), whatever the list's vocabulary holds."""
-    if not is_syllabic_name(tokens):
-        return regroupings
-    cut = syllable_words(tokens)
-    if cut == tokens:
-        return regroupings
-    return [(cut, REGROUPED_FACTOR, f"{' '.join(tokens)} as {' '.join(cut)}"), *regroupings]
 
 
 def _also(found: BitMap, more: list[int]) -> Iterable[int]:

@@ -56,9 +56,8 @@ COUNTRY_NAMES: tuple[str, ...] = tuple(
         # "Venezuela, Bolivarian Republic of", "Iran, Islamic Republic of": a branch names the first part
         | {country.name.split(",")[0] for country in pycountry.countries}
         | {getattr(country, "common_name", country.name) for country in pycountry.countries}
-        | {"Colombia", "Mexico", "México", "Panamá", "Brasil", "Peru", "Perú", "USA", "UK", "UAE", "Hong Kong"}
-        | {"Turkey", "Russia", "Syria", "Iran", "Vietnam", "Laos", "Burma", "Korea", "North Korea", "South Korea"}
-        | {"Venezuela", "Bolivia", "Ecuador", "Guatemala", "Honduras", "Costa Rica", "Chile", "Dubai", "Lebanon"},
+        # the Spanish, Portuguese and older English names pycountry does not give
+        | {"México", "Panamá", "Brasil", "Perú", "USA", "UK", "UAE", "Turkey", "Russia", "Burma", "Dubai"},
         key=len,
         reverse=True,
     )
