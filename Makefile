@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.interdict-installed
 STACK  := $(BIN)/python -m services.localstack
 
-.PHONY: help setup test test-faults test-reference check run eval bench-matcher bench-pipeline bench-ingest schemas stack-up stack-down stack-status clean
+.PHONY: help setup prometheus test test-faults test-reference check run eval bench-matcher bench-pipeline bench-ingest schemas stack-up stack-down stack-status clean
 
 help:
 	@echo "make run           start the local stack, run the demo, stop the stack"
@@ -28,7 +28,13 @@ help:
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make clean         stop the stack and delete its state (.state)"
 
-setup: $(STAMP)
+setup: $(STAMP) prometheus
+
+# Debian's prometheus package (Prometheus and promtool): tests run the real server on a running
+# pipeline and check deploy/prometheus with promtool. Installed with apt-get as root, its
+# progress shown (about 100 MB); otherwise the command to run is printed and setup stops.
+prometheus: | $(BIN)/pip
+	@$(BIN)/python -m services.localstack.prereqs prometheus
 
 # Debian's python3 cannot create venvs until python3-venv is installed; CI runs as root on a bare
 # machine, so install it there, and tell everybody else what is missing.
