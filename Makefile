@@ -19,7 +19,7 @@ help:
 	@echo "make test-faults   kill brokers, Redis and workers mid-stream (private stacks); a few minutes"
 	@echo "make test-reference the importers against the real data in ../shared/data (needs it beside the checkout)"
 	@echo "make check         lint (ruff), type-check (mypy) and check that schemas/ is current"
-	@echo "make setup         create .venv and install the project (done by the targets above)"
+	@echo "make setup         create .venv, install the project and Debian's prometheus (done by the targets above)"
 	@echo "make eval          matcher quality evaluation"
 	@echo "make bench-matcher matcher speed benchmark"
 	@echo "make bench-pipeline end-to-end throughput and latency on the local stack (ARGS=\"--manifests 20000\")"
