@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from services.admin import backends
 from services.admin.denied import DeniedLog
 from services.admin.errors import add_error_handlers
+from services.admin.metrics import STORE_COLLECTOR
 from services.admin.routers import entries, health, history, lists
 from services.admin.tokens import TokenStore
 from services.shared.health import Health
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
     app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.health = app_health
     store = WatchlistWriter(client, settings.redis_key_prefix)
+    STORE_COLLECTOR.store = store
     backends.attach(app, store, TokenStore(client, settings), DeniedLog(client, settings))
     add_error_handlers(app)
     for router in (lists.router, entries.router, history.router, health.router):

@@ -1,10 +1,11 @@
-"""The programs the local stack runs, what building PyICU takes, and installing them on Debian-like machines.
+"""The programs the local stack runs, what building PyICU takes, the Prometheus the deploy/ tests
+run, and installing them on Debian-like machines.
 
 CI starts from a bare machine as root, so there we install what is missing with apt-get. A
 developer's machine is never changed behind their back: without root we say what to install.
 
 `make setup` runs this module before the project is installed (`python -m
-services.localstack.prereqs pyicu-build`), so it uses the standard library only.
+services.localstack.prereqs pyicu-build`, then `... prometheus`), so it uses the standard library only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ PACKAGES: dict[str, str] = {
     "java": "default-jre-headless",
     "mvn": "maven",
     "redis-server": "redis-server",
+    # Debian's Prometheus: the tests run the real server on a running pipeline, and promtool
+    # checks deploy/prometheus. On a machine with systemd the package also starts its own
+    # service on :9090; nothing here uses it.
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
 }
+
+#: What the deploy/ tests run.
+MONITORING_PROGRAMS = ("prometheus", "promtool")
 
 
 class MissingPrerequisite(RuntimeError):
@@ -47,8 +56,9 @@ def apt_get_command(packages: list[str]) -> str:
     return f"sudo apt-get install -y {' '.join(packages)}"
 
 
-def ensure_programs(programs: Iterable[str], say: Callable[[str], None] = print) -> None:
-    """Make sure every program is on PATH, installing with apt-get when we are allowed to."""
+def ensure_programs(programs: Iterable[str], say: Callable[[str], None] = print, show_progress: bool = False) -> None:
+    """Make sure every program is on PATH, installing with apt-get when we are allowed to
+    (`show_progress`: apt-get's own output passes through, for a long install)."""
     missing = missing_programs(programs)
     if not missing:
         return
@@ -59,8 +69,8 @@ def ensure_programs(programs: Iterable[str], say: Callable[[str], None] = print)
         )
     packages = list(dict.fromkeys(PACKAGES[program] for program in missing))
     say(f"installing {', '.join(packages)} with apt-get (missing: {', '.join(missing)})")
-    _apt_get(["update", "-q"])
-    _apt_get(["install", "-y", "-q", "--no-install-recommends", *packages])
+    _apt_get(["update", "-q"], show_progress)
+    _apt_get(["install", "-y", "-q", "--no-install-recommends", *packages], show_progress)
     still_missing = missing_programs(missing)
     if still_missing:
         raise MissingPrerequisite(
@@ -68,8 +78,13 @@ def ensure_programs(programs: Iterable[str], say: Callable[[str], None] = print)
         )
 
 
-def _apt_get(arguments: list[str]) -> None:
+def _apt_get(arguments: list[str], show_progress: bool = False) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if show_progress:
+        code = subprocess.run(["apt-get", *arguments], env=env, stdin=subprocess.DEVNULL).returncode
+        if code != 0:
+            raise MissingPrerequisite(f"apt-get {' '.join(arguments)} failed ({code}); its output is above")
+        return
     result = subprocess.run(
         ["apt-get", *arguments], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
     )
@@ -134,16 +149,21 @@ def ensure_build_prerequisites(
 
 
 def main(arguments: list[str]) -> int:
-    """`python -m services.localstack.prereqs pyicu-build`: for `make setup`, before pip builds PyICU."""
-    if arguments != ["pyicu-build"]:
-        print("usage: python -m services.localstack.prereqs pyicu-build", file=sys.stderr)
+    """`python -m services.localstack.prereqs pyicu-build | prometheus`: for `make setup`, before
+    pip builds PyICU, and for the tests that run Prometheus."""
+    steps: dict[str, Callable[[Callable[[str], None]], None]] = {
+        "pyicu-build": lambda say: ensure_build_prerequisites(PYICU_BUILD_PREREQUISITES, say=say),
+        "prometheus": lambda say: ensure_programs(MONITORING_PROGRAMS, say=say, show_progress=True),
+    }
+    if len(arguments) != 1 or arguments[0] not in steps:
+        print(f"usage: python -m services.localstack.prereqs {{{' | '.join(steps)}}}", file=sys.stderr)
         return 2
 
     def say(message: str) -> None:
         print(f"setup: {message}", flush=True)  # before apt-get's silent minute, not after it
 
     try:
-        ensure_build_prerequisites(PYICU_BUILD_PREREQUISITES, say=say)
+        steps[arguments[0]](say)
     except MissingPrerequisite as error:
         print(f"setup: {error}", file=sys.stderr)
         return 1

@@ -255,6 +255,7 @@ class WatchlistReplica:
     def _publish_gauges(self) -> None:
         for list_id, version in self.state.versions.items():
             metrics.WATCHLIST_VERSION.labels(list_id).set(version)
+            metrics.MATCHES.labels(list_id)  # 0 matches on a list shows as 0, not as "no data"
         for (list_id, owner), count in self._entries_per_list.items():
             metrics.WATCHLIST_ENTRIES.labels(list_id, owner).set(count)
 

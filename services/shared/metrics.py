@@ -90,3 +90,22 @@ WATCHLIST_APPLY_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
+
+
+#: Reasons any stage may dead-letter for; a service's own reasons appear when they first happen.
+STAGE_REJECTION_REASONS = ("processing_error", "output_too_large", "output_rejected")
+
+
+def stage_series_at_zero(service: str) -> None:
+    """The series the dashboard and the alert rules read exist from a stage's start, at 0: a panel
+    showing "No data" or a rule with nothing to compare reads as broken, not as "none yet"."""
+    for reason in STAGE_REJECTION_REASONS:
+        MESSAGES_REJECTED.labels(service, reason)
+    for dependency in ("kafka", "redis"):
+        DEPENDENCY_RETRIES.labels(service, dependency)
+    STAGE_STALLED.labels(service).set(0)
+    STAGE_REDONE.labels(service)
+    # a histogram's first sample at 0, or a first batch before the second scrape shows no increase
+    for histogram in (PROCESSING_SECONDS, BATCH_SIZE, STAGE_LATENCY):
+        histogram.labels(service)
+    MESSAGES_PROCESSED.labels(service)

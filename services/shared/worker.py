@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 import faust
 from faust.app.base import BootStrategy
 
+from services.shared import metrics
 from services.shared.health import Health
 from services.shared.lag import LagMonitor, total
 from services.shared.logs import quiet_repeated_client_errors
@@ -114,6 +115,7 @@ def host_stage(
         on_committed=on_committed,
     )
     stage = Stage(config, transport, handler)
+    metrics.stage_series_at_zero(service)
 
     @app.task
     async def run_stage() -> None:

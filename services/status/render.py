@@ -42,8 +42,11 @@ def _detail(state: ServiceState) -> str:
     if not state.up:
         return state.problem or ""
     failing = [name for name, passed in state.checks.items() if not passed]
-    shown = {key: state.details[key] for key in ("role", "lag", "batches", "entries", "stale") if key in state.details}
+    # the lag is in the pipeline table, read now; a worker's own reading may be seconds old
+    shown = {key: state.details[key] for key in ("role", "batches", "entries") if key in state.details}
     parts = [f"failing: {', '.join(failing)}"] if failing else []
+    if state.details.get("stale"):
+        parts.append("[yellow]matching on a stale watchlist copy[/yellow]")
     return "; ".join(parts + [f"{key} {value}" for key, value in shown.items()])
 
 

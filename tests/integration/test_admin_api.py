@@ -168,3 +168,6 @@ def test_health_and_readiness_need_no_token(api: Api) -> None:
     assert ready.status_code == 200 and ready.json()["checks"] == {"redis": True}
     metrics = api.client.get("/metrics", follow_redirects=False)
     assert metrics.status_code == 200 and "interdict_admin_denied_total" in metrics.text
+    version = api.store.info("us-list").version
+    assert f'interdict_watchlist_store_version{{list_id="us-list"}} {float(version)}' in metrics.text
+    assert 'interdict_watchlist_updated_timestamp_seconds{list_id="us-list"}' in metrics.text

@@ -40,13 +40,32 @@ def test_as_root_updates_once_then_installs_the_missing_packages(
 ) -> None:
     calls: list[list[str]] = []
     monkeypatch.setattr(prereqs, "can_install", lambda: True)
-    monkeypatch.setattr(prereqs, "_apt_get", calls.append)
+    monkeypatch.setattr(prereqs, "_apt_get", lambda arguments, show_progress=False: calls.append(arguments))
     # The fake install puts nothing on PATH, which must be reported rather than ignored.
     with pytest.raises(prereqs.MissingPrerequisite, match="still not on PATH"):
         prereqs.ensure_programs(["mvn", "redis-server"], say=lambda message: None)
     assert calls[0] == ["update", "-q"]
     assert calls[1][-2:] == ["maven", "redis-server"]
     assert len(calls) == 2
+
+
+def test_prometheus_for_the_tests_is_one_package_installed_with_its_progress_shown(
+    empty_path: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple[list[str], bool]] = []
+    monkeypatch.setattr(prereqs, "can_install", lambda: True)
+    monkeypatch.setattr(prereqs, "_apt_get", lambda arguments, shown=False: calls.append((arguments, shown)))
+    assert prereqs.main(["prometheus"]) == 1  # the fake install put nothing on PATH
+    assert [arguments[-1] for arguments, _ in calls] == ["-q", "prometheus"] and all(shown for _, shown in calls)
+    assert "setup: installing prometheus with apt-get (missing: prometheus, promtool)" in capsys.readouterr().out
+
+
+def test_without_root_prometheus_is_named_with_the_command(
+    empty_path: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(prereqs, "can_install", lambda: False)
+    assert prereqs.main(["prometheus"]) == 1
+    assert "sudo apt-get install -y prometheus" in capsys.readouterr().err
 
 
 # --- what building PyICU takes ------------------------------------------------------------------
