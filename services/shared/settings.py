@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 
+    suppression_window_seconds: float = Field(
+        default=24 * 3600,
+        ge=0,
+        description="the same entry on the same voyage or bill of lading within this is one alert; 0: never",
+    )
     severity_rules_file: Path = Field(
         default=PROJECT_ROOT / "config" / "severity.toml",
         description="the severity rules (README, How severe an alert is); reloaded when it changes",
