@@ -95,11 +95,15 @@ class Settings(BaseSettings):
         description="each desk's language for labels and explanations: CC=en|es|pt, comma-separated",
     )
 
+    desk_store_dir: Path | None = Field(
+        default=None, description="where each desk's SQLite store lives (<desk>.sqlite3); default <state dir>/desk"
+    )
+
     # Local stack
     kafka_version: str = "3.9.1"
     kafka_controller_port: int = 19093
 
-    @field_validator("feeds_file", "unlocode_file", mode="before")
+    @field_validator("feeds_file", "unlocode_file", "desk_store_dir", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -113,6 +117,9 @@ class Settings(BaseSettings):
     @property
     def partner_countries(self) -> tuple[str, ...]:
         return PARTNER_COUNTRIES
+
+    def desk_store_path(self, desk: str) -> Path:
+        return (self.desk_store_dir or self.state_dir / "desk") / f"{desk.lower()}.sqlite3"
 
     def desk_language(self, desk: str) -> Language:
         return parse_desk_languages(self.desk_languages).get(desk.upper(), "en")
