@@ -14,11 +14,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from services.shared.models import Alert
-from services.shared.models.desk import ClosingOutcome, DeskAction, Dismissal
+from services.shared.models.desk import ClosingOutcome, DeskAction, Dismissal, PreviousDismissal
 
 
 def party_key(name: str) -> str:
@@ -34,24 +32,13 @@ def dismissals_of(alert: Alert) -> list[Dismissal]:
     return [Dismissal(subject_id=subject, party=party) for subject, party in sorted(pairs)]
 
 
-@dataclass(frozen=True)
-class Remembered:
-    """One earlier dismissal of a party against an entry."""
-
-    subject_id: str
-    party: str
-    actor: str
-    at: datetime
-    alert_id: str
-
-
 #: Finds the dismissals of a party (by party_key) against an entry: the store's query, or memory's.
-Finder = Callable[[str, str], list[Remembered]]
+Finder = Callable[[str, str], list[PreviousDismissal]]
 
 
-def previously_dismissed(alert: Alert, find: Finder) -> dict[str, list[Remembered]]:
+def previously_dismissed(alert: Alert, find: Finder) -> dict[str, list[PreviousDismissal]]:
     """Per match of `alert`, the dismissals of its parties against its entry in *other* alerts."""
-    found: dict[str, list[Remembered]] = {}
+    found: dict[str, list[PreviousDismissal]] = {}
     for match in alert.matches:
         keys = dict.fromkeys(party_key(party.name) for party in match.parties)
         remembered = [item for key in keys for item in find(match.subject_id, key) if item.alert_id != alert.alert_id]
@@ -64,7 +51,7 @@ class DismissalMemory:
     """The dismissals read so far, in memory (`desk watch`); the store keeps its own in SQLite."""
 
     def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], list[Remembered]] = defaultdict(list)
+        self._by_key: dict[tuple[str, str], list[PreviousDismissal]] = defaultdict(list)
 
     def remember(self, action: DeskAction) -> None:
         """Keep what an *applied* close (lifecycle.apply said so) dismissed."""
@@ -72,9 +59,10 @@ class DismissalMemory:
             return
         for dismissal in action.dismissed:
             key = (dismissal.subject_id, party_key(dismissal.party))
-            self._by_key[key].append(
-                Remembered(dismissal.subject_id, dismissal.party, action.actor, action.at, action.alert_id)
-            )
+            self._by_key[key].append(PreviousDismissal(
+                subject_id=dismissal.subject_id, party=dismissal.party, actor=action.actor, at=action.at,
+                alert_id=action.alert_id,
+            ))
 
-    def find(self, subject_id: str, key: str) -> list[Remembered]:
+    def find(self, subject_id: str, key: str) -> list[PreviousDismissal]:
         return list(self._by_key.get((subject_id, key), []))

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from services.desk.dismissals import Remembered, party_key
+from services.desk.dismissals import party_key
 from services.desk.lifecycle import APPLIED, apply
 from services.shared.models import Alert, Programme, Severity
-from services.shared.models.desk import AlertState, AlertStatus, ClosingOutcome, DeskAction
+from services.shared.models.desk import AlertState, AlertStatus, ClosingOutcome, DeskAction, PreviousDismissal
 
 log = logging.getLogger(__name__)
 
@@ -298,13 +298,14 @@ class DeskStore:
         row = self._db.execute("SELECT effect FROM actions WHERE event_id = ?", (event_id,)).fetchone()
         return row[0] if row else None
 
-    def dismissals(self, subject_id: str, key: str) -> list[Remembered]:
+    def dismissals(self, subject_id: str, key: str) -> list[PreviousDismissal]:
         rows = self._db.execute(
             "SELECT party, actor, at, alert_id FROM dismissals WHERE subject_id = ? AND party_key = ? ORDER BY at",
             (subject_id, key),
         ).fetchall()
         return [
-            Remembered(subject_id, party, actor, datetime.fromisoformat(at), alert) for party, actor, at, alert in rows
+            PreviousDismissal(subject_id=subject_id, party=party, actor=actor, at=at, alert_id=alert)
+            for party, actor, at, alert in rows
         ]
 
     def unescalated_new(self, severity: Severity, raised_before: datetime) -> list[StoredAlert]:

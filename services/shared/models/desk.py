@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from services.shared.models.alert import Severity
+from services.shared.models.alert import Alert, Severity
 from services.shared.models.common import CountryCode, LongText, NonEmptyStr, StrictModel
 
 
@@ -87,3 +87,27 @@ class AlertStatus(StrictModel):
     note: str = ""
     escalated_at: AwareDatetime | None = None
     escalated_severity: Severity | None = None
+
+
+class PreviousDismissal(StrictModel):
+    """An earlier alert of the desk where the same party was found not to be the same entry."""
+
+    subject_id: str
+    party: str = Field(description="the name as that alert's manifest wrote it")
+    actor: str = Field(description="who closed it as a false positive")
+    at: AwareDatetime
+    alert_id: str
+
+
+class DeskAlert(StrictModel):
+    """An alert as a desk holds it: the latest version, where it stands, and what was concluded before.
+
+    What `interdict desk list|show --json` print, one per line, and what a web console reads.
+    """
+
+    alert: Alert
+    status: AlertStatus
+    versions: list[int] = Field(default_factory=list, description="every version the desk received")
+    previously_dismissed: dict[str, list[PreviousDismissal]] = Field(
+        default_factory=dict, description="per matched subject: false-positive decisions on the same party before"
+    )
