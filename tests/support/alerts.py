@@ -1,13 +1,15 @@
 """Alerts made the way the notifier makes them, for the tests of grouping and of the desks.
 
 A Notifier is the notifier's real handler on a FakeRedis book with a fixed clock, fed matches at
-growing input offsets; its outputs are the alert versions each desk would receive.
+growing input offsets; its outputs are the alert versions each desk would receive. A Feed makes
+the records of Mexico's desk topics from alerts and actions, for a desk store to apply.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.desk.store import StoreRecord
 from services.notifier.book import AlertBook
 from services.notifier.handler import Grouping, NotifyHandler
 from services.notifier.rulefile import load_rules
@@ -21,11 +23,13 @@ from services.shared.models import (
     Sharing,
 )
 from services.shared.models.alert import FindingKind, match_id_for
+from services.shared.models.desk import DeskAction
 from services.shared.models.ingest import ConflictKind, IdentityConflict
 from services.shared.settings import PARTNER_COUNTRIES, Settings
 from services.shared.stage import InputRecord, Outcome
 from tests.fakes import FakeRedis
 
+_ALERTS, _ACTIONS = "alerts.mx", "actions.mx"
 DESK_TOPICS = {country: f"alerts.{country.lower()}" for country in PARTNER_COUNTRIES}
 RULES = load_rules(Settings().severity_rules_file)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -100,3 +104,21 @@ def alerts(outcomes: list[Outcome], desk: str | None = None) -> list[Alert]:
 
 def subjects(alert: Alert) -> list[str]:
     return [match.subject_id for match in alert.matches]
+
+
+class Feed:
+    """Records as the desk's topics would hold them, one partition each, at growing offsets."""
+
+    def __init__(self) -> None:
+        self.next = {_ALERTS: 0, _ACTIONS: 0}
+
+    def alert(self, alert: Alert) -> StoreRecord:
+        return self._record(_ALERTS, alert.model_dump_json().encode(), "alert")
+
+    def action(self, action: DeskAction) -> StoreRecord:
+        return self._record(_ACTIONS, action.model_dump_json().encode(), "action")
+
+    def _record(self, topic: str, value: bytes, kind: str) -> StoreRecord:
+        offset = self.next[topic]
+        self.next[topic] += 1
+        return StoreRecord(topic, 0, offset, value, kind)

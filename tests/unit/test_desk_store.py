@@ -9,31 +9,13 @@ from pathlib import Path
 import pytest
 
 from services.desk.dismissals import dismissals_of, party_key
-from services.desk.store import AlertQuery, DeskStore, StoreMismatch, StoreRecord
+from services.desk.store import AlertQuery, DeskStore, StoreMismatch
 from services.shared.models import Alert, Programme, Severity
 from services.shared.models.desk import ActionKind, AlertState, ClosingOutcome, DeskAction
-from tests.support.alerts import Notifier, a_match, alerts, manifest
+from tests.support.alerts import Feed, Notifier, a_match, alerts, manifest
 
-ALERTS, ACTIONS = "alerts.mx", "actions.mx"
+ALERTS, ACTIONS = "alerts.mx", "actions.mx"  # as tests.support.alerts.Feed names them
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-class Feed:
-    """Records as the desk's topics would hold them, one partition each, at growing offsets."""
-
-    def __init__(self) -> None:
-        self.next = {ALERTS: 0, ACTIONS: 0}
-
-    def alert(self, alert: Alert) -> StoreRecord:
-        return self._record(ALERTS, alert.model_dump_json().encode(), "alert")
-
-    def action(self, action: DeskAction) -> StoreRecord:
-        return self._record(ACTIONS, action.model_dump_json().encode(), "action")
-
-    def _record(self, topic: str, value: bytes, kind: str) -> StoreRecord:
-        offset = self.next[topic]
-        self.next[topic] += 1
-        return StoreRecord(topic, 0, offset, value, kind)
 
 
 def act(alert: Alert, kind: ActionKind, minutes: int = 1, actor: str = "ana.mx", **fields: object) -> DeskAction:
