@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.desk import metrics
 from services.desk.store import DeskStore, StoreRecord
 from services.shared import topics
 from services.shared.settings import Settings
@@ -76,6 +77,8 @@ class Materialiser:
         applied = 0
         for desk, read in by_desk.items():
             result = self._stores[desk].apply(read)
+            metrics.RECORDS_APPLIED.labels(desk, "alert").inc(result.alerts)
+            metrics.RECORDS_APPLIED.labels(desk, "action").inc(result.actions)
             applied += result.alerts + result.actions
         return applied
 

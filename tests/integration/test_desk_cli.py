@@ -12,18 +12,16 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
-from kafka import KafkaConsumer, TopicPartition
 from typer.testing import CliRunner, Result
 
 from services.admin.denied import DeniedLog
 from services.admin.tokens import Role, TokenStore
 from services.desk.cli import EXIT_NOT_ALLOWED, EXIT_NOT_FOUND, EXIT_REFUSED, desk_app
-from services.shared import topics
-from services.shared.kafka_clients import make_producer
 from services.shared.models import Alert
-from services.shared.models.desk import DeskAction, DeskAlert
+from services.shared.models.desk import DeskAlert
 from services.shared.settings import Settings, get_settings
 from tests.support.alerts import Notifier, a_match, alerts, manifest
+from tests.support.desk import actions_on, publish
 
 pytestmark = pytest.mark.integration
 
@@ -51,32 +49,6 @@ def tokens(settings: Settings) -> dict[str, str]:
 def desk(token: str | None, *arguments: str) -> Result:
     env = {"COLUMNS": "250", "INTERDICT_DESK_TOKEN": token or ""}
     return CliRunner().invoke(desk_app, list(arguments), env=env)
-
-
-def publish(settings: Settings, *sent: Alert) -> None:
-    producer = make_producer(settings)
-    for alert in sent:
-        producer.send(topics.desk_topic(settings, alert.desk_country), key=alert.alert_id.encode(),
-                      value=alert.model_dump_json().encode())
-    producer.flush(30)
-    producer.close()
-
-
-def actions_on(settings: Settings, country: str) -> list[DeskAction]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        topic = topics.actions_topic(settings, country)
-        partitions = [TopicPartition(topic, number) for number in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        found: list[DeskAction] = []
-        while any((consumer.position(partition) or 0) < ends[partition] for partition in partitions):
-            for records in consumer.poll(timeout_ms=500).values():
-                found += [DeskAction.model_validate_json(record.value) for record in records]
-        return found
-    finally:
-        consumer.close()
 
 
 def views(result: Result) -> list[DeskAlert]:
