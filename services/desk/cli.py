@@ -32,9 +32,9 @@ from services.desk.operations import (
     DeskRefused,
 )
 from services.desk.render import alerts_table, history_table, render_desk_alert, when
-from services.desk.session import desk_session
+from services.desk.session import authorised, desk_session
 from services.desk.store import AlertQuery
-from services.desk.watch import watch_alerts
+from services.desk.watch import WatchFilter, WatchOptions, watch_alerts
 from services.dlq.letters import parse_since
 from services.shared.i18n import Translator
 from services.shared.models import Programme, Severity
@@ -61,6 +61,8 @@ STATE = typer.Option(
 NOTE = typer.Option("", "--note", "-n", help="why, for the record")
 
 E = TypeVar("E", bound=StrEnum)
+#: --state open: every state but closed.
+OPEN = {"open": [AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.UNDER_INVESTIGATION]}
 
 
 def desk_of(country: str) -> str:
@@ -153,8 +155,7 @@ def list_alerts(
     """The desk's alerts, the latest raised first, filtered."""
     desk = desk_of(country)
     query = AlertQuery(
-        states=choices(state, AlertState, "--state", {"open": [AlertState.NEW, AlertState.ACKNOWLEDGED,
-                                                                 AlertState.UNDER_INVESTIGATION]}),
+        states=choices(state, AlertState, "--state", OPEN),
         severities=choices(severity, Severity, "--severity"),
         programmes=choices(programme, Programme, "--programme"),
         since=moment(since, "--since"), until=moment(until, "--until"), vessel=vessel, entry=entry,
@@ -291,11 +292,30 @@ def close(
 @desk_app.command("watch")
 def watch(
     country: str = COUNTRY,
+    token: str | None = TOKEN,
+    severity: list[str] | None = SEVERITY,
+    state: list[str] | None = STATE,
+    programme: list[str] | None = typer.Option(None, "--programme", "-p", help="as for list"),
+    vessel: str | None = typer.Option(None, "--vessel", help="the manifest's vessel: IMO number, MMSI or name"),
+    entry: str | None = typer.Option(None, "--entry", help="alerts that matched this entry"),
     json_output: bool = typer.Option(False, "--json", help="one alert per line, as JSON, for machines"),
-    from_beginning: bool = typer.Option(True, "--from-beginning/--new-only", help="replay past alerts first"),
+    from_beginning: bool = typer.Option(True, "--from-beginning/--new-only", help="show past alerts first"),
+    follow: bool = typer.Option(True, "--follow/--no-follow", help="keep watching (--no-follow: show and stop)"),
     group: str | None = typer.Option(None, help="consumer group, to resume where this desk left off"),
-    idle_timeout: float | None = typer.Option(None, help="stop after this many seconds without an alert"),
+    idle_timeout: float | None = typer.Option(None, help="stop after this many seconds without a record"),
     max_alerts: int | None = typer.Option(None, help="stop after this many alerts"),
 ) -> None:
-    """Print the desk's alerts as they arrive."""
-    watch_alerts(desk_of(country), json_output, from_beginning, group, idle_timeout, max_alerts)
+    """The desk's alerts as they arrive, each once (the latest version), with a line per action and escalation."""
+    desk = desk_of(country)
+    settings = get_settings()
+    filters = WatchFilter(
+        severities=frozenset(choices(severity, Severity, "--severity")),
+        states=frozenset(choices(state, AlertState, "--state", OPEN)),
+        programmes=frozenset(choices(programme, Programme, "--programme")),
+        vessel=vessel,
+        entry=entry,
+    )
+    options = WatchOptions(json_output, from_beginning, follow, group, idle_timeout, max_alerts)
+    with reporting(desk, Translator(settings.desk_language(desk))):
+        authorised(settings, token, desk, "watch")
+        watch_alerts(settings, desk, filters, options)

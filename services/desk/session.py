@@ -43,6 +43,16 @@ class KafkaActionPublisher:
             self._producer.close()
 
 
+def authorised(settings: Settings, token: str | None, desk: str, command: str) -> None:
+    """Refuse (DeskRefused, recorded) unless `token` may read `desk`'s alerts."""
+    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk, acting=False,
+                  command=command)
+    finally:
+        client.close()
+
+
 @contextmanager
 def desk_session(
     settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool = True

@@ -6,6 +6,10 @@ tokens from the admin token store, write their actions to `actions.<cc>` and rea
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +23,10 @@ from services.admin.tokens import Role, TokenStore
 from services.desk.cli import EXIT_NOT_ALLOWED, EXIT_NOT_FOUND, EXIT_REFUSED, desk_app
 from services.shared.models import Alert
 from services.shared.models.desk import DeskAlert
-from services.shared.settings import Settings, get_settings
+from services.shared.settings import PROJECT_ROOT, Settings, get_settings
 from tests.support.alerts import Notifier, a_match, alerts, manifest
 from tests.support.desk import actions_on, publish
+from tests.support.pipeline import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -157,3 +162,56 @@ async def test_the_store_is_rebuilt_from_the_topics_after_its_file_is_deleted(
         EXIT_NOT_FOUND
     )  # the empty new file, not caught up
     assert views(desk(tokens["mx"], "show", mexican.alert_id, "--country", "mx", "--json")) == before
+
+
+# -- desk watch -----------------------------------------------------------------------------------------------
+
+
+async def desk_twice(settings: Settings) -> tuple[Alert, Alert, Alert]:
+    """Mexico's desk after `make run` twice: versions 1 and 2 of an alert, a critical one, then all again."""
+    notifier = Notifier()
+    [first] = alerts(await notifier.batch(a_match("test:1", on=manifest("M-1"))), "MX")
+    [second] = alerts(await notifier.batch(a_match("test:2", name="ROE, Jane", on=manifest("M-1"))), "MX")
+    [critical] = alerts(await notifier.batch(a_match("test:3", on=manifest("M-2", bill="B2"), score=0.99,
+                                                     method="identifier:imo")), "MX")
+    publish(settings, first, second, critical, first, second, critical)
+    return first, second, critical
+
+
+async def test_watch_replays_each_alert_once_with_the_list_filters(settings: Settings, tokens: dict[str, str]) -> None:
+    first, second, critical = await desk_twice(settings)
+    replay = desk(tokens["mx"], "watch", "--country", "mx", "--json", "--no-follow")
+    assert replay.exit_code == 0, replay.output
+    shown = sorted((alert["alert_id"], alert["version"]) for alert in map(orjson.loads, replay.stdout.splitlines()))
+    assert shown == sorted([(second.alert_id, 2), (critical.alert_id, 1)])
+    # the reported `--severity critical` → "No such option"
+    critical_only = desk(tokens["mx"], "watch", "--country", "mx", "--severity", "critical", "--json", "--no-follow")
+    assert [orjson.loads(line)["alert_id"] for line in critical_only.stdout.splitlines()] == [critical.alert_id]
+    readable = desk(tokens["mx"], "watch", "--country", "mx", "--no-follow")
+    assert readable.exit_code == 0 and readable.output.count(f"{first.alert_id} versión 2") == 1
+    assert desk(tokens["us"], "watch", "--country", "mx", "--no-follow").exit_code == EXIT_REFUSED
+
+
+async def test_watch_following_shows_a_new_alert_and_not_a_replayed_one(
+    settings: Settings, tokens: dict[str, str]
+) -> None:
+    first, second, critical = await desk_twice(settings)
+    env = {**os.environ, **settings.as_environment(), "INTERDICT_DESK_TOKEN": tokens["mx"]}
+    command = [sys.executable, "-m", "services", "desk", "watch", "--country", "mx", "--json", "--max-alerts", "3"]
+    watcher = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(watcher.stdout or []), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: len(lines) >= 2, "the watcher to show the two alerts as they stand", timeout_s=60)
+        [later] = alerts(await Notifier().batch(a_match("test:4", on=manifest("M-3", bill="B3"))), "MX")
+        # the replayed version first, on the same partition as the new alert: read before it
+        publish(settings, first, later, key=later.alert_id)
+        assert watcher.wait(timeout=60) == 0
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    reader.join(timeout=10)
+    shown = [(orjson.loads(line)["alert_id"], orjson.loads(line)["version"]) for line in lines]
+    assert sorted(shown[:2]) == sorted([(second.alert_id, 2), (critical.alert_id, 1)])
+    assert shown[2:] == [(later.alert_id, 1)]

@@ -11,10 +11,11 @@ from services.shared.models.desk import DeskAction
 from services.shared.settings import Settings
 
 
-def publish(settings: Settings, *sent: Alert) -> None:
+def publish(settings: Settings, *sent: Alert, key: str | None = None) -> None:
+    """Put alerts on their desks' topics, keyed by alert id as the notifier does (or all by `key`)."""
     producer = make_producer(settings)
     for alert in sent:
-        producer.send(topics.desk_topic(settings, alert.desk_country), key=alert.alert_id.encode(),
+        producer.send(topics.desk_topic(settings, alert.desk_country), key=(key or alert.alert_id).encode(),
                       value=alert.model_dump_json().encode())
     producer.flush(30)
     producer.close()
