@@ -124,7 +124,10 @@ def render_match(match: AlertMatch, translate: Translator, notes: list[str] | No
         facts.add_row(f"[magenta]{translate('label.previously_dismissed')}[/]", safe(note))
     facts.add_row(translate("label.severity_reasons"), safe("; ".join(match.severity_reasons)))
     if match.count > 1:
-        others = ", ".join(f"{o.manifest_id} ({when(o.reported_at)})" for o in match.occurrences)
+        others = ", ".join(
+            f"{o.manifest_id}" + (f" v{o.manifest_version}" if o.manifest_version else "") + f" ({when(o.reported_at)})"
+            for o in match.occurrences
+        )
         facts.add_row(translate("label.occurrences"), safe(others))
     evidence = Table(
         translate("label.where"), translate("label.how"), translate("label.manifest_says"),
