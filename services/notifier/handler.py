@@ -22,7 +22,7 @@ from services.notifier.grouping import Assembler, Assembly, Hit
 from services.notifier.routing import permitted_desks
 from services.notifier.severity import SeverityRules, assess
 from services.shared import metrics
-from services.shared.i18n import Language, Translator
+from services.shared.i18n import LANGUAGES, Language, Translator
 from services.shared.models import AlertMatch, Match
 from services.shared.stage import InputRecord, Outcome, Output
 
@@ -126,7 +126,7 @@ class NotifyHandler:
         sightings = await self._book.sightings(sighting_keys)
         named = [(key[0], stored.value.alert_id) for key, stored in sightings.items() if stored and stored.value]
         alerts |= await self._book.alerts([key for key in dict.fromkeys(named) if key not in alerts])
-        translators = {language: Translator(language) for language in ("en", "es", "pt")}
+        translators = {language: Translator(language) for language in LANGUAGES}
         return Assembler(
             alerts, sightings, window=self._grouping.window, now=self._clock(), rules_version=rules_version,
             translator=lambda desk: translators[self._grouping.language_of(desk)],

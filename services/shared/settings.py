@@ -160,6 +160,7 @@ def parse_assignments(text: str) -> dict[str, str]:
     return pairs
 
 
+@lru_cache(maxsize=16)  # asked for every match the notifier words: read once per text
 def parse_desk_languages(text: str) -> dict[str, Language]:
     """`MX=es,BR=pt` as {"MX": "es", "BR": "pt"}; ValueError naming an unknown desk or language."""
     languages: dict[str, Language] = {}
