@@ -9,6 +9,7 @@ compare-and-set; a batch that raced another worker on an alert is assembled agai
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from services.notifier.routing import permitted_desks
 from services.notifier.severity import SeverityRules, assess
 from services.shared import metrics
 from services.shared.i18n import LANGUAGES, Language, Translator
-from services.shared.models import AlertMatch, Match
+from services.shared.models import Alert, AlertMatch, Match
 from services.shared.stage import InputRecord, Outcome, Output
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,10 @@ class NotifyHandler:
             metrics.ALERTS_REPEATED.labels(desk).inc(count)
         for desk, count in assembly.suppressed.items():
             notifier_metrics.ALERTS_SUPPRESSED.labels(desk).inc(count)
-        return [self._outcome(item, assembly) for item in planned]
+        by_position: dict[str, list[Alert]] = defaultdict(list)
+        for emission in assembly.emissions:
+            by_position[emission.position].append(emission.alert)
+        return [self._outcome(item, by_position.get(item.record.position, [])) for item in planned]
 
     # -- planning ---------------------------------------------------------------------------------
 
@@ -145,14 +149,12 @@ class NotifyHandler:
 
     # -- the outcome of each record ----------------------------------------------------------------------
 
-    def _outcome(self, item: _Planned, assembly: Assembly) -> Outcome:
+    def _outcome(self, item: _Planned, sent: list[Alert]) -> Outcome:
+        """The record's outputs: the alert versions it was the last to change (or produced, redelivered)."""
         if item.rejection is not None:
             return item.rejection
         outputs = []
-        for emission in assembly.emissions:
-            if emission.position != item.record.position:
-                continue
-            alert = emission.alert
+        for alert in sent:
             topic = self._desk_topics[alert.desk_country]
             outputs.append(Output(topic, alert.alert_id.encode(), alert.model_dump_json().encode()))
             if alert.version == 1:
