@@ -17,7 +17,7 @@ from services.shared.settings import PROJECT_ROOT, Settings
 def start_worker(
     service: str, settings: Settings, log_path: Path, extra_args: Sequence[str] = (), loglevel: str = "WARNING"
 ) -> subprocess.Popen[bytes]:
-    """One worker of `service` (ingest, matcher, notifier, rescreener) with these settings."""
+    """One worker of `service` (ingest, matcher, notifier, rescreener, deskstore) with these settings."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
