@@ -254,10 +254,16 @@ async def _wait_drained(settings: Settings, sampler: CommitSampler, stages: dict
 
 @dataclass(frozen=True)
 class ReceivedAlert:
-    """What the checks need of an alert read from a desk topic."""
+    """What the checks need of one sighting of one match in an alert version read from a desk topic.
+
+    An alert record lists every match of its manifest (and the sightings counted on it): one
+    ReceivedAlert each. Only the first of a record is timed (`published_at_ms`, `received_at_ms`):
+    the record is one delivery, however many matches it lists.
+    """
 
     desk: str
     alert_id: str
+    version: int
     feed: str
     manifest_id: str
     entry_id: str
@@ -267,6 +273,7 @@ class ReceivedAlert:
     sent_at_ms: int = 0  # the alert record's timestamp: when the notifier sent it
     published_at_ms: int | None = None  # when the feed published the manifest (the header)
     received_at_ms: float | None = None  # when the desk could read it (latency run only)
+    first_of_record: bool = True  # one per record read: counts the records themselves
 
     @property
     def manifest_key(self) -> bytes:
@@ -310,7 +317,8 @@ def read_alerts(settings: Settings, since: dict[TopicPartition, int]) -> list[Re
         end = consumer.end_offsets(list(since))
         while any((consumer.position(partition) or 0) < end[partition] for partition in since):
             for records in consumer.poll(timeout_ms=500).values():
-                alerts += [_received(record.value, record.timestamp, record.headers) for record in records]
+                for record in records:
+                    alerts += _received(record.value, record.timestamp, record.headers)
     finally:
         consumer.close()
     return alerts
@@ -318,23 +326,30 @@ def read_alerts(settings: Settings, since: dict[TopicPartition, int]) -> list[Re
 
 def _received(
     value: bytes, sent_at_ms: int, headers: Sequence[tuple[str, bytes]] | None, received_at_ms: float | None = None
-) -> ReceivedAlert:
+) -> list[ReceivedAlert]:
     alert = orjson.loads(value)
-    evidence = alert.get("evidence") or [{}]
-    return ReceivedAlert(
-        desk=alert["desk_country"],
-        alert_id=alert["alert_id"],
-        feed=alert["manifest"]["feed"],
-        manifest_id=alert["manifest"]["manifest_id"],
-        # an identity conflict names no entry: the conflict stands in for it (never a planted one)
-        entry_id=alert["entry"]["entry_id"] if alert.get("entry") else f"identity:{alert['conflict']['kind']}",
-        entry_name=alert["entry"]["primary_name"] if alert.get("entry") else alert["conflict"]["vessel_name"],
-        score=float(alert["score"]),
-        query_value=str(evidence[0].get("query_value", "")),
-        sent_at_ms=sent_at_ms,
-        published_at_ms=_published_at(headers),
-        received_at_ms=received_at_ms,
-    )
+    received: list[ReceivedAlert] = []
+    for match in alert["matches"]:
+        evidence = match.get("evidence") or [{}]
+        for sighting in match["occurrences"]:
+            timed = not received
+            received.append(ReceivedAlert(
+                desk=alert["desk_country"],
+                alert_id=alert["alert_id"],
+                version=int(alert["version"]),
+                feed=sighting["feed"],
+                manifest_id=sighting["manifest_id"],
+                # an identity conflict names no entry: the conflict stands in for it (never a planted one)
+                entry_id=match["entry"]["entry_id"] if match.get("entry") else f"identity:{match['conflict']['kind']}",
+                entry_name=match["entry"]["primary_name"] if match.get("entry") else match["conflict"]["vessel_name"],
+                score=float(match["score"]),
+                query_value=str(evidence[0].get("query_value", "")),
+                sent_at_ms=sent_at_ms,
+                published_at_ms=_published_at(headers) if timed else None,
+                received_at_ms=received_at_ms if timed else None,
+                first_of_record=timed,
+            ))
+    return received
 
 
 def topic_marks(settings: Settings, names: Sequence[str]) -> dict[TopicPartition, int]:
@@ -451,7 +466,9 @@ async def _latency_run(
     await _wait_drained(settings, sampler, stages, timeout_s)
     stop.set()
     seen = await watcher
-    alerts = [_received(item.value, item.timestamp, item.headers, item.received_at_ms) for item in seen]
+    alerts = [
+        alert for item in seen for alert in _received(item.value, item.timestamp, item.headers, item.received_at_ms)
+    ]
     return LatencyRun(published_until, alerts, await asyncio.to_thread(send_times, settings, steps_since))
 
 

@@ -1,10 +1,11 @@
 """The `interdict` command: one entry point for every kind of user.
 
 - feeds:           interdict feed publish | validate | generate, interdict dlq show | replay
-- desks:           interdict desk watch --country mx
+- desks:           interdict desk list | show | ack | investigate | close | history | watch --country mx
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
-- operators:       interdict ingest | matcher | notifier (one worker each), interdict status, interdict stack ...
+- operators:       interdict ingest | matcher | notifier | deskstore (one worker each),
+                   interdict status, interdict stack ...
 """
 
 from __future__ import annotations
@@ -110,6 +111,41 @@ def rescreener(metrics_port: int | None = METRICS_PORT, loglevel: str = LOGLEVEL
     serve_operator_endpoints(settings.web_host, port, worker.health)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(_until_signalled(beating(worker.run(), worker.health.heartbeat)))
+
+
+@app.command()
+def deskstore(
+    country: list[str] | None = typer.Option(None, "--country", "-c", help="a desk to keep (repeat; default: all)"),
+    metrics_port: int | None = METRICS_PORT,
+    loglevel: str = LOGLEVEL,
+) -> None:
+    """Run the desk store: alerts.<cc> and actions.<cc> -> each desk's SQLite store; escalates overdue alerts."""
+    import logging
+    import signal
+    import threading
+
+    from services.desk.service import DeskStoreService
+    from services.shared.logs import quiet_repeated_client_errors
+    from services.shared.operator_http import serve_operator_endpoints
+    from services.shared.settings import PARTNER_COUNTRIES
+
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_repeated_client_errors()
+    desks = [code.upper() for code in country or PARTNER_COUNTRIES]
+    unknown = [code for code in desks if code not in PARTNER_COUNTRIES]
+    if unknown:
+        raise typer.BadParameter(f"not partner desks: {', '.join(unknown)}", param_hint="--country")
+    settings = get_settings()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    service = DeskStoreService(settings, desks)
+    port = metrics_port if metrics_port is not None else settings.deskstore_metrics_port
+    serve_operator_endpoints(settings.web_host, port, service.health)
+    try:
+        service.run(stop)
+    finally:
+        service.close()
 
 
 async def _until_signalled(work: Coroutine[Any, Any, None]) -> None:

@@ -19,9 +19,9 @@ from rich.table import Table
 from services.feed.generate import write_feed_file
 from services.feed.publish import publish_file
 from services.localstack.workers import running_worker
-from services.notifier.ledger import delivered_pattern
+from services.notifier.book import book_patterns
 from services.shared.kafka_admin import ensure_topics
-from services.shared.models import Alert
+from services.shared.models import Alert, AlertMatch
 from services.shared.outputs import Outputs, marks, read_outputs
 from services.shared.progress import wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings
@@ -76,11 +76,12 @@ def other_formats(settings: Settings) -> list[tuple[Path, str | None, str | None
 
 
 def forget_deliveries(client: redis.Redis, settings: Settings) -> None:
-    """The notifier sends each alert to a desk once and ingest processes a manifest once; the demo
-    re-sends the same manifests, so it forgets both to show the alerts again. Never do this on a
-    real deployment."""
+    """The notifier updates an alert only with what a desk has not seen and ingest processes a
+    manifest once; the demo re-sends the same manifests, so it forgets both to show the alerts
+    again (a desk reading from the beginning sees each alert once all the same: it keeps the
+    latest version of each alert id). Never do this on a real deployment."""
     # ingest, too, processes an unchanged manifest once: forget the versions and vessel sightings
-    patterns = [delivered_pattern(settings.redis_key_prefix), f"{settings.redis_key_prefix}:manifest:*"]
+    patterns = [*book_patterns(settings.redis_key_prefix), f"{settings.redis_key_prefix}:manifest:*"]
     patterns.append(f"{settings.redis_key_prefix}:vessel:*")
     for pattern in patterns:
         for key in client.scan_iter(match=pattern, count=1000):
@@ -99,33 +100,38 @@ def publish_and_collect(settings: Settings, files: list[tuple[Path, str | None, 
     return read_outputs(settings, start)
 
 
-def describe_subject(alert: Alert) -> str:
-    if alert.entry is not None:
-        return f"{alert.entry.primary_name} ({alert.entry.entry_id})"
-    assert alert.conflict is not None
-    return f"identity conflict: {alert.conflict.vessel_name} ({alert.conflict.kind.value})"
+def describe_subject(match: AlertMatch) -> str:
+    if match.entry is not None:
+        return f"{match.entry.primary_name} ({match.entry.entry_id})"
+    assert match.conflict is not None
+    return f"identity conflict: {match.conflict.vessel_name} ({match.conflict.kind.value})"
 
 
 def print_summary(result: Outputs) -> None:
+    """Each desk's alerts as it holds them once it has read everything: the latest version of each."""
     by_desk: dict[str, list[Alert]] = defaultdict(list)
-    for alert in result.alerts:
+    for alert in result.latest().values():
         by_desk[alert.desk_country].append(alert)
-    table = Table(title="Alerts by desk", show_lines=True)
-    for column in ("desk", "alerts", "severity", "manifest", "matched entry", "score"):
+    table = Table(title="Alerts by desk (latest version of each; one alert per manifest)", show_lines=True)
+    for column in ("desk", "alerts", "alert", "manifest", "severity", "matched", "score", "seen"):
         table.add_column(column)
     for desk in PARTNER_COUNTRIES:
-        received = sorted(by_desk.get(desk, []), key=lambda alert: (alert.manifest.manifest_id, alert.subject_id))
+        received = sorted(by_desk.get(desk, []), key=lambda alert: alert.manifest.manifest_id)
         if not received:
-            table.add_row(desk, "0", "", "", "", "")
+            table.add_row(desk, "0", "", "", "", "", "", "")
         for index, alert in enumerate(received):
-            table.add_row(
-                desk if index == 0 else "",
-                str(len(received)) if index == 0 else "",
-                alert.severity.value,
-                f"{alert.manifest.manifest_id} ({alert.manifest.format or 'json'})",
-                describe_subject(alert),
-                f"{alert.score:.2f}",
-            )
+            for number, match in enumerate(alert.matches):
+                first = number == 0
+                table.add_row(
+                    desk if index == 0 and first else "",
+                    str(len(received)) if index == 0 and first else "",
+                    f"{alert.alert_id} v{alert.version}" if first else "",
+                    f"{alert.manifest.manifest_id} ({alert.manifest.format or 'json'})" if first else "",
+                    match.severity.value,
+                    describe_subject(match),
+                    f"{match.score:.2f}",
+                    str(match.count),
+                )
     console.print(table)
     dead = Table(title=f"Dead-lettered messages: {len(result.dead_letters)}")
     for column in ("key", "reason", "why"):
@@ -133,9 +139,11 @@ def print_summary(result: Outputs) -> None:
     for letter in result.dead_letters:
         dead.add_row(letter.key, letter.reason, letter.message)
     console.print(dead)
-    formats = Counter(alert.manifest.format or "json" for alert in result.alerts)
+    latest = list(result.latest().values())
+    formats = Counter(alert.manifest.format or "json" for alert in latest)
     console.print(
-        f"[bold]{len(result.alerts)} alerts on {len(by_desk)} desks, {len(result.dead_letters)} dead-lettered messages"
+        f"[bold]{len(latest)} alerts ({len(result.alerts)} versions) on {len(by_desk)} desks, "
+        f"{len(result.dead_letters)} dead-lettered messages"
     )
     console.print(
         "alerts by the format their manifest came in: " + ", ".join(f"{k} {v}" for k, v in sorted(formats.items()))

@@ -1,9 +1,9 @@
-"""In-memory stand-ins for the unit tests: a Redis for the delivery ledger, another (synchronous,
-with transactions) for the watchlist reader and writer, ingest's manifest history and vessel
-sightings, a scripted stage handler, and the checks that every input of a stage run is accounted
-for exactly once.
+"""In-memory stand-ins for the unit tests: a Redis for the notifier's alert book, another
+(synchronous, with transactions) for the watchlist reader and writer, ingest's manifest history and
+vessel sightings, a scripted stage handler, and the checks that every input of a stage run is
+accounted for exactly once.
 
-No Kafka and no Redis: the stage runs on `MemoryTransport`, the ledger on `FakeRedis`, the
+No Kafka and no Redis: the stage runs on `MemoryTransport`, the alert book on `FakeRedis`, the
 watchlists on `MemoryRedis`.
 """
 
@@ -57,8 +57,10 @@ DLQ = "dlq"
 
 
 class FakeRedis:
-    """The part of redis.asyncio.Redis the delivery ledger uses (`LedgerClient`), as a dict.
+    """The part of redis.asyncio.Redis the notifier's alert book uses (`BookClient`), as a dict.
 
+    `eval` runs the book's one script, COMPARE_AND_SET, by its documented meaning (the script
+    itself is run on the real Redis by tests/integration/test_alert_book.py, with the same cases).
     `down = True` makes every call fail the way redis-py does when the server is away;
     `fail_next(n)` fails only the next n calls. `error` chooses the exception class raised.
     """
@@ -84,29 +86,25 @@ class FakeRedis:
         self._call()
         return [self.values.get(key) for key in keys]
 
-    def pipeline(self, transaction: bool = True) -> FakePipeline:
-        return FakePipeline(self)
+    async def eval(self, script: str, numkeys: int, *keys_and_args: str | bytes | int) -> object:
+        from services.notifier.book import COMPARE_AND_SET
+
+        assert script == COMPARE_AND_SET, "FakeRedis runs only the alert book's compare-and-set"
+        self._call()
+        keys = [str(key) for key in keys_and_args[:numkeys]]
+        args = keys_and_args[numkeys:]
+        for index, key in enumerate(keys):
+            expected = _as_bytes(args[3 * index])
+            if self.values.get(key, b"") != expected:
+                return 0
+        for index, key in enumerate(keys):
+            self.values[key] = _as_bytes(args[3 * index + 1])
+            self.ttls[key] = int(args[3 * index + 2])
+        return 1
 
 
-class FakePipeline:
-    """Commands are queued and applied together on `execute`, which fails like the client does."""
-
-    def __init__(self, client: FakeRedis) -> None:
-        self._client = client
-        self._commands: list[tuple[str, bytes, int | None]] = []
-
-    def set(self, name: str, value: bytes, ex: int | None = None) -> FakePipeline:
-        self._commands.append((name, value, ex))
-        return self
-
-    async def execute(self) -> list[object]:
-        self._client._call()
-        for name, value, ex in self._commands:
-            self._client.values[name] = value
-            self._client.ttls[name] = ex
-        done: list[object] = [True] * len(self._commands)
-        self._commands.clear()
-        return done
+def _as_bytes(value: str | bytes | int) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 # -- a synchronous Redis for the watchlist reader and writer ---------------------------------

@@ -44,7 +44,9 @@ def serve(
 @token_app.command("create")
 def token_create(
     name: str = typer.Option(..., "--name", help="the holder; shown as the actor in the audit trail"),
-    role: Role = typer.Option(..., "--role", help="admin: change what the country owns; reader: read only"),
+    role: Role = typer.Option(
+        ..., "--role", help="admin: change what the country owns; reader: read only; desk: act on the desk's alerts"
+    ),
     country: str = typer.Option(..., "--country", help="the partner country the token acts for"),
 ) -> None:
     """Create a token and print it once: it is stored only as a hash."""

@@ -1,4 +1,4 @@
-"""Bearer tokens of the admin API: each names a holder, a role and the partner country it acts for.
+"""Bearer tokens of the admin API and the desk commands: each names a holder, a role and its country.
 
 A token is 32 random bytes (secrets.token_urlsafe) shown once at creation; Redis keeps only its
 SHA-256. A fast unsalted hash is enough here because the token has 256 bits of entropy: there is
@@ -32,6 +32,7 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 class Role(StrEnum):
     ADMIN = "admin"  # reads everything shared with its country, changes what its country owns
     READER = "reader"  # reads only
+    DESK = "desk"  # an interdiction desk officer: acts on its country's alerts; reads the API like a reader
 
 
 class TokenRecord(BaseModel):

@@ -20,7 +20,7 @@ COMMANDS = {"admin": ["admin", "serve"]}
 def start_worker(
     service: str, settings: Settings, log_path: Path, extra_args: Sequence[str] = (), loglevel: str = "WARNING"
 ) -> subprocess.Popen[bytes]:
-    """One worker of `service` (ingest, matcher, notifier, rescreener, admin) with these settings."""
+    """One worker of `service` (ingest, matcher, notifier, rescreener, deskstore, admin) with these settings."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = COMMANDS.get(service, [service])
     with log_path.open("ab") as log:

@@ -4,7 +4,7 @@ screened again against it, so a vessel listed today that sailed last week still 
 The manifests come from Kafka itself: `manifests.valid` is kept for `rescreen_days` plus a margin
 (see `kafka_admin.topic_configs`), so no second copy of every manifest is stored anywhere. Hits go
 to `matches` marked `retroactive`, and the notifier alerts on them like on any other match (its
-delivery ledger keeps a desk from receiving the same manifest-and-entry alert twice).
+alert book recognises a match a desk already has, and adds a new one to the manifest's alert).
 
 One re-screener runs at a time: a Redis lease elects it, and a standby takes over when the lease
 lapses. It records in Redis how far in the change feed it has re-screened, so changes made while

@@ -8,8 +8,7 @@ entry shared with nobody else never reaches, nor is described to, another countr
 from __future__ import annotations
 
 from services.shared.codes.vessels import mid_country
-from services.shared.models import Alert, Match, Severity
-from services.shared.models.alert import alert_id_for
+from services.shared.models import Match
 from services.shared.settings import PARTNER_COUNTRIES
 
 
@@ -49,21 +48,3 @@ def permitted_desks(match: Match) -> tuple[list[str], list[str]]:
         target = allowed if entry is None or entry.sharing.allows(entry.owner_country, desk) else withheld
         target.append(desk)
     return allowed, withheld
-
-
-def alert_for_desk(match: Match, desk: str, severity: Severity) -> Alert:
-    return Alert(
-        kind=match.kind,
-        alert_id=alert_id_for(
-            match.manifest.feed, match.manifest.manifest_id, match.subject_id, match.manifest.version
-        ),
-        desk_country=desk,
-        severity=severity,
-        manifest=match.manifest,
-        entry=match.entry,
-        conflict=match.conflict,
-        score=match.score,
-        evidence=match.evidence,
-        explanation=match.explanation,
-        retroactive=match.retroactive,
-    )

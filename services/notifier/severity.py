@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import Field, field_validator, model_validator
 
@@ -121,11 +122,15 @@ class SeverityRules(StrictModel):
             raise ValueError(f"adjustment ids used twice: {', '.join(repeated)}")
         return self
 
+    @cached_property
+    def _by_code(self) -> dict[str, Programme]:
+        """Every code's programme, worked out once per rule file (it is asked for every match)."""
+        by_code = {_code_key(programme.value): programme for programme in Programme}
+        return by_code | {_code_key(code): programme for programme, codes in self.programmes.items() for code in codes}
+
     def programmes_of(self, codes: list[str]) -> list[Programme]:
         """The programmes a list's codes belong to, in Programme order; the default for unknown codes."""
-        by_code = {_code_key(programme.value): programme for programme in Programme}
-        by_code |= {_code_key(code): programme for programme, codes in self.programmes.items() for code in codes}
-        found = {by_code.get(_code_key(code), self.default_programme) for code in codes}
+        found = {self._by_code.get(_code_key(code), self.default_programme) for code in codes}
         return [programme for programme in Programme if programme in found]
 
 

@@ -34,9 +34,13 @@ class Heartbeat:
     def age(self) -> float:
         return time.monotonic() - self._last
 
+    def beat(self) -> None:
+        """For a service whose main loop is a thread, not an event loop: call once per turn."""
+        self._last = time.monotonic()
+
     async def run(self) -> None:
         while True:
-            self._last = time.monotonic()
+            self.beat()
             await asyncio.sleep(self._interval_s)
 
 

@@ -15,7 +15,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from services.shared.settings import Settings
-from services.shared.topics import MANIFESTS_VALID, all_topics, qualified
+from services.shared.topics import MANIFESTS_VALID, all_topics, is_desk_record, qualified
 
 #: How long one probe may take; wait_for_kafka retries probes until its own deadline.
 _PROBE_TIMEOUT_MS = 3000
@@ -106,12 +106,15 @@ RECORD_BATCH_OVERHEAD_BYTES = 64 * 1024
 def topic_configs(settings: Settings, name: str) -> dict[str, str]:
     """Every topic takes what the producers may send (one size limit end to end: README, Limits).
 
-    Validated manifests are kept long enough to re-screen them when a watchlist entry is added.
+    Validated manifests are kept long enough to re-screen them when a watchlist entry is added; the
+    desks' alerts and actions are kept for good.
     """
     configs = {"max.message.bytes": str(settings.max_message_bytes + RECORD_BATCH_OVERHEAD_BYTES)}
     if name == qualified(settings, MANIFESTS_VALID):
         days = settings.rescreen_days + 7  # a week's margin for a re-screen that starts late
         configs["retention.ms"] = str(days * 24 * 3600 * 1000)
+    elif is_desk_record(name.removeprefix(settings.topic_prefix)):
+        configs["retention.ms"] = "-1"  # the desks' record: the desk store is rebuilt from it
     return configs
 
 

@@ -6,6 +6,7 @@ The demo prints them, the end-to-end tests check them.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
@@ -32,8 +33,31 @@ class Outputs:
     newest_ms: int = 0
 
     def alert_keys(self) -> list[tuple[str, str, str]]:
-        """(desk, manifest id, entry id) of every alert, repeats included."""
-        return [(a.desk_country, a.manifest.manifest_id, a.subject_id) for a in self.alerts]
+        """(desk, manifest id, entry id) of every sighting of every match in every alert version.
+
+        A match counted on another manifest's alert (suppression) is there under its own manifest:
+        what each desk was told about each manifest, whichever alert told it.
+        """
+        return [
+            (alert.desk_country, sighting.manifest_id, match.subject_id)
+            for alert in self.alerts
+            for match in alert.matches
+            for sighting in match.occurrences
+        ]
+
+    def latest(self) -> dict[tuple[str, str], Alert]:
+        """Each (desk, alert id)'s latest version: what a desk holds once it has read everything."""
+        latest: dict[tuple[str, str], Alert] = {}
+        for alert in self.alerts:
+            key = (alert.desk_country, alert.alert_id)
+            if key not in latest or alert.version > latest[key].version:
+                latest[key] = alert
+        return latest
+
+    def repeated_versions(self) -> list[tuple[str, str, int]]:
+        """(desk, alert id, version) read more than once: what a desk must never see."""
+        counts = Counter((alert.desk_country, alert.alert_id, alert.version) for alert in self.alerts)
+        return [key for key, count in counts.items() if count > 1]
 
 
 def output_topics(settings: Settings) -> list[str]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from services.shared.models import Alert, Manifest, Match, ShipmentManifest, VesselManifest, WatchlistEntry
 from services.shared.models.ais import AisReport
+from services.shared.models.desk import DeskAction
 from services.shared.settings import PROJECT_ROOT
 
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
@@ -21,6 +22,7 @@ SCHEMAS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "watchlist-entry": WatchlistEntry,
     "match": Match,
     "alert": Alert,
+    "desk-action": DeskAction,
     "ais-report": AisReport,
 }
 

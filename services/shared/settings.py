@@ -6,6 +6,8 @@ clone works without any configuration; deploy/ overrides them for a real cluster
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.i18n import LANGUAGES, Language
+from services.shared.models.alert import Severity
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +86,11 @@ class Settings(BaseSettings):
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
 
+    suppression_window_seconds: float = Field(
+        default=24 * 3600,
+        ge=0,
+        description="the same entry on the same voyage or bill of lading within this is one alert; 0: never",
+    )
     severity_rules_file: Path = Field(
         default=PROJECT_ROOT / "config" / "severity.toml",
         description="the severity rules (README, How severe an alert is); reloaded when it changes",
@@ -94,11 +102,21 @@ class Settings(BaseSettings):
         description="each desk's language for labels and explanations: CC=en|es|pt, comma-separated",
     )
 
+    escalation_deadlines: str = Field(
+        default="critical=15m,high=1h,medium=4h,low=24h",
+        description="how long an alert of each severity may stay new before it is escalated",
+    )
+    escalation_check_seconds: float = Field(default=30.0, gt=0, description="how often the desk store looks")
+    deskstore_metrics_port: int = 9475
+    desk_store_dir: Path | None = Field(
+        default=None, description="where each desk's SQLite store lives (<desk>.sqlite3); default <state dir>/desk"
+    )
+
     # Local stack
     kafka_version: str = "3.9.1"
     kafka_controller_port: int = 19093
 
-    @field_validator("feeds_file", "unlocode_file", mode="before")
+    @field_validator("feeds_file", "unlocode_file", "desk_store_dir", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -109,9 +127,21 @@ class Settings(BaseSettings):
         parse_desk_languages(value)
         return value
 
+    @field_validator("escalation_deadlines")
+    @classmethod
+    def _a_deadline_per_severity(cls, value: str) -> str:
+        parse_deadlines(value)
+        return value
+
     @property
     def partner_countries(self) -> tuple[str, ...]:
         return PARTNER_COUNTRIES
+
+    def desk_store_path(self, desk: str) -> Path:
+        return (self.desk_store_dir or self.state_dir / "desk") / f"{desk.lower()}.sqlite3"
+
+    def escalation_deadline(self) -> dict[Severity, timedelta]:
+        return parse_deadlines(self.escalation_deadlines)
 
     def desk_language(self, desk: str) -> Language:
         return parse_desk_languages(self.desk_languages).get(desk.upper(), "en")
@@ -134,6 +164,7 @@ def parse_assignments(text: str) -> dict[str, str]:
     return pairs
 
 
+@lru_cache(maxsize=16)  # asked for every match the notifier words: read once per text
 def parse_desk_languages(text: str) -> dict[str, Language]:
     """`MX=es,BR=pt` as {"MX": "es", "BR": "pt"}; ValueError naming an unknown desk or language."""
     languages: dict[str, Language] = {}
@@ -144,6 +175,36 @@ def parse_desk_languages(text: str) -> dict[str, Language]:
             raise ValueError(f"{language!r} for desk {desk.upper()} is not one of {', '.join(LANGUAGES)}")
         languages[desk.upper()] = language
     return languages
+
+
+_DURATION = re.compile(r"(\d+)([smhd])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `15m`, `1h30m`, `2d` as a timedelta; ValueError saying what a duration looks like."""
+    spec = text.strip().lower()
+    parts = _DURATION.findall(spec)
+    if not spec or "".join(count + unit for count, unit in parts) != spec:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 1h30m or 2d")
+    return timedelta(seconds=sum(int(count) * _SECONDS[unit] for count, unit in parts))
+
+
+def parse_deadlines(text: str) -> dict[Severity, timedelta]:
+    """`critical=15m,high=1h,medium=4h,low=1d`: every severity's, each a duration above zero."""
+    deadlines: dict[Severity, timedelta] = {}
+    for name, duration in parse_assignments(text).items():
+        try:
+            severity = Severity(name.lower())
+        except ValueError:
+            raise ValueError(f"{name!r} is not a severity ({', '.join(item.value for item in Severity)})") from None
+        deadlines[severity] = parse_duration(duration)
+        if deadlines[severity] <= timedelta(0):
+            raise ValueError(f"the deadline of {severity.value} alerts must be above zero")
+    missing = [severity.value for severity in Severity if severity not in deadlines]
+    if missing:
+        raise ValueError(f"no deadline for {', '.join(missing)} alerts")
+    return deadlines
 
 
 def _as_variable(value: object) -> str:

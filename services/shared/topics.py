@@ -1,7 +1,8 @@
 """Every Kafka topic of the system, by name, in one place.
 
 A feed writes `manifests.raw`; ingest writes `manifests.valid`, `vessels.ais` or `manifests.dlq`; the matcher
-writes `matches`; the notifier writes one `alerts.<country>` topic per partner desk.
+writes `matches`; the notifier writes one `alerts.<country>` topic per partner desk; each desk's actions
+on its alerts go to `actions.<country>`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ MANIFESTS_DLQ = "manifests.dlq"
 VESSELS_AIS = "vessels.ais"
 MATCHES = "matches"
 ALERTS_PREFIX = "alerts."
+#: What desks do with their alerts (services/shared/models/desk.py): the record, kept for good.
+ACTIONS_PREFIX = "actions."
 
 
 def desk_topic_base(country: str) -> str:
@@ -30,6 +33,19 @@ def desk_topic(settings: Settings, country: str) -> str:
     return qualified(settings, desk_topic_base(country))
 
 
+def actions_topic_base(country: str) -> str:
+    return f"{ACTIONS_PREFIX}{country.lower()}"
+
+
+def actions_topic(settings: Settings, country: str) -> str:
+    return qualified(settings, actions_topic_base(country))
+
+
+def is_desk_record(base: str) -> bool:
+    """A desk's alerts or actions: the record the desk store is rebuilt from, never deleted."""
+    return base.startswith((ALERTS_PREFIX, ACTIONS_PREFIX))
+
+
 #: Each service's input: the topic its consumer group reads (the re-screener reads without a group).
 SERVICE_INPUTS = {"ingest": MANIFESTS_RAW, "matcher": MANIFESTS_VALID, "notifier": MATCHES}
 
@@ -42,4 +58,5 @@ def group_id(settings: Settings, service: str) -> str:
 def all_topics(settings: Settings) -> list[str]:
     bases = [MANIFESTS_RAW, MANIFESTS_VALID, MANIFESTS_DLQ, VESSELS_AIS, MATCHES]
     bases += [desk_topic_base(country) for country in PARTNER_COUNTRIES]
+    bases += [actions_topic_base(country) for country in PARTNER_COUNTRIES]
     return [qualified(settings, base) for base in bases]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from services.shared.settings import Settings
 
 #: Probed in this order, and shown in it: the pipeline's order, then its companions.
-SERVICES = ("ingest", "matcher", "notifier", "rescreener", "admin")
+SERVICES = ("ingest", "matcher", "notifier", "rescreener", "deskstore", "admin")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ def operator_ports(settings: Settings) -> dict[str, int]:
         "matcher": settings.matcher_metrics_port,
         "notifier": settings.notifier_metrics_port,
         "rescreener": settings.rescreener_metrics_port,
+        "deskstore": settings.deskstore_metrics_port,
         "admin": settings.admin_port,
     }
 

@@ -12,6 +12,7 @@ from kafka import TopicPartition
 
 from services.shared import topics
 from services.shared.models import Alert, EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
+from services.shared.models.alert import alert_id_for
 from services.shared.progress import end_offsets, group_lag, wait_until_caught_up
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
@@ -65,10 +66,9 @@ def publish(settings: Settings, feed: Path) -> int:
 
 
 def assert_each_alert_once(outputs: Outputs) -> None:
-    repeated = [
-        key for key, count in Counter((a.desk_country, a.alert_id) for a in outputs.alerts).items() if count > 1
-    ]
-    assert not repeated, f"{len(repeated)} alerts reached a desk more than once, e.g. {repeated[:3]}"
+    """Each version of each alert reaches its desk once (an alert has a version per update)."""
+    repeated = outputs.repeated_versions()
+    assert not repeated, f"{len(repeated)} alert versions reached a desk more than once, e.g. {repeated[:3]}"
 
 
 def test_sample_feed_gives_exact_alerts_on_exact_desks(
@@ -84,17 +84,27 @@ def test_sample_feed_gives_exact_alerts_on_exact_desks(
 
     assert set(result.alert_keys()) == expected_alerts()
     assert_each_alert_once(result)
-    conflicts = [alert for alert in result.alerts if alert.conflict is not None]
-    assert {alert.conflict.kind for alert in conflicts if alert.conflict} == {"flag_not_mmsi_country"}
-    for alert in result.alerts:
-        if alert.entry is None:
+    # one alert per manifest and desk, however many entries it matched
+    latest = result.latest()
+    assert {(desk, alert.manifest.manifest_id) for (desk, _), alert in latest.items()} == {
+        (desk, manifest) for desk, manifest, _ in expected_alerts()
+    }
+    matches = [match for alert in latest.values() for match in alert.matches]
+    conflicts = [match.conflict for match in matches if match.conflict is not None]
+    assert {conflict.kind for conflict in conflicts} == {"flag_not_mmsi_country"}
+    for match in matches:
+        if match.entry is None:
             continue
-        assert alert.explanation and alert.evidence
-        assert alert.entry is not None
-        assert alert.entry.source_ids == {"ent_num": alert.subject_id.split(":")[1]}
-        assert alert.entry.list_version >= 1
-    ark = next(a for a in result.alerts if a.subject_id == "ofac-sdn:15037")
+        assert match.explanation and match.evidence and match.detail
+        assert match.entry.source_ids == {"ent_num": match.subject_id.split(":")[1]}
+        assert match.entry.list_version >= 1
+    ark = next(match for match in matches if match.subject_id == "ofac-sdn:15037")
     assert ark.severity.value == "critical"
+    ark_on_panama = latest[("PA", alert_id_for("ais-receiver-pa", "AIS-2026-11-9187655"))]
+    assert {match.subject_id for match in ark_on_panama.matches} == {
+        "ofac-sdn:15037", "identity:flag_not_mmsi_country:9187655:256842000"
+    }
+    assert ark_on_panama.severity.value == "critical" and ark_on_panama.manifest.eta is not None
     assert Counter(letter.reason for letter in result.dead_letters) == EXPECTED_DEAD_LETTERS
     assert all(letter.message for letter in result.dead_letters)
 
@@ -146,7 +156,11 @@ def test_workers_killed_at_full_load_lose_nothing_and_repeat_nothing(
     """Each worker is SIGKILLed in the middle of a busy stream (the notifier three times while it
     works through a backlog of matches); every expected alert still arrives, and no desk receives
     one twice."""
-    settings = isolated_settings.model_copy(update={"kafka_session_timeout_seconds": 6.0})
+    # The copies share their bills of lading and voyages: counted as sightings on one alert, they
+    # would test suppression, not delivery; with suppression off each copy is an alert of its own.
+    settings = isolated_settings.model_copy(
+        update={"kafka_session_timeout_seconds": 6.0, "suppression_window_seconds": 0}
+    )
     import_watchlist(settings, demo_watchlist)
     feed, suffixes = many_copies(tmp_path / "feed.jsonl", copies=1500)
     expected = expected_alerts(suffixes)
@@ -233,7 +247,7 @@ def test_entry_listed_after_the_manifest_passed_alerts_retroactively(
         found = wait_for(lambda: retro_alerts(settings, start, want={"CO", "PA"}), "retroactive alerts on CO and PA")
 
     assert sorted(alert.desk_country for alert in found) == ["CO", "PA"]  # MX is on the route but not shared with
-    assert all(alert.retroactive and alert.subject_id == "co-national:7" for alert in found)
+    assert all([(m.subject_id, m.retroactive) for m in alert.matches] == [("co-national:7", True)] for alert in found)
 
 
 def retro_alerts(settings: Settings, start: dict[TopicPartition, int], want: set[str]) -> list[Alert] | None:

@@ -43,7 +43,8 @@ def log_lines(running: Workers) -> int:
 def test_broker_killed_mid_stream_workers_wait_quietly_and_lose_nothing(
     private_stack: Settings, demo_watchlist: Path, tmp_path: Path
 ) -> None:
-    settings = private_stack
+    # Each copy an alert of its own, as in the kill test: the copies share bills of lading and voyages.
+    settings = private_stack.model_copy(update={"suppression_window_seconds": 0})
     import_watchlist(settings, demo_watchlist)
     feed, suffixes = many_copies(tmp_path / "feed.jsonl", copies=800)
     start = marks(settings)

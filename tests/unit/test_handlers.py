@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import orjson
@@ -20,8 +20,8 @@ from services.ingest.validation import MAX_MESSAGE_BYTES, parse_manifest
 from services.matcher.app import MatchHandler
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.replica import WatchlistReplica
-from services.notifier.handler import NotifyHandler
-from services.notifier.ledger import DELIVERED_TTL_SECONDS, DeliveryLedger, delivered_key
+from services.notifier.book import ALERT_TTL_SECONDS, AlertBook
+from services.notifier.handler import Grouping, NotifyHandler
 from services.notifier.rulefile import load_rules
 from services.shared.models import (
     Alert,
@@ -270,9 +270,12 @@ def match_record(match: Match, offset: int = 0) -> InputRecord:
     return record(match.model_dump_json().encode(), offset, key=b"port-test:BOL-1", topic=MATCHES)
 
 
+RULES = load_rules(Settings().severity_rules_file)
+
+
 def notifier(redis: FakeRedis) -> NotifyHandler:
-    rules = load_rules(Settings().severity_rules_file)
-    return NotifyHandler(DeliveryLedger(redis, "test"), DESK_TOPICS, lambda: rules)
+    grouping = Grouping(timedelta(days=1), Settings().desk_language)
+    return NotifyHandler(AlertBook(redis, "test"), DESK_TOPICS, lambda: RULES, grouping)
 
 
 def desks(outcome: Outcome) -> list[str]:
@@ -283,7 +286,7 @@ async def test_alerts_go_to_every_permitted_desk_owner_first() -> None:
     [outcome] = await notifier(FakeRedis()).handle([match_record(a_match(owner="MX"))])
     assert desks(outcome) == ["MX", "CO", "PA"]
     assert [output.topic for output in outcome.outputs] == ["alerts.mx", "alerts.co", "alerts.pa"]
-    alert_id = alert_id_for("port-test", "BOL-1", "test:1")
+    alert_id = alert_id_for("port-test", "BOL-1")
     assert all(output.key == alert_id.encode() for output in outcome.outputs)
 
 
@@ -313,16 +316,16 @@ async def test_the_same_record_delivered_again_gives_its_alerts_again() -> None:
     assert desks(first) == desks(again) == ["CO", "PA", "MX"]
 
 
-async def test_two_copies_in_one_batch_give_one_alert_per_desk_claimed_by_the_first() -> None:
+async def test_two_copies_in_one_batch_give_one_alert_per_desk_produced_by_the_first() -> None:
     fake = FakeRedis()
     first, copy = await notifier(fake).handle([match_record(a_match(), 0), match_record(a_match(), 1)])
     assert desks(first) == ["CO", "PA", "MX"] and copy.outputs == []
-    key = delivered_key("test", "PA", alert_id_for("port-test", "BOL-1", "test:1"))
-    assert fake.values[key] == b"matches:0:0"
-    assert set(fake.ttls.values()) == {DELIVERED_TTL_SECONDS}
+    key = AlertBook(fake, "test").alert_key(("PA", alert_id_for("port-test", "BOL-1")))
+    assert orjson.loads(fake.values[key])["produced_by"] == "matches:0:0"
+    assert set(fake.ttls.values()) == {ALERT_TTL_SECONDS}
 
 
-async def test_a_redis_failure_raises_and_claims_nothing() -> None:
+async def test_a_redis_failure_raises_and_records_nothing() -> None:
     fake = FakeRedis()
     fake.down = True
     with pytest.raises(redis.exceptions.ConnectionError):
@@ -360,7 +363,7 @@ async def test_the_stage_retries_the_notifier_while_redis_is_away(service: str) 
     transport = MemoryTransport(transactional=True)
     transport.add_input(MATCHES, 0, None, a_match().model_dump_json().encode())
     await notifier_stage(service, fake, transport).run_once()
-    alert_id = alert_id_for("port-test", "BOL-1", "test:1")
+    alert_id = alert_id_for("port-test", "BOL-1")
     assert alerts_by_desk(transport) == {"alerts.co": [alert_id], "alerts.pa": [alert_id], "alerts.mx": [alert_id]}
     assert sample("interdict_dependency_retries_total", service=service, dependency="redis") == 2
     assert transport.topics[DLQ] == [] and transport.remaining() == 0
@@ -374,9 +377,9 @@ async def test_a_batch_redone_after_a_failed_commit_alerts_each_desk_exactly_onc
     transport.add_input(MATCHES, 0, None, b"not a match")
     stage = notifier_stage(service, fake, transport)
     await stage.run_once()
-    assert alerts_by_desk(transport) == {}  # the aborted transaction left nothing, but the ledger holds claims
+    assert alerts_by_desk(transport) == {}  # the aborted transaction left nothing, but the book has the alerts
     await stage.run_once()
-    alert_id = alert_id_for("port-test", "BOL-1", "test:1")
+    alert_id = alert_id_for("port-test", "BOL-1")
     assert alerts_by_desk(transport) == {"alerts.co": [alert_id], "alerts.pa": [alert_id], "alerts.mx": [alert_id]}
     assert [reason_of(letter) for letter in transport.topics[DLQ]] == ["bad_match"]
     assert headers_of(transport.topics[DLQ][0])["__connect.errors.offset"] == b"2"
@@ -397,4 +400,5 @@ async def test_a_redis_failover_stalls_the_notifier_rather_than_dead_lettering(
         transport.add_input(MATCHES, 0, None, a_match(entry_id).model_dump_json().encode())
     await notifier_stage(service, fake, transport).run_once()
     assert transport.topics[DLQ] == []
-    assert len(alerts_by_desk(transport)["alerts.co"]) == 2
+    [alert] = [Alert.model_validate_json(output.value) for output in transport.topics["alerts.co"]]
+    assert [match.subject_id for match in alert.matches] == ["test:1", "test:2"]  # one alert for the manifest

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.routing import alert_for_desk, permitted_desks
+from services.notifier.routing import permitted_desks
 from services.notifier.rulefile import load_rules
 from services.notifier.severity import assess
 from services.shared.models import (
@@ -81,13 +81,3 @@ def test_non_partner_owner_goes_to_route_desks_only() -> None:
 def test_severity(score: float, method: str, expected: Severity) -> None:
     rules = load_rules(Settings().severity_rules_file)
     assert assess(make_match(score=score, method=method), rules).severity is expected
-
-
-def test_alert_id_is_the_same_for_every_desk_and_every_redelivery() -> None:
-    match = make_match()
-    first = alert_for_desk(match, "US", Severity.HIGH)
-    again = alert_for_desk(match, "US", Severity.HIGH)
-    other_desk = alert_for_desk(match, "MX", Severity.HIGH)
-    assert first == again
-    assert first.alert_id == other_desk.alert_id
-    assert first.alert_id.startswith("alert-")

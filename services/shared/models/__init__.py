@@ -3,7 +3,18 @@
 `interdict schemas export` writes their JSON Schema into schemas/.
 """
 
-from services.shared.models.alert import Alert, EntrySummary, Evidence, ManifestRef, Match, Programme, Severity
+from services.shared.models.alert import (
+    Alert,
+    AlertMatch,
+    EntrySummary,
+    Evidence,
+    ManifestRef,
+    Match,
+    MatchedParty,
+    Occurrence,
+    Programme,
+    Severity,
+)
 from services.shared.models.common import Address, EntityKind, Identifier, IdentifierScheme
 from services.shared.models.manifest import (
     Manifest,
@@ -29,6 +40,7 @@ from services.shared.models.watchlist import (
 __all__ = [
     "Address",
     "Alert",
+    "AlertMatch",
     "EntityKind",
     "EntryName",
     "EntrySummary",
@@ -39,7 +51,9 @@ __all__ = [
     "ManifestAdapter",
     "ManifestRef",
     "Match",
+    "MatchedParty",
     "NameType",
+    "Occurrence",
     "Party",
     "PartyRole",
     "PersonOnBoard",

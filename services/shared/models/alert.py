@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from services.shared.i18n import Language
 from services.shared.models.common import CountryCode, EntityKind, StrictModel
 from services.shared.models.ingest import CodeWarning, IdentityConflict
 from services.shared.models.watchlist import Sharing
@@ -134,17 +135,69 @@ class Programme(StrEnum):
     SANCTIONS = "sanctions"
 
 
-class Alert(_Finding):
-    """What a desk receives on `alerts.<country>`."""
+class MatchedParty(StrictModel):
+    """What on the manifest matched: where, and the name (or identifier) it gives there."""
 
-    alert_id: str = Field(description="deterministic: the same manifest and entry always give the same id")
-    desk_country: CountryCode
-    severity: Severity
-    manifest: ManifestRef
-    score: float = Field(ge=0, le=1)
-    evidence: list[Evidence]
-    explanation: str
+    where: str = Field(examples=["parties[1] (consignee)", "vessel", "crew[2]"])
+    name: str = Field(description="the name as the manifest writes it, else the identifier that matched")
+
+
+class Occurrence(StrictModel):
+    """One sighting of a match: the manifest, and which version of it, it was found on."""
+
+    match_id: str
+    manifest_id: str
+    feed: str
+    manifest_version: int | None = None
+    reported_at: AwareDatetime
+    bill_of_lading: str | None = None
     retroactive: bool = False
+
+
+#: Sightings an alert lists per match (the latest); `count` keeps counting beyond.
+MAX_OCCURRENCES = 100
+
+
+class AlertMatch(_Finding):
+    """One entry matched (or one vessel identity conflict) in an alert, with all its detail."""
+
+    match_id: str = Field(description="the match as the matcher published it (its first sighting here)")
+    parties: list[MatchedParty] = Field(description="what on the manifest matched it")
+    programmes: list[Programme] = Field(default_factory=list, description="the entry's programmes")
+    score: float = Field(ge=0, le=1)
+    severity: Severity
+    severity_reasons: list[str] = Field(description="why this severity, in the desk's language")
+    evidence: list[Evidence] = Field(min_length=1, description="each with its explanation in the desk's language")
+    explanation: str = Field(description="the match in the desk's language")
+    detail: str = Field(description="the matcher's own explanation, word by word (English)")
+    retroactive: bool = Field(default=False, description="first found by re-screening an older manifest")
+    count: int = Field(default=1, ge=1, description="sightings on this voyage or bill of lading, repeats included")
+    occurrences: list[Occurrence] = Field(min_length=1, description=f"the latest {MAX_OCCURRENCES} sightings")
+
+
+class Alert(StrictModel):
+    """What a desk receives on `alerts.<country>`: one alert per manifest, updated as hits arrive.
+
+    Every version is a record of its own with the same `alert_id`; a desk keeps the highest
+    `version` it has read. A later hit on the manifest, or the same entry seen again on the same
+    voyage or bill of lading, gives a new version of the alert rather than a new alert.
+    """
+
+    alert_id: str = Field(description="deterministic: one per manifest (feed and manifest id), the same on every desk")
+    version: int = Field(ge=1, description="1 when raised, then one more at every update")
+    desk_country: CountryCode
+    language: Language = Field(description="the desk's language, of every label and explanation in the alert")
+    raised_at: AwareDatetime = Field(description="when version 1 was raised")
+    updated_at: AwareDatetime = Field(description="when this version was made")
+    severity: Severity = Field(description="the most severe of its matches")
+    severity_rules_version: int = Field(ge=0, description="the version of config/severity.toml that rated it")
+    manifest: ManifestRef
+    matches: list[AlertMatch] = Field(min_length=1, description="every entry matched and identity conflict found")
+    summary: str = Field(description="one line in the desk's language")
+    changes: list[str] = Field(default_factory=list, description="what this version changed, in the desk's language")
+
+    def match_for(self, subject_id: str) -> AlertMatch | None:
+        return next((match for match in self.matches if match.subject_id == subject_id), None)
 
 
 def deterministic_id(kind: str, *parts: str) -> str:
@@ -163,5 +216,6 @@ def match_id_for(feed: str, manifest_id: str, subject_id: str, version: int | No
     return deterministic_id("match", feed, _versioned(manifest_id, version), subject_id)
 
 
-def alert_id_for(feed: str, manifest_id: str, subject_id: str, version: int | None = None) -> str:
-    return deterministic_id("alert", feed, _versioned(manifest_id, version), subject_id)
+def alert_id_for(feed: str, manifest_id: str) -> str:
+    """One alert per manifest, whatever it matches and whichever version of it matched."""
+    return deterministic_id("alert", feed, manifest_id)

@@ -1,0 +1,99 @@
+"""Keeps desk stores current from their topics: `alerts.<cc>` and `actions.<cc>`, committed records only.
+
+No consumer group: each store keeps its own offsets, in the transaction that applies the records
+(store.py), so it resumes exactly where its last transaction ended, and a new or deleted file is
+filled from the beginning of the topics. Several processes may keep one store (the desk store
+service, and a desk command catching up before it answers): a record one of them has applied is
+skipped by the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.desk import metrics
+from services.desk.store import DeskStore, StoreRecord
+from services.shared import topics
+from services.shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class TopicMissing(RuntimeError):
+    """A desk topic does not exist on the broker (`interdict topics ensure` creates them)."""
+
+
+class CatchUpTimeout(TimeoutError):
+    """The topics could not be read to their end in the time given."""
+
+
+class Materialiser:
+    def __init__(self, settings: Settings, stores: Mapping[str, DeskStore]) -> None:
+        self._stores = dict(stores)
+        self._kinds: dict[str, tuple[str, str]] = {}  # topic -> (desk, record kind)
+        for desk in self._stores:
+            self._kinds[topics.desk_topic(settings, desk)] = (desk, "alert")
+            self._kinds[topics.actions_topic(settings, desk)] = (desk, "action")
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            enable_auto_commit=False,
+            isolation_level="read_committed",  # an aborted transaction's alerts never enter a store
+            client_id="interdict-desk-store",
+        )
+        self._partitions = self._assign()
+
+    def _assign(self) -> list[TopicPartition]:
+        partitions = []
+        for topic in self._kinds:
+            numbers = self._consumer.partitions_for_topic(topic)
+            if not numbers:
+                raise TopicMissing(f"topic {topic} does not exist; create it with `interdict topics ensure`")
+            partitions += [TopicPartition(topic, number) for number in sorted(numbers)]
+        self._consumer.assign(partitions)
+        self.rewind()
+        return partitions
+
+    def rewind(self) -> None:
+        """Read each partition again from where its store has it (the beginning for a new store)."""
+        offsets: dict[tuple[str, int], int] = {}
+        for store in self._stores.values():
+            offsets |= store.offsets()
+        for partition in self._consumer.assignment():
+            self._consumer.seek(partition, offsets.get((partition.topic, partition.partition), 0))
+
+    def poll(self, timeout_ms: int = 500) -> int:
+        """Apply what one poll brings; the number of records applied."""
+        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        by_desk: dict[str, list[StoreRecord]] = defaultdict(list)
+        for partition, records in batches.items():
+            desk, kind = self._kinds[partition.topic]
+            topic, number = partition.topic, partition.partition
+            by_desk[desk] += [StoreRecord(topic, number, record.offset, record.value, kind) for record in records]
+        applied = 0
+        for desk, read in by_desk.items():
+            result = self._stores[desk].apply(read)
+            metrics.RECORDS_APPLIED.labels(desk, "alert").inc(result.alerts)
+            metrics.RECORDS_APPLIED.labels(desk, "action").inc(result.actions)
+            applied += result.alerts + result.actions
+        return applied
+
+    def catch_up(self, timeout_s: float = 60.0, on_progress: Callable[[], None] = lambda: None) -> int:
+        """Apply everything on the topics up to where they end now; the number of records applied.
+        `on_progress` is called at every poll (a long rebuild is alive, not stuck)."""
+        deadline = time.monotonic() + timeout_s
+        ends = self._consumer.end_offsets(self._partitions)
+        applied = 0
+        while any((self._consumer.position(partition) or 0) < ends[partition] for partition in self._partitions):
+            if time.monotonic() > deadline:
+                raise CatchUpTimeout(f"the desk topics were not read to their end within {timeout_s:.0f}s")
+            applied += self.poll(timeout_ms=200)
+            on_progress()
+        return applied
+
+    def close(self) -> None:
+        self._consumer.close()
