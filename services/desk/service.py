@@ -42,6 +42,7 @@ class DeskStoreService:
             desk: Escalator(store, self._publishers[desk], deadlines, clock) for desk, store in self.stores.items()
         }
         self._materialiser: Materialiser | None = None
+        metrics.desk_series_at_zero(self.stores)
         self._caught_up = False
         # Ready once every store has caught up with its topics, until Kafka is lost.
         self.health = Health("deskstore")

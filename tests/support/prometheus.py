@@ -39,6 +39,7 @@ def service_targets(settings: Settings) -> dict[str, int]:
         "matcher": settings.matcher_metrics_port,
         "notifier": settings.notifier_metrics_port,
         "rescreener": settings.rescreener_metrics_port,
+        "deskstore": settings.deskstore_metrics_port,
         "admin": settings.admin_port,
     }
 
