@@ -139,9 +139,12 @@ def _latin_lower(text: str) -> tuple[str, ...]:
         text = _BRANCH.sub(" ", text)
     if _BRANCH_WORD.search(text):
         text = _TRAILING_BRANCH.sub("", text)
-    # JoaquinGuzman: the capital letters say where the words are, and lower case forgets it
+    # JoaquinGuzman: the capital letters say where the words are, and lower case forgets it. But a
+    # capital inside a word is as often a typo in a name typed in mixed case (DongPmig for
+    # Dongming): the name is also read as written, one word.
     if not text.isupper() and _CAMEL_CASE.search(text):
-        text = _CAMEL_CASE.sub(r"\1 \2", text)
+        split = _CAMEL_CASE.sub(r"\1 \2", text)
+        return tuple(dict.fromkeys(reading.lower() for reading in (*latin_readings(split), *latin_readings(text))))
     return tuple(reading.lower() for reading in latin_readings(text))
 
 
