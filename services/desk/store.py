@@ -293,6 +293,8 @@ class DeskStore:
         """The times to acknowledge recorded so far, removed: (severity, seconds) of those acted on at or
         after `since`. The older ones are dropped unobserved: a store rebuilt from the topics (or
         acknowledgements made while no service ran) must not be counted again as new."""
+        if self._db.execute("SELECT 1 FROM first_responses LIMIT 1").fetchone() is None:
+            return []  # the usual case, without taking the write lock
         with self._write():
             rows = self._db.execute("DELETE FROM first_responses RETURNING severity, seconds, at").fetchall()
         return [(Severity(severity), seconds) for severity, seconds, at in rows if at >= moment(since)]
