@@ -1,7 +1,8 @@
 """The `interdict` command: one entry point for every kind of user.
 
 - feeds:           interdict feed publish | validate | generate, interdict dlq show | replay
-- desks:           interdict desk list | show | ack | investigate | close | history | watch --country mx
+- desks:           interdict desk list | show | ack | investigate | close | history | watch --country mx,
+                   interdict case open | invite | note | state | priority | list | show --country mx
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
 - operators:       interdict ingest | matcher | notifier | deskstore (one worker each),
@@ -16,6 +17,7 @@ from typing import Any
 import typer
 
 from services.admin.cli import admin_app
+from services.desk.case_cli import case_app
 from services.desk.cli import desk_app
 from services.dlq.cli import dlq_app
 from services.feed.generate import generate as generate_manifests
@@ -34,6 +36,7 @@ app.add_typer(feed_app, name="feed")
 app.add_typer(dlq_app, name="dlq")
 feed_app.command("generate")(generate_manifests)
 app.add_typer(desk_app, name="desk")
+app.add_typer(case_app, name="case")
 app.add_typer(stack_app, name="stack")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(admin_app, name="admin")

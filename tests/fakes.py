@@ -25,12 +25,15 @@ import pytest
 import redis.exceptions
 from prometheus_client import REGISTRY
 
+from services.desk.case_store import CaseRecord
+from services.desk.store import DeskStore, StoreRecord
 from services.ingest.app import IngestHandler, IngestTopics
 from services.ingest.decoding import MessageDecoder
 from services.ingest.history import Verdict, VersionRequest
 from services.ingest.sightings import Previous, Sighting
 from services.shared.backoff import Backoff
 from services.shared.dead_letter import HEADER_PREFIX
+from services.shared.models.case import CaseEvent
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, MemoryTransport, Outcome, Output
 from services.shared.stage import runner as stage_runner
@@ -652,3 +655,26 @@ def ingest_handler(
         history or MemoryManifestHistory(),
         sightings or MemorySightingLog(),
     )
+
+
+class MemoryCasesTopic:
+    """The `cases` topic in memory, one partition, for case operations on real desk stores: publishing
+    appends; `sync(store)` applies what the store has not read, and reads a case's earlier events back
+    for an invited desk as the materialiser does."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, bytes]] = []  # (case id, event)
+
+    def publish(self, event: CaseEvent) -> None:
+        self.records.append((event.case_id, event.model_dump_json().encode()))
+
+    def events(self) -> list[CaseEvent]:
+        return [CaseEvent.model_validate_json(value) for _, value in self.records]
+
+    def earlier(self, case_id: str, partition: int, before: int) -> list[CaseRecord]:
+        return [CaseRecord(0, offset, value) for offset, (key, value) in enumerate(self.records[:before])
+                if key == case_id]
+
+    def sync(self, store: DeskStore) -> None:
+        records = [StoreRecord("cases", 0, offset, value, "case") for offset, (_, value) in enumerate(self.records)]
+        store.apply(records, self.earlier)

@@ -5,6 +5,11 @@ runs it for its own desk only). It first catches up with the desks' topics (a ne
 is rebuilt from the beginning), then follows them; every INTERDICT_ESCALATION_CHECK_SECONDS it
 escalates what is overdue and updates the desks' gauges. While Kafka is away it waits with a
 back-off and carries on where its stores stopped.
+
+Time to acknowledge: a store records each alert's first response as it applies it, whoever
+applies it (this service, or a desk command reading its own action back); this service observes
+those made since it started and drops the older ones, so a store rebuilt from the topics, or a
+restart, never counts an acknowledgement twice.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from services.desk.session import KafkaActionPublisher
 from services.desk.store import DeskStore
 from services.shared.backoff import Backoff
 from services.shared.health import Health
-from services.shared.models.desk import DeskAction
+from services.shared.models import Severity
+from services.shared.models.case import CaseState
+from services.shared.models.desk import AlertState, DeskAction
 from services.shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,8 @@ class DeskStoreService:
         self, settings: Settings, desks: Sequence[str], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
         self._settings = settings
+        self._started = clock()  # first responses before this were observed by an earlier run, or never live
+        metrics.desk_series_at_zero(desks)
         self.stores = {desk: DeskStore(settings.desk_store_path(desk), desk) for desk in desks}
         self._publishers = {desk: KafkaActionPublisher(settings, desk) for desk in desks}
         deadlines = settings.escalation_deadline()
@@ -42,7 +51,6 @@ class DeskStoreService:
             desk: Escalator(store, self._publishers[desk], deadlines, clock) for desk, store in self.stores.items()
         }
         self._materialiser: Materialiser | None = None
-        metrics.desk_series_at_zero(self.stores)
         self._caught_up = False
         # Ready once every store has caught up with its topics, until Kafka is lost.
         self.health = Health("deskstore")
@@ -55,11 +63,19 @@ class DeskStoreService:
         applied = self._materialiser.catch_up(timeout_s=600, on_progress=self.health.heartbeat.beat)
         log.info("desk stores %s caught up (%d records applied)", ", ".join(self.stores), applied)
         self._caught_up = True
+        self.observe_first_responses()
 
     def step(self, timeout_ms: int = 500) -> int:
         """Apply what the topics bring within `timeout_ms`."""
         assert self._materialiser is not None, "start() first"
-        return self._materialiser.poll(timeout_ms)
+        applied = self._materialiser.poll(timeout_ms)
+        self.observe_first_responses()
+        return applied
+
+    def observe_first_responses(self) -> None:
+        for desk, store in self.stores.items():
+            for severity, seconds in store.take_first_responses(since=self._started):
+                metrics.TIME_TO_ACKNOWLEDGE.labels(desk, severity.value).observe(seconds)
 
     def escalate(self) -> list[DeskAction]:
         """Escalate every desk's overdue alerts, then read the events back into the stores."""
@@ -70,9 +86,19 @@ class DeskStoreService:
         return sent
 
     def update_gauges(self) -> None:
+        """Every series set, those now empty to 0 (not left at their last count)."""
         for desk, store in self.stores.items():
-            for (state, severity), count in store.counts().items():
-                metrics.ALERTS.labels(desk, state, severity).set(count)
+            counts = store.counts()
+            by_programme = store.programme_counts()
+            for severity in Severity:
+                for state in AlertState:
+                    metrics.ALERTS.labels(desk, state, severity).set(counts.get((state, severity), 0))
+                    for programme in metrics.PROGRAMMES:
+                        count = by_programme.get((programme, state, severity), 0)
+                        metrics.ALERTS_BY_PROGRAMME.labels(desk, programme, state, severity).set(count)
+            cases = store.cases.counts()
+            for case_state in CaseState:
+                metrics.CASES.labels(desk, case_state).set(cases.get(case_state, 0))
 
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff()

@@ -6,19 +6,21 @@ the materialiser open and compose DeskOperations itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import redis
 from kafka import KafkaProducer
 
 from services.admin.denied import DeniedLog
-from services.admin.tokens import TokenStore
+from services.admin.tokens import Principal, TokenStore
+from services.desk.cases import CaseOperations
 from services.desk.materialiser import Materialiser
 from services.desk.operations import DeskOperations, authorise
 from services.desk.store import DeskStore
 from services.shared import topics
 from services.shared.kafka_clients import make_producer
+from services.shared.models.case import CaseEvent
 from services.shared.models.desk import DeskAction
 from services.shared.settings import Settings
 
@@ -43,6 +45,25 @@ class KafkaActionPublisher:
             self._producer.close()
 
 
+class KafkaCasePublisher:
+    """Case events on `cases`, keyed by case id: a case's events stay in order on one partition."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._topic = topics.cases_topic(settings)
+        self._settings = settings
+        self._producer: KafkaProducer | None = None
+
+    def publish(self, event: CaseEvent) -> None:
+        if self._producer is None:
+            self._producer = make_producer(self._settings)
+        sent = self._producer.send(self._topic, key=event.case_id.encode(), value=event.model_dump_json().encode())
+        sent.get(timeout=PUBLISH_TIMEOUT_S)
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close()
+
+
 def authorised(settings: Settings, token: str | None, desk: str, command: str) -> None:
     """Refuse (DeskRefused, recorded) unless `token` may read `desk`'s alerts."""
     client = redis.Redis.from_url(settings.redis_url)
@@ -58,21 +79,41 @@ def desk_session(
     settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool = True
 ) -> Iterator[DeskOperations]:
     """DeskOperations for the holder of `token` on `desk`; raises DeskRefused (recorded) otherwise."""
-    client = redis.Redis.from_url(settings.redis_url)
     with ExitStack() as stack:
-        stack.callback(client.close)
-        officer = authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk,
-                            acting=acting, command=command)
-        store = DeskStore(settings.desk_store_path(desk), desk)
-        stack.callback(store.close)
-        catch_up = _no_sync
-        if sync or acting:  # an action is read back from the store: it must see the topics
-            materialiser = Materialiser(settings, {desk: store})
-            stack.callback(materialiser.close)
-            catch_up = materialiser.catch_up
+        officer, store, catch_up = _open(stack, settings, token, desk, acting=acting, command=command, sync=sync)
         publisher = KafkaActionPublisher(settings, desk)
         stack.callback(publisher.close)
         yield DeskOperations(desk, officer, store, catch_up, publisher)
+
+
+@contextmanager
+def case_session(
+    settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool = True
+) -> Iterator[CaseOperations]:
+    """CaseOperations for the holder of `token` on `desk`; raises DeskRefused (recorded) otherwise."""
+    with ExitStack() as stack:
+        officer, store, catch_up = _open(stack, settings, token, desk, acting=acting, command=command, sync=sync)
+        publisher = KafkaCasePublisher(settings)
+        stack.callback(publisher.close)
+        yield CaseOperations(desk, officer, store, catch_up, publisher)
+
+
+def _open(
+    stack: ExitStack, settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool
+) -> tuple[Principal, DeskStore, Callable[[], object]]:
+    """The officer authorised, the desk's store opened, and how to catch it up (closed with `stack`)."""
+    client = redis.Redis.from_url(settings.redis_url)
+    stack.callback(client.close)
+    officer = authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk,
+                        acting=acting, command=command)
+    store = DeskStore(settings.desk_store_path(desk), desk)
+    stack.callback(store.close)
+    catch_up: Callable[[], object] = _no_sync
+    if sync or acting:  # an action is read back from the store: it must see the topics
+        materialiser = Materialiser(settings, {desk: store})
+        stack.callback(materialiser.close)
+        catch_up = materialiser.catch_up
+    return officer, store, catch_up
 
 
 def _no_sync() -> int:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from services.desk.case_store import CaseRecord, CaseTables, EarlierEvents, no_earlier_events
 from services.desk.dismissals import party_key
 from services.desk.lifecycle import APPLIED, apply
 from services.shared.models import Alert, Programme, Severity
@@ -68,6 +69,8 @@ CREATE TABLE IF NOT EXISTS actions (
 CREATE INDEX IF NOT EXISTS actions_by_alert ON actions (alert_id, partition, offset);
 CREATE INDEX IF NOT EXISTS actions_by_time ON actions (at);
 CREATE INDEX IF NOT EXISTS actions_by_actor ON actions (actor, at);
+CREATE TABLE IF NOT EXISTS first_responses (
+    event_id TEXT PRIMARY KEY, severity TEXT NOT NULL, seconds REAL NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dismissals (
     subject_id TEXT NOT NULL, party_key TEXT NOT NULL, party TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL,
     alert_id TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (subject_id, party_key, event_id)) WITHOUT ROWID;
@@ -92,7 +95,7 @@ class StoreRecord:
     partition: int
     offset: int
     value: bytes | None
-    kind: str  # "alert" or "action"
+    kind: str  # "alert", "action" or "case"
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class Applied:
 
     alerts: int = 0
     actions: int = 0
+    cases: int = 0  # case events of this desk's cases
     skipped: int = 0  # read before (another writer got there first), unreadable, or another desk's
 
 
@@ -141,6 +145,7 @@ class DeskStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # a power cut may lose the last commit: re-read from Kafka
         self._db.executescript(SCHEMA)
+        self.cases = CaseTables(self._db, self.desk)
         self._claim()
 
     def _claim(self) -> None:
@@ -171,8 +176,10 @@ class DeskStore:
         rows = self._db.execute("SELECT topic, partition, next_offset FROM offsets").fetchall()
         return {(topic, partition): offset for topic, partition, offset in rows}
 
-    def apply(self, records: Sequence[StoreRecord]) -> Applied:
-        """Apply records in one transaction with the offsets they end at; those already applied are skipped."""
+    def apply(self, records: Sequence[StoreRecord], earlier: EarlierEvents = no_earlier_events) -> Applied:
+        """Apply records in one transaction with the offsets they end at; those already applied are skipped.
+
+        `earlier` gives a case's events before an invitation of this desk (case_store.py)."""
         applied = Applied()
         with self._write():
             done = self.offsets()  # inside the transaction: another writer may have got further
@@ -180,7 +187,7 @@ class DeskStore:
                 if record.offset < done.get((record.topic, record.partition), 0):
                     applied.skipped += 1
                     continue
-                self._apply_one(record, applied)
+                self._apply_one(record, applied, earlier)
                 done[(record.topic, record.partition)] = record.offset + 1
             self._db.executemany(
                 "INSERT INTO offsets VALUES (?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next_offset = "
@@ -188,7 +195,13 @@ class DeskStore:
             )
         return applied
 
-    def _apply_one(self, record: StoreRecord, applied: Applied) -> None:
+    def _apply_one(self, record: StoreRecord, applied: Applied, earlier: EarlierEvents) -> None:
+        if record.kind == "case":  # the shared topic: this desk's cases are kept, the others' skipped
+            if self.cases.put(CaseRecord(record.partition, record.offset, record.value), earlier):
+                applied.cases += 1
+            else:
+                applied.skipped += 1
+            return
         try:
             if record.kind == "alert":
                 alert = Alert.model_validate_json(record.value or b"")
@@ -242,7 +255,8 @@ class DeskStore:
     def _put_action(self, action: DeskAction, record: StoreRecord) -> None:
         if self._db.execute("SELECT 1 FROM actions WHERE event_id = ?", (action.event_id,)).fetchone():
             return  # the same event sent twice (a retried send): applied once
-        status, effect = apply(self._status(action.alert_id), action)
+        before = self._status(action.alert_id)
+        status, effect = apply(before, action)
         self._db.execute(
             "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (action.event_id, action.alert_id, record.partition, record.offset, moment(action.at), action.actor,
@@ -250,6 +264,8 @@ class DeskStore:
         )
         if effect != APPLIED:
             return
+        if before.state is AlertState.NEW and status.state is not AlertState.NEW:
+            self._first_response(action)
         self._db.execute("INSERT OR REPLACE INTO lifecycle VALUES (?, ?)", (action.alert_id, status.model_dump_json()))
         self._db.execute(
             "UPDATE alerts SET state = ?, escalated = ? WHERE alert_id = ?",
@@ -261,6 +277,27 @@ class DeskStore:
                 [(item.subject_id, party_key(item.party), item.party, action.actor, moment(action.at),
                   action.alert_id, action.event_id) for item in action.dismissed],
             )
+
+    def _first_response(self, action: DeskAction) -> None:
+        """An officer took the alert out of `new` (once per alert): its time to acknowledge, for the
+        desk store service to observe (`take_first_responses`), whoever applied the event."""
+        row = self._db.execute("SELECT severity, raised_at FROM alerts WHERE alert_id = ?", (action.alert_id,))
+        found = row.fetchone()
+        if found is None:
+            return  # the action was read before its alert (another topic): no raised time to count from
+        seconds = max(0.0, (action.at - datetime.fromisoformat(found[1])).total_seconds())
+        self._db.execute("INSERT OR IGNORE INTO first_responses VALUES (?, ?, ?, ?)",
+                         (action.event_id, found[0], seconds, moment(action.at)))
+
+    def take_first_responses(self, since: datetime) -> list[tuple[Severity, float]]:
+        """The times to acknowledge recorded so far, removed: (severity, seconds) of those acted on at or
+        after `since`. The older ones are dropped unobserved: a store rebuilt from the topics (or
+        acknowledgements made while no service ran) must not be counted again as new."""
+        if self._db.execute("SELECT 1 FROM first_responses LIMIT 1").fetchone() is None:
+            return []  # the usual case, without taking the write lock
+        with self._write():
+            rows = self._db.execute("DELETE FROM first_responses RETURNING severity, seconds, at").fetchall()
+        return [(Severity(severity), seconds) for severity, seconds, at in rows if at >= moment(since)]
 
     def _status(self, alert_id: str) -> AlertStatus:
         row = self._db.execute("SELECT status FROM lifecycle WHERE alert_id = ?", (alert_id,)).fetchone()
@@ -328,6 +365,15 @@ class DeskStore:
             "ORDER BY raised_at", (severity.rank, moment(raised_before)),
         ).fetchall()
         return [StoredAlert(Alert.model_validate_json(body), AlertStatus()) for (body,) in rows]
+
+    def programme_counts(self) -> dict[tuple[str, str, str], int]:
+        """Alerts per (programme, state, severity), 'none' for an alert with no programme (an identity
+        conflict): an alert of two programmes counts under each."""
+        rows = self._db.execute(
+            "SELECT coalesce(p.programme, 'none'), a.state, a.severity, count(*) FROM alerts AS a "
+            "LEFT JOIN alert_programmes AS p ON p.alert_id = a.alert_id GROUP BY 1, 2, 3"
+        ).fetchall()
+        return {(programme, state, severity): count for programme, state, severity, count in rows}
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Alerts per (state, severity): for the desk's gauges."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from services.shared.codes.vessels import mid_country
 from services.shared.models import Match
+from services.shared.models.alert import AlertMatch, ManifestRef
+from services.shared.models.ingest import IdentityConflict
 from services.shared.settings import PARTNER_COUNTRIES
 
 
@@ -18,16 +20,21 @@ def candidate_desks(match: Match) -> list[str]:
     An identity conflict has no owning entry: it goes to the feed's country, the route's, and the
     countries of the flags involved (the one declared and the one the MMSI implies).
     """
-    if match.entry is not None:
-        desks = [match.entry.owner_country, *match.manifest.route_countries]
+    return finding_desks(match, match.manifest)
+
+
+def finding_desks(finding: Match | AlertMatch, manifest: ManifestRef) -> list[str]:
+    """candidate_desks of a finding (a match, or an alert's match) on a manifest: also what joint
+    cases check an invited desk against (services/desk/cases.py)."""
+    if finding.entry is not None:
+        desks = [finding.entry.owner_country, *manifest.route_countries]
     else:
-        owner = [match.manifest.feed_owner] if match.manifest.feed_owner else []
-        desks = [*owner, *match.manifest.route_countries, *_flag_countries(match)]
+        owner = [manifest.feed_owner] if manifest.feed_owner else []
+        desks = [*owner, *manifest.route_countries, *_flag_countries(finding.conflict)]
     return [desk for desk in dict.fromkeys(desks) if desk in PARTNER_COUNTRIES]
 
 
-def _flag_countries(match: Match) -> list[str]:
-    conflict = match.conflict
+def _flag_countries(conflict: IdentityConflict | None) -> list[str]:
     if conflict is None:
         return []
     implied = mid_country(conflict.mmsi) if conflict.mmsi else None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from services.shared.models import Alert, Manifest, Match, ShipmentManifest, VesselManifest, WatchlistEntry
 from services.shared.models.ais import AisReport
+from services.shared.models.case import CaseEvent
 from services.shared.models.desk import DeskAction
 from services.shared.settings import PROJECT_ROOT
 
@@ -23,6 +24,7 @@ SCHEMAS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "match": Match,
     "alert": Alert,
     "desk-action": DeskAction,
+    "case-event": CaseEvent,
     "ais-report": AisReport,
 }
 

@@ -2,7 +2,7 @@
 
 A feed writes `manifests.raw`; ingest writes `manifests.valid`, `vessels.ais` or `manifests.dlq`; the matcher
 writes `matches`; the notifier writes one `alerts.<country>` topic per partner desk; each desk's actions
-on its alerts go to `actions.<country>`.
+on its alerts go to `actions.<country>`, and the desks' joint cases to `cases`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ MATCHES = "matches"
 ALERTS_PREFIX = "alerts."
 #: What desks do with their alerts (services/shared/models/desk.py): the record, kept for good.
 ACTIONS_PREFIX = "actions."
+#: Joint cases of several desks (services/shared/models/case.py), keyed by case id: the record, kept for good.
+CASES = "cases"
 
 
 def desk_topic_base(country: str) -> str:
@@ -41,9 +43,13 @@ def actions_topic(settings: Settings, country: str) -> str:
     return qualified(settings, actions_topic_base(country))
 
 
+def cases_topic(settings: Settings) -> str:
+    return qualified(settings, CASES)
+
+
 def is_desk_record(base: str) -> bool:
-    """A desk's alerts or actions: the record the desk store is rebuilt from, never deleted."""
-    return base.startswith((ALERTS_PREFIX, ACTIONS_PREFIX))
+    """A desk's alerts, actions or cases: the record the desk store is rebuilt from, never deleted."""
+    return base.startswith((ALERTS_PREFIX, ACTIONS_PREFIX)) or base == CASES
 
 
 #: Each service's input: the topic its consumer group reads (the re-screener reads without a group).
@@ -59,4 +65,5 @@ def all_topics(settings: Settings) -> list[str]:
     bases = [MANIFESTS_RAW, MANIFESTS_VALID, MANIFESTS_DLQ, VESSELS_AIS, MATCHES]
     bases += [desk_topic_base(country) for country in PARTNER_COUNTRIES]
     bases += [actions_topic_base(country) for country in PARTNER_COUNTRIES]
+    bases.append(CASES)
     return [qualified(settings, base) for base in bases]
