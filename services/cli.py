@@ -1,7 +1,8 @@
 """The `interdict` command: one entry point for every kind of user.
 
 - feeds:           interdict feed publish | validate | generate, interdict dlq show | replay
-- desks:           interdict desk list | show | ack | investigate | close | history | watch --country mx
+- desks:           interdict desk list | show | ack | investigate | close | history | watch --country mx,
+                   interdict desk serve (the web console)
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
 - operators:       interdict ingest | matcher | notifier | deskstore (one worker each),
