@@ -264,3 +264,15 @@ def test_metrics_healthz_and_readyz(client: TestClient) -> None:
     ready = client.get("/readyz").json()
     assert ready["ready"] is True and ready["checks"] == {"desk_stores": True, "kafka": True}
     assert "interdict_console_streams_open" in client.get("/metrics").text
+
+
+async def test_a_stream_ends_once_its_token_is_revoked(
+    isolated_settings: Settings, tokens: dict[str, str], client: TestClient
+) -> None:
+    with client.stream("GET", "/api/desks/mx/stream", headers=bearer(tokens["mx"])) as stream:
+        pushed = events(stream.iter_lines())
+        assert orjson.loads(next(pushed)) == []
+        TokenStore(redis.Redis.from_url(isolated_settings.redis_url), isolated_settings).revoke("ana.mx")
+        await two_desks(isolated_settings)  # a change: the stream checks the token before it sends
+        assert next(pushed) == "<refused>"
+        assert next(pushed, None) is None
