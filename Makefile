@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.interdict-installed
 STACK  := $(BIN)/python -m services.localstack
 
-.PHONY: help setup prometheus test test-faults test-reference check run eval bench-matcher bench-pipeline bench-ingest schemas stack-up stack-down stack-status clean
+.PHONY: help setup prometheus chromium test test-faults test-reference check run eval bench-matcher bench-pipeline bench-ingest schemas stack-up stack-down stack-status clean
 
 help:
 	@echo "make run           start the local stack, run the demo, stop the stack"
@@ -19,7 +19,7 @@ help:
 	@echo "make test-faults   kill brokers, Redis and workers mid-stream (private stacks); a few minutes"
 	@echo "make test-reference the importers against the real data in ../shared/data (needs it beside the checkout)"
 	@echo "make check         lint (ruff), type-check (mypy) and check that schemas/ is current"
-	@echo "make setup         create .venv, install the project and Debian's prometheus (done by the targets above)"
+	@echo "make setup         create .venv, install the project, Debian's prometheus and chromium (done by the targets above)"
 	@echo "make eval          matcher quality evaluation"
 	@echo "make bench-matcher matcher speed benchmark"
 	@echo "make bench-pipeline end-to-end throughput and latency on the local stack (ARGS=\"--manifests 20000\")"
@@ -28,13 +28,22 @@ help:
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make clean         stop the stack and delete its state (.state)"
 
-setup: $(STAMP) prometheus
+setup: $(STAMP) prometheus chromium
+
+# Playwright (a dev dependency) drives a browser for the desk console's test, and never downloads
+# one: not at install, not at run time. The browser is Debian's chromium, below.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 # Debian's prometheus package (Prometheus and promtool): tests run the real server on a running
 # pipeline and check deploy/prometheus with promtool. Installed with apt-get as root, its
 # progress shown (about 100 MB); otherwise the command to run is printed and setup stops.
 prometheus: | $(BIN)/pip
 	@$(BIN)/python -m services.localstack.prereqs prometheus
+
+# Debian's chromium, which the desk console's browser test runs headless (about 100 MB with its
+# libraries): installed with apt-get as root, its progress shown; otherwise the command is printed.
+chromium: | $(BIN)/pip
+	@$(BIN)/python -m services.localstack.prereqs chromium
 
 # Debian's python3 cannot create venvs until python3-venv is installed; CI runs as root on a bare
 # machine, so install it there, and tell everybody else what is missing.

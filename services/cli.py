@@ -3,6 +3,7 @@
 - feeds:           interdict feed publish | validate | generate, interdict dlq show | replay
 - desks:           interdict desk list | show | ack | investigate | close | history | watch --country mx,
                    interdict case open | invite | note | state | priority | list | show --country mx
+                   interdict desk serve (the web console)
 - administrators:  interdict watchlist ...
 - analysts:        interdict screen --name "..."
 - operators:       interdict ingest | matcher | notifier | deskstore (one worker each),

@@ -3,19 +3,28 @@
 Steps: topics ensured, OFAC SDN imported into Redis, one worker of each service started; the sample
 feed published, then the samples of every format and a generated feed in CSV, CUSCAR and AIS; once
 every service has caught up, the alerts each desk received and the dead-lettered messages are
-printed. The workers are stopped on the way out, on failure too.
+printed. Last, the desk console's address and a desk token for Mexico's desk are printed: in a
+terminal, the console (with the desk store) keeps running until Ctrl-C, for a newcomer to sign in
+and look; elsewhere (CI) the demo ends there. The workers are stopped on the way out, on failure too.
 """
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+import time
 from collections import Counter, defaultdict
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
+from types import FrameType
 
+import httpx
 import redis
 from rich.console import Console
 from rich.table import Table
 
+from services.admin.tokens import Role, TokenError, TokenStore
 from services.feed.generate import write_feed_file
 from services.feed.publish import publish_file
 from services.localstack.workers import running_worker
@@ -33,7 +42,9 @@ SAMPLE_FEED = PROJECT_ROOT / "feeds" / "sample-manifests.jsonl"
 SAMPLES = PROJECT_ROOT / "feeds" / "samples"
 #: A generated feed in each format besides JSON, under the name of a feed that sends it (feeds.toml).
 GENERATED_FEEDS = {"csv": "customs-anam-mx", "cuscar": "customs-dian-co", "ais": "ais-caribbean"}
-SERVICES = ("ingest", "matcher", "notifier")
+SERVICES = ("ingest", "matcher", "notifier", "deskstore", "console")
+#: The desk whose token the demo prints, and the token's holder.
+CONSOLE_DESK, CONSOLE_OFFICER = "MX", "demo.mx"
 CATCH_UP_TIMEOUT_S = 120.0
 
 console = Console()
@@ -58,8 +69,52 @@ def run_demo(settings: Settings, feed: Path = SAMPLE_FEED, ofac_dir: Path | None
             process = stack.enter_context(running_worker(service, settings))
             console.print(f"started {service} (pid {process.pid}, log in {settings.state_dir / 'logs'})")
         result = publish_and_collect(settings, [(feed, None, None), *other_formats(settings)])
-    print_summary(result)
+        print_summary(result)
+        introduce_console(settings, client)
+        if sys.stdin.isatty():
+            console.print("The console runs until Ctrl-C (which stops the workers and `make run` the stack).")
+            until_stopped()
     return 0
+
+
+def introduce_console(settings: Settings, client: redis.Redis) -> None:
+    """The desk console's address and a fresh desk token to sign in with (the demo's last words)."""
+    address = f"http://{settings.web_host}:{settings.console_port}"
+    ready = console_ready(address)
+    tokens = TokenStore(client, settings)
+    with suppress(TokenError):  # none yet; a token is shown once, so each run makes a new one
+        tokens.revoke(CONSOLE_OFFICER)
+    token = tokens.create(CONSOLE_OFFICER, Role.DESK, CONSOLE_DESK)
+    console.rule("[bold]Desk console")
+    console.print(f"open [bold]{address}/login[/] ({'ready' if ready else 'not ready yet: see its log'}) and "
+                  f"paste desk {CONSOLE_DESK}'s token:")
+    console.print(token, soft_wrap=True, highlight=False)
+    console.print(f"(made with: interdict admin token create --role desk --name {CONSOLE_OFFICER} "
+                  f"--country {CONSOLE_DESK.lower()})")
+
+
+def console_ready(address: str, timeout_s: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{address}/readyz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def until_stopped() -> None:
+    """Wait for Ctrl-C or SIGTERM (scripts/with-stack.sh turns Ctrl-C into a SIGTERM of the demo)."""
+    stopped = threading.Event()
+
+    def stop(_signal: int, _frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    with suppress(KeyboardInterrupt):
+        stopped.wait()
 
 
 def other_formats(settings: Settings) -> list[tuple[Path, str | None, str | None]]:

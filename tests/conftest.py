@@ -52,7 +52,7 @@ def stack_settings() -> Settings:
 def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """A private namespace on the shared stack: own topics, Redis keys, consumer groups and ports."""
     run = uuid.uuid4().hex[:10]
-    ports = free_ports(9)
+    ports = free_ports(10)
     settings = stack_settings.model_copy(
         update={
             "topic_prefix": f"test-{run}.",
@@ -69,6 +69,7 @@ def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Sett
             "rescreener_metrics_port": ports[6],
             "admin_port": ports[7],
             "deskstore_metrics_port": ports[8],
+            "console_port": ports[9],
         }
     )
     ensure_topics(settings)

@@ -319,3 +319,26 @@ def watch(
     with reporting(desk, Translator(settings.desk_language(desk))):
         authorised(settings, token, desk, "watch")
         watch_alerts(settings, desk, filters, options)
+
+
+# -- the web console -----------------------------------------------------------------------------------------
+
+
+@desk_app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="interface to listen on (default INTERDICT_WEB_HOST: loopback)"),
+    port: int | None = typer.Option(None, help="TCP port (default INTERDICT_CONSOLE_PORT)"),
+    country: list[str] | None = typer.Option(None, "--country", "-c", help="a desk to serve (repeat; default: all)"),
+    loglevel: str = typer.Option("INFO", help="log level"),
+) -> None:
+    """Serve the desk console: the live alert list, alert pages and actions (/login in a browser; the
+    same as JSON under /api for Authorization: Bearer; /metrics, /healthz, /readyz)."""
+    import uvicorn
+
+    from services.console.app import create_app
+
+    settings = get_settings()
+    desks = [desk_of(code) for code in country] if country else list(PARTNER_COUNTRIES)
+    # No TLS here: put a TLS-terminating proxy in front before opening it beyond loopback.
+    host, port = host or settings.web_host, port or settings.console_port
+    uvicorn.run(create_app(settings, desks), host=host, port=port, log_level=loglevel.lower())

@@ -52,14 +52,26 @@ class ActionNotAllowed(DeskError):
         self.status = status
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from, as the denied log records it: a command, or an HTTP request."""
+
+    method: str
+    path: str
+    client: str
+
+
 def authorise(
-    tokens: TokenStore, denied: DeniedLog, token: str | None, desk: str, *, acting: bool, command: str
+    tokens: TokenStore, denied: DeniedLog, token: str | None, desk: str, *, acting: bool, command: str,
+    origin: Origin | None = None,
 ) -> Principal:
-    """The officer holding `token`, if they may read (or, acting, act on) `desk`'s alerts."""
+    """The officer holding `token`, if they may read (or, acting, act on) `desk`'s alerts.
+    `origin`: the HTTP request a web front end serves (default: the command `command`)."""
+    came_from = origin or Origin("CLI", f"desk {command} --country {desk}", "cli")
 
     def refuse(reason: str, status: int, who: Principal | None = None) -> DeskRefused:
-        attempt = DeniedAttempt(at=denied.now(), token=who.name if who else "", method="CLI",
-                                path=f"desk {command} --country {desk}", reason=reason, status=status, client="cli")
+        attempt = DeniedAttempt(at=denied.now(), token=who.name if who else "", method=came_from.method,
+                                path=came_from.path, reason=reason, status=status, client=came_from.client)
         denied.record(attempt)
         return DeskRefused(reason, who.country if who else "")
 

@@ -5,7 +5,8 @@ CI starts from a bare machine as root, so there we install what is missing with 
 developer's machine is never changed behind their back: without root we say what to install.
 
 `make setup` runs this module before the project is installed (`python -m
-services.localstack.prereqs pyicu-build`, then `... prometheus`), so it uses the standard library only.
+services.localstack.prereqs pyicu-build`, then `... prometheus` and `... chromium`), so it uses the
+standard library only.
 """
 
 from __future__ import annotations
@@ -29,10 +30,16 @@ PACKAGES: dict[str, str] = {
     # service on :9090; nothing here uses it.
     "prometheus": "prometheus",
     "promtool": "prometheus",
+    # Debian's chromium: the desk console's browser test drives it headless through Playwright,
+    # which must never download a browser of its own (about 100 MB with its libraries).
+    "chromium": "chromium",
 }
 
 #: What the deploy/ tests run.
 MONITORING_PROGRAMS = ("prometheus", "promtool")
+
+#: What the desk console's browser test runs.
+BROWSER_PROGRAMS = ("chromium",)
 
 
 class MissingPrerequisite(RuntimeError):
@@ -149,11 +156,12 @@ def ensure_build_prerequisites(
 
 
 def main(arguments: list[str]) -> int:
-    """`python -m services.localstack.prereqs pyicu-build | prometheus`: for `make setup`, before
-    pip builds PyICU, and for the tests that run Prometheus."""
+    """`python -m services.localstack.prereqs pyicu-build | prometheus | chromium`: for `make setup`,
+    before pip builds PyICU, and for the tests that run Prometheus or a browser."""
     steps: dict[str, Callable[[Callable[[str], None]], None]] = {
         "pyicu-build": lambda say: ensure_build_prerequisites(PYICU_BUILD_PREREQUISITES, say=say),
         "prometheus": lambda say: ensure_programs(MONITORING_PROGRAMS, say=say, show_progress=True),
+        "chromium": lambda say: ensure_programs(BROWSER_PROGRAMS, say=say, show_progress=True),
     }
     if len(arguments) != 1 or arguments[0] not in steps:
         print(f"usage: python -m services.localstack.prereqs {{{' | '.join(steps)}}}", file=sys.stderr)

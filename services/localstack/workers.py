@@ -14,13 +14,13 @@ from pathlib import Path
 from services.shared.settings import PROJECT_ROOT, Settings
 
 #: The `interdict` command of each service, where it is not the service's name.
-COMMANDS = {"admin": ["admin", "serve"]}
+COMMANDS = {"admin": ["admin", "serve"], "console": ["desk", "serve"]}
 
 
 def start_worker(
     service: str, settings: Settings, log_path: Path, extra_args: Sequence[str] = (), loglevel: str = "WARNING"
 ) -> subprocess.Popen[bytes]:
-    """One worker of `service` (ingest, matcher, notifier, rescreener, deskstore, admin) with these settings."""
+    """One worker of `service` (ingest, matcher, notifier, rescreener, deskstore, admin, console), these settings."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = COMMANDS.get(service, [service])
     with log_path.open("ab") as log:

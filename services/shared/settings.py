@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     desk_store_dir: Path | None = Field(
         default=None, description="where each desk's SQLite store lives (<desk>.sqlite3); default <state dir>/desk"
     )
+    console_port: int = Field(
+        default=8471, description="the desk console (`interdict desk serve`), with its /metrics, /healthz, /readyz"
+    )
+    console_sync_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="how long a console page or action waits for the desk's topics to be read"
+    )
 
     # Local stack
     kafka_version: str = "3.9.1"

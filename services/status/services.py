@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from services.shared.settings import Settings
 
 #: Probed in this order, and shown in it: the pipeline's order, then its companions.
-SERVICES = ("ingest", "matcher", "notifier", "rescreener", "deskstore", "admin")
+SERVICES = ("ingest", "matcher", "notifier", "rescreener", "deskstore", "admin", "console")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ def operator_ports(settings: Settings) -> dict[str, int]:
         "rescreener": settings.rescreener_metrics_port,
         "deskstore": settings.deskstore_metrics_port,
         "admin": settings.admin_port,
+        "console": settings.console_port,
     }
 
 
