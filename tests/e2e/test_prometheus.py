@@ -28,7 +28,7 @@ from tests.support.prometheus import DEPLOY_PROMETHEUS, Prometheus, finite_value
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 DASHBOARDS = sorted((PROJECT_ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
-SERVICES = ("ingest", "matcher", "notifier", "rescreener", "deskstore", "admin")
+SERVICES = ("ingest", "matcher", "notifier", "rescreener", "deskstore", "admin", "console")
 #: A series selector in PromQL: a metric of ours (or a recorded one, or `up`) and its matchers.
 SELECTOR = re.compile(r"(?<![\w:])(interdict_[a-z0-9_]+|interdict:[a-z0-9_:]+|up)(\{[^}]*\})?")
 

@@ -40,6 +40,7 @@ def service_targets(settings: Settings) -> dict[str, int]:
         "notifier": settings.notifier_metrics_port,
         "rescreener": settings.rescreener_metrics_port,
         "deskstore": settings.deskstore_metrics_port,
+        "console": settings.console_port,
         "admin": settings.admin_port,
     }
 
