@@ -58,6 +58,10 @@ GENERIC_FACTOR = 0.3
 _CACHE_LIMIT = 300_000
 #: words this long may carry two typos: found through the halves index (see _two_edit_neighbours)
 _LONG_WORD = 8
+# a listed word is cut into pieces of at least this many letters, found side by side in a listed name
+_MIN_PIECE = 3
+# names sharing both pieces looked at for the two side by side, at most (a cached, one-off cost)
+_SIDE_BY_SIDE_CHECKS = 50
 #: below this many candidates, scoring them all costs less than the two-word check
 _SMALL_CANDIDATE_SET = 32
 #: above this many, candidates are worth checking for two different listed words again
@@ -380,9 +384,9 @@ class NameIndex:
                     found.append((regrouped, BOUNDARY_TYPO_FACTOR, f"{left} {right} as {' '.join(pieces)}"))
         every_split: dict[int, tuple[str, ...]] = {}
         for i, token in enumerate(tokens):
-            if len(token) < 5 or token in vocabulary:
+            if len(token) < 5:
                 continue
-            for pieces, factor in self._splits(token):
+            for pieces, factor in self._splits(token) if token not in vocabulary else self._adjacent_splits(token):
                 found.append(((*tokens[:i], *pieces, *tokens[i + 1 :]), factor, f"{token} as {' '.join(pieces)}"))
                 if factor == REGROUPED_FACTOR:
                     every_split.setdefault(i, pieces)
@@ -413,6 +417,37 @@ class NameIndex:
                 self._cuts.clear()
             self._cuts[token] = cached
         return cached
+
+    def _adjacent_splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
+        """A listed word cut where another listed name has its two pieces side by side: ABDULRAHMAN
+        is a word of some names and ABDUL RAHMAN two words of others, and a manifest writes either.
+        Cached with the other cuts (a listed word's are kept under a key of their own)."""
+        key = f"{token}\x00listed"
+        cached = self._cuts.get(key)
+        if cached is None:
+            cached = [
+                ((token[:cut], token[cut:]), REGROUPED_FACTOR)
+                for cut in range(_MIN_PIECE, len(token) - _MIN_PIECE + 1)
+                if self._listed_side_by_side(token[:cut], token[cut:])
+            ]
+            if len(self._cuts) > _CACHE_LIMIT:
+                self._cuts.clear()
+            self._cuts[key] = cached
+        return cached
+
+    def _listed_side_by_side(self, head: str, tail: str) -> bool:
+        first, second = self.postings.get(head), self.postings.get(tail)
+        if first is None or second is None:
+            return False
+        for checked, name_id in enumerate(first & second):
+            if checked == _SIDE_BY_SIDE_CHECKS:
+                return False
+            name = self.names[name_id]
+            if name is not None and any(
+                left == head and right == tail for left, right in zip(name.tokens, name.tokens[1:], strict=False)
+            ):
+                return True
+        return False
 
     def _pieces(self, head: str, tail: str, typo: bool) -> tuple[str, ...] | None:
         """head and tail as listed words, or the one listed word when the other is dropped from
