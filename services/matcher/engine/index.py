@@ -455,9 +455,9 @@ class NameIndex:
         vocabulary = self.postings
         if len(tail) < 2:
             return None
-        if head in vocabulary and tail in vocabulary:
-            return (head, tail) if self._listed_together(head, tail) else None
-        if typo:
+        if head in vocabulary and tail in vocabulary and self._listed_together(head, tail):
+            return (head, tail)
+        if typo:  # a dropped word may be listed too (LLC in "LLC NOVYE PROEKTY"): tried all the same
             if head in DROPPED_WORDS and len(tail) >= 4 and tail in vocabulary:
                 return (tail,)
             if tail in DROPPED_WORDS and len(head) >= 4 and head in vocabulary:
