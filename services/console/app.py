@@ -25,7 +25,7 @@ from services.admin.tokens import TokenStore
 from services.console.backends import Backends, attach
 from services.console.desks import ConsoleDesks
 from services.console.errors import add_error_handlers
-from services.console.routers import alerts, login, pages, stream
+from services.console.routers import alerts, cases, login, pages, stream
 from services.console.views import STATIC
 from services.shared.codes.ports import port_directory
 from services.shared.health import Health
@@ -34,12 +34,17 @@ from services.watchlist.reader import WatchlistReader
 
 DESCRIPTION = """
 The interdiction desks' console: each desk's alerts, live, with their evidence, route and history,
-and the desk's actions on them (acknowledge, investigate, close), published on `actions.<cc>`.
+and the desk's actions on them (acknowledge, investigate, close), published on `actions.<cc>`;
+the joint cases the desk takes part in, and the case actions (open, note, state, priority,
+invite), published on `cases`.
 
 Authenticate with `Authorization: Bearer <token>` (a desk token: `interdict admin token create
 --role desk --country mx`), or log in at /login in a browser. A token acts for its own country's
 desk only: 401 no or unknown token; 403 another desk, or a reader's action; 404 no such alert on
-this desk; 409 the alert's state does not allow the action (every refusal is recorded).
+this desk (a case: one this desk takes no part in); 409 the alert's or case's state does not allow
+the action, or the invited desk did not receive the case's alerts (403 if an entry's sharing scope
+excludes it); 422 a case action asked wrongly. A token's refusals are recorded in the denied log,
+a refused invitation on the case.
 """
 
 
@@ -73,7 +78,7 @@ def create_app(
         ),
     )
     add_error_handlers(app)
-    for router in (login.router, pages.router, alerts.router, stream.router, health.router):
+    for router in (login.router, pages.router, alerts.router, stream.router, cases.pages, cases.api, health.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

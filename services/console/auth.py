@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.admin.tokens import Principal
 from services.console.backends import backends_of
+from services.desk.cases import CaseOperations
 from services.desk.operations import DeskOperations, Origin, authorise
 
 #: The cookie the login form sets: HttpOnly, SameSite=Strict (a form on another site cannot post
@@ -65,6 +66,13 @@ def operations(request: Request, desk: str, who: Principal, *, synced: bool = Tr
     return DeskOperations(desk, who, backends.desks.stores[desk], sync, backends.desks.publishers[desk])
 
 
+def case_operations(request: Request, ops: DeskOperations, *, synced: bool = True) -> CaseOperations:
+    """The case operations for the officer `ops` was authorised for, on the same desk and store."""
+    backends = backends_of(request)
+    sync = backends.desks.sync if synced else _no_sync
+    return CaseOperations(ops.desk, ops.officer, backends.desks.stores[ops.desk], sync, backends.desks.case_publisher)
+
+
 def _no_sync() -> None:
     return None
 
@@ -89,6 +97,16 @@ def bearer_token(
     return token_of(request, credentials)
 
 
+def case_reading(request: Request, ops: Annotated[DeskOperations, Depends(reading)]) -> CaseOperations:
+    return case_operations(request, ops)
+
+
+def case_acting(request: Request, ops: Annotated[DeskOperations, Depends(acting)]) -> CaseOperations:
+    return case_operations(request, ops)
+
+
 Reading = Annotated[DeskOperations, Depends(reading)]
 Acting = Annotated[DeskOperations, Depends(acting)]
+CaseReading = Annotated[CaseOperations, Depends(case_reading)]
+CaseActing = Annotated[CaseOperations, Depends(case_acting)]
 Token = Annotated[str | None, Depends(bearer_token)]

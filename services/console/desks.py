@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from kafka.errors import KafkaError
 
 from services.desk.materialiser import CatchUpTimeout, Materialiser, TopicMissing
-from services.desk.session import KafkaActionPublisher
+from services.desk.session import KafkaActionPublisher, KafkaCasePublisher
 from services.desk.store import DeskStore
 from services.shared.backoff import Backoff
 from services.shared.health import Heartbeat
@@ -50,6 +50,7 @@ class ConsoleDesks:
         self._settings = settings
         self.stores = {desk: DeskStore(settings.desk_store_path(desk), desk) for desk in desks}
         self.publishers = {desk: KafkaActionPublisher(settings, desk) for desk in desks}
+        self.case_publisher = KafkaCasePublisher(settings)  # `cases` is every desk's
         self.heartbeat = Heartbeat()
         self._materialiser: Materialiser | None = None
         self._lock = threading.Condition()
@@ -76,6 +77,7 @@ class ConsoleDesks:
             self._thread.join(timeout=10)
         for publisher in self.publishers.values():
             publisher.close()
+        self.case_publisher.close()
         for store in self.stores.values():
             store.close()
 

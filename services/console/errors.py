@@ -1,8 +1,11 @@
 """How the desk operations' refusals answer over HTTP, in the desk's language.
 
 401 no or unknown token (a page sends the browser to the login form instead), 403 another desk's
-token or a reader's action, 404 no such alert on this desk, 409 the alert's state does not allow
-the action, 503 the desk's topics cannot be read. API calls (/api/...) get JSON
+token or a reader's action, 404 no such alert (or case) on this desk, 409 the alert's (or case's)
+state does not allow the action, 503 the desk's topics cannot be read. A refused invitation to a
+case is 409 if the desk did not receive the case's alerts, 403 if an entry's sharing scope
+excludes it (either way on the case's record, as cases.py publishes it); a case action asked
+wrongly (no title, no alert, not a partner desk) is 422. API calls (/api/...) get JSON
 {"code", "detail"}; pages get a page.
 """
 
@@ -15,7 +18,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from kafka.errors import KafkaError
 
 from services.console.backends import backends_of
+from services.console.filters import HTTP_422
 from services.console.views import templates, translator_for, when
+from services.desk.cases import CaseBadRequest, CaseNotAllowed, CaseNotFound, InviteRefused
 from services.desk.materialiser import CatchUpTimeout, TopicMissing
 from services.desk.operations import ActionNotAllowed, AlertNotFound, DeskRefused
 from services.shared.i18n import Translator
@@ -27,6 +32,10 @@ def add_error_handlers(app: FastAPI) -> None:
     app.exception_handler(DeskRefused)(_refused)
     app.exception_handler(AlertNotFound)(_not_found)
     app.exception_handler(ActionNotAllowed)(_not_allowed)
+    app.exception_handler(CaseNotFound)(_case_not_found)
+    app.exception_handler(CaseNotAllowed)(_case_not_allowed)
+    app.exception_handler(InviteRefused)(_invite_refused)
+    app.exception_handler(CaseBadRequest)(_case_bad_request)
     for unreachable in (KafkaError, TopicMissing, CatchUpTimeout):
         app.exception_handler(unreachable)(_unreachable)
 
@@ -74,6 +83,44 @@ def _not_allowed(request: Request, error: Exception) -> Response:
         why=translate(f"not_allowed.{error.code}"),
     )
     return _answer(request, status.HTTP_409_CONFLICT, error.code, detail)
+
+
+def _case_not_found(request: Request, error: Exception) -> Response:
+    assert isinstance(error, CaseNotFound)
+    desk, translate = _translate(request)
+    detail = translate("refused.case-not-found", case=error.detail, desk=desk)
+    return _answer(request, status.HTTP_404_NOT_FOUND, error.code, detail)
+
+
+def _case_not_allowed(request: Request, error: Exception) -> Response:
+    assert isinstance(error, CaseNotAllowed)
+    _, translate = _translate(request)
+    detail = case_state_refusal(translate, error.detail, error.case.state.value, error.code)
+    return _answer(request, status.HTTP_409_CONFLICT, error.code, detail)
+
+
+def case_state_refusal(translate: Translator, case_id: str, state: str, why: str) -> str:
+    """Why the case did not take an action, as `interdict case` says it."""
+    return translate(
+        "refused.case-state",
+        case=case_id,
+        state=translate.label("case_state", state),
+        why=translate(f"case_effect.{why}"),
+    )
+
+
+def _invite_refused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, InviteRefused)
+    _, translate = _translate(request)
+    detail = translate(f"refused.{error.code}", invited=error.desk, detail=error.detail)
+    code = status.HTTP_403_FORBIDDEN if error.code == "case-scope" else status.HTTP_409_CONFLICT
+    return _answer(request, code, error.code, detail)
+
+
+def _case_bad_request(request: Request, error: Exception) -> Response:
+    assert isinstance(error, CaseBadRequest)
+    _, translate = _translate(request)
+    return _answer(request, HTTP_422, error.code, translate(f"refused.{error.code}", detail=error.detail))
 
 
 def _unreachable(request: Request, error: Exception) -> Response:

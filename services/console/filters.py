@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, Query
 from services.desk.store import AlertQuery
 from services.dlq.letters import parse_since
 from services.shared.models import Programme, Severity
+from services.shared.models.case import CaseState
 from services.shared.models.desk import AlertState
 
 E = TypeVar("E", bound=StrEnum)
@@ -100,3 +101,26 @@ def alert_filters(
 
 
 AlertFilters = Annotated[Filters, Depends(alert_filters)]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The cases list's filter: the states asked for (none: every case), as given and as CaseStates."""
+
+    given: dict[str, str]
+    states: list[CaseState]
+    limit: int
+
+    def encoded(self) -> str:
+        return urlencode(self.given)
+
+
+def case_filter(
+    state: Annotated[list[str] | None, Query(description="open, active or closed (repeat, or comma-separated)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> CaseFilter:
+    states = _values(state, CaseState, "state")
+    return CaseFilter({"state": ",".join(states)} if states else {}, states, limit)
+
+
+CaseFilters = Annotated[CaseFilter, Depends(case_filter)]

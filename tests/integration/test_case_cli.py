@@ -10,21 +10,16 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 import redis
-from kafka import KafkaConsumer, TopicPartition
 from typer.testing import CliRunner, Result
 
 from services.admin.tokens import Role, TokenStore
 from services.desk.case_cli import case_app
 from services.desk.cli import EXIT_NOT_FOUND, EXIT_REFUSED, desk_app
 from services.desk.service import DeskStoreService
-from services.shared import topics
-from services.shared.models import Alert
-from services.shared.models.case import CaseAction, CaseEvent, CaseState, CaseStatus, CaseView
-from services.shared.models.watchlist import Sharing, SharingScope
+from services.shared.models.case import CaseAction, CaseState, CaseStatus, CaseView
 from services.shared.settings import Settings, get_settings
 from tests.fakes import sample
-from tests.support.alerts import Notifier, a_match, alerts, manifest
-from tests.support.desk import publish
+from tests.support.cases import events_on, route_alerts
 from tests.support.pipeline import wait_for
 
 pytestmark = pytest.mark.integration
@@ -60,36 +55,6 @@ def json_of(result: Result) -> dict[str, object]:
     assert result.exit_code == 0, result.output
     parsed: dict[str, object] = orjson.loads(result.stdout.splitlines()[-1])
     return parsed
-
-
-def events_on(settings: Settings) -> list[CaseEvent]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        topic = topics.cases_topic(settings)
-        partitions = [TopicPartition(topic, number) for number in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        found: list[CaseEvent] = []
-        while any((consumer.position(partition) or 0) < ends[partition] for partition in partitions):
-            for records in consumer.poll(timeout_ms=500).values():
-                found += [CaseEvent.model_validate_json(record.value) for record in records]
-        return found
-    finally:
-        consumer.close()
-
-
-async def route_alerts(settings: Settings) -> dict[str, Alert]:
-    """A US entry on a manifest bound Colombia → Panama → Mexico; a second, shared with Mexico only, on
-    another manifest of the same route: each desk's alerts, on its topic."""
-    notifier = Notifier()
-    shared = alerts(await notifier.batch(a_match("test:1", owner="US", on=manifest("M-1"))))
-    mexico_only = Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["MX"])
-    withheld = alerts(await notifier.batch(a_match("test:2", owner="US", sharing=mexico_only, on=manifest("M-2"))))
-    publish(settings, *shared, *withheld)
-    found = {alert.desk_country: alert for alert in shared}
-    found["MX-withheld"] = next(alert for alert in withheld if alert.desk_country == "MX")
-    return found
 
 
 async def test_a_joint_case_opened_shared_refused_and_worked_by_two_desks(

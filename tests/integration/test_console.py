@@ -229,8 +229,8 @@ def first_event(client: TestClient, path: str, token: str) -> str:
         return next(events(stream.iter_lines()))
 
 
-def events(lines: Iterator[str]) -> Iterator[str]:
-    """The data of each `alerts` event on an SSE stream."""
+def events(lines: Iterator[str], wanted: str = "alerts") -> Iterator[str]:
+    """The data of each `wanted` event on an SSE stream (another event: its name, as `<name>`)."""
     name, data = "", []
     for line in lines:
         if line.startswith("event: "):
@@ -238,7 +238,7 @@ def events(lines: Iterator[str]) -> Iterator[str]:
         elif line.startswith("data: "):
             data.append(line[len("data: ") :])
         elif not line and name:
-            yield "\n".join(data) if name == "alerts" else f"<{name}>"
+            yield "\n".join(data) if name == wanted else f"<{name}>"
             name, data = "", []
 
 

@@ -6,6 +6,9 @@
 - stream:  /desks/{desk}/stream and /api/desks/{desk}/stream: the list pushed as it changes (SSE)
 - health:  /metrics, /healthz, /readyz (the admin API's router: the same answers from app.state.health)
 
-A new resource (joint cases, say) is a module beside these, included in create_app. The modules
+- cases:   /desks/{desk}/cases... and /api/desks/{desk}/cases...: joint cases, pages and JSON, and
+           their list pushed as it changes
+
+A new resource is a module beside these, included in create_app. The modules
 have no `from __future__ import annotations`: FastAPI reads the endpoints' annotations at runtime.
 """

@@ -1,7 +1,8 @@
 """The console's pages, in the desk's language: the live alert list and one alert with its actions.
 
 /desks/{desk}                         the list with its filters; rows pushed by the stream (stream.py)
-/desks/{desk}/alerts/{id}             the alert: evidence, explanation, route, entries, state, history
+/desks/{desk}/alerts/{id}             the alert: evidence, explanation, route, entries, state, history,
+                                      its joint cases and a form to open one (posted to routers/cases.py)
 /desks/{desk}/alerts/{id}/{action}    the action forms post here (acknowledge, investigate, close);
                                       the answer sends the browser back to the alert (303)
 
@@ -16,9 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.admin.tokens import Role
-from services.console.auth import Acting, Reading
+from services.console.auth import Acting, Reading, case_operations
 from services.console.backends import backends_of
 from services.console.filters import HTTP_422, AlertFilters
+from services.console.routers.cases import cases_of_alert
 from services.console.views import entry_views, route_stops, templates, translator_for
 from services.desk.operations import ActionResult, DeskOperations
 from services.shared.models import Programme, Severity
@@ -62,6 +64,8 @@ def alert_page(request: Request, alert_id: str, ops: Reading, done: str = "") ->
         "may_act": ops.officer.role is Role.DESK,
         "outcomes": [outcome.value for outcome in ClosingOutcome],
         "done": parse_qs(done) if done else {},
+        "cases": cases_of_alert(case_operations(request, ops, synced=False), alert_id),
+        "severities": [severity.value for severity in Severity],
     }
     return templates.TemplateResponse(request, "alert.html", context)
 

@@ -9,6 +9,7 @@ a network blip or a console restart.
 A stream sends the list at once, then again whenever the desk's store changes and the list with
 it (the desk's follower thread wakes it: no polling), and a comment every KEEPALIVE_S so proxies
 keep the connection. The token is checked again at each change: a revoked token's stream ends.
+The joint cases' list is pushed the same way (`sse_response`, from routers/cases.py).
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -58,12 +59,20 @@ def _response(
 ) -> StreamingResponse:
     # The stream reads the store as the follower leaves it: it runs after a change, not before a read.
     unsynced = operations(request, ops.desk, ops.officer, synced=False)
-    events = _events(request, unsynced, filters, token, render)
+    return sse_response(request, ops, token, "alerts", lambda: render(unsynced.alerts(filters.query)))
+
+
+def sse_response(
+    request: Request, ops: DeskOperations, token: str | None, name: str, read: Callable[[], str]
+) -> StreamingResponse:
+    """`name` events with what `read` gives (from the store, without a sync: it runs in a thread after a
+    change): at once, then at each change of the desk's store that changes it (the joint cases' list too)."""
+    events = _events(request, ops, token, name, read)
     return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 async def _events(
-    request: Request, ops: DeskOperations, filters: Filters, token: str | None, render: Callable[[list[DeskAlert]], str]
+    request: Request, ops: DeskOperations, token: str | None, name: str, read: Callable[[], str]
 ) -> AsyncIterator[str]:
     backends = backends_of(request)
     last: str | None = None
@@ -71,9 +80,9 @@ async def _events(
     try:
         while True:
             generation = backends.desks.generation(ops.desk)  # before the read: a change during it is not missed
-            body = render(await run_in_threadpool(ops.alerts, filters.query))
+            body = await run_in_threadpool(read)
             if body != last:
-                yield event("alerts", body)
+                yield event(name, body)
                 last = body
             while not await backends.desks.changed(ops.desk, generation, KEEPALIVE_S):
                 yield ": keep-alive\n\n"
