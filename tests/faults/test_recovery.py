@@ -1,0 +1,150 @@
+"""Faults with load in flight, each on a private stack: a broker of three SIGKILLed, the single
+broker stopped and restarted, Redis SIGKILLed, each service's worker SIGKILLed. In every case the
+services recover by themselves (none is restarted, but the killed worker), every expected alert
+arrives, and no desk receives a version of an alert twice. Each test prints its recovery times
+(the README's Reliability section quotes them)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from services.localstack import stack
+from services.localstack.cluster import stack_servers
+from services.localstack.config import stack_paths
+from services.localstack.pidfile import stop_process
+from services.localstack.servers import Server
+from services.shared.progress import wait_until_caught_up
+from services.shared.settings import Settings
+from tests.support.load import SERVICES, check_delivered, committed, publish_load, under_way, wait_moving
+from tests.support.pipeline import wait_for, workers
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+
+def server(settings: Settings, name: str) -> Server:
+    return next(s for s in stack_servers(settings, stack_paths(settings)) if s.name == name)
+
+
+def kill_server(settings: Settings, name: str) -> None:
+    pid = server(settings, name).pid_file.running_pid()
+    assert pid is not None, f"{name} is not running"
+    os.kill(pid, signal.SIGKILL)
+
+
+def report(capsys: pytest.CaptureFixture[str], fault: str, **seconds: float) -> None:
+    with capsys.disabled():
+        timings = ", ".join(f"{what.replace('_', ' ')} {value:.1f} s" for what, value in seconds.items())
+        print(f"\nrecovery | {fault}: {timings}")
+
+
+def no_suppression(settings: Settings) -> Settings:
+    # The copies share bills of lading and voyages: with suppression each copy would count on one
+    # alert; without it each is an alert of its own, which is what delivery is checked on.
+    return settings.model_copy(update={"suppression_window_seconds": 0})
+
+
+@pytest.mark.timeout(600)
+def test_one_broker_of_three_sigkilled_mid_stream(
+    private_cluster: Settings, demo_watchlist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = no_suppression(private_cluster)
+    load = publish_load(settings, demo_watchlist, tmp_path)
+    with workers(settings, tmp_path / "logs", *SERVICES) as running:
+        before = under_way(settings)
+        fault_ms, fault = time.time() * 1000, time.monotonic()
+        kill_server(settings, "kafka-1")  # the first address of every client's bootstrap list
+        moving = wait_moving(settings, before, fault)
+        wait_until_caught_up(settings, timeout_s=300)
+        drained = time.monotonic() - fault
+        assert all(running.alive(service) for service in SERVICES), "a worker gave up"
+        result = check_delivered(load)
+        # The node comes back and is a broker of the cluster again.
+        stack.up(settings, timeout_s=180, say=lambda _: None)
+        rejoined = time.monotonic() - fault
+    assert result.newest_ms > fault_ms, "every alert was out before the broker died: the kill proves nothing"
+    report(capsys, "1 broker of 3 SIGKILLed", moving_again=moving, all_alerts=drained, node_back=rejoined)
+
+
+@pytest.mark.timeout(600)
+def test_single_broker_stopped_and_restarted_mid_stream(
+    private_stack: Settings, demo_watchlist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = no_suppression(private_stack)
+    load = publish_load(settings, demo_watchlist, tmp_path)
+    with workers(settings, tmp_path / "logs", *SERVICES) as running:
+        before = under_way(settings)
+        fault_ms, fault = time.time() * 1000, time.monotonic()
+        stop_process(server(settings, "kafka").pid_file, timeout_s=60)
+        stopped = time.monotonic() - fault
+        stack.up(settings, timeout_s=180, say=lambda _: None)
+        back = time.monotonic()
+        moving = wait_moving(settings, before, back)
+        wait_until_caught_up(settings, timeout_s=300)
+        drained = time.monotonic() - fault
+        assert all(running.alive(service) for service in SERVICES), "a worker gave up while the broker was away"
+        result = check_delivered(load)
+    assert result.newest_ms > fault_ms, "every alert was out before the broker stopped: the stop proves nothing"
+    report(
+        capsys,
+        "single broker stopped and restarted",
+        stopping=stopped,
+        broker_away=back - fault,
+        moving_after_restart=moving,
+        all_alerts=drained,
+    )
+
+
+@pytest.mark.timeout(600)
+def test_redis_sigkilled_mid_stream(
+    private_stack: Settings, demo_watchlist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = no_suppression(private_stack)
+    load = publish_load(settings, demo_watchlist, tmp_path)
+    with workers(settings, tmp_path / "logs", *SERVICES) as running:
+        before = under_way(settings)
+        fault_ms, fault = time.time() * 1000, time.monotonic()
+        kill_server(settings, "redis")
+        stack.up(settings, timeout_s=60, say=lambda _: None)  # Redis again, from its append-only file
+        back = time.monotonic()
+        moving = wait_moving(settings, before, fault)
+        wait_until_caught_up(settings, timeout_s=300)
+        drained = time.monotonic() - fault
+        assert all(running.alive(service) for service in SERVICES), "a worker gave up while Redis was away"
+        result = check_delivered(load)
+    assert result.newest_ms > fault_ms, "every alert was out before Redis died: the kill proves nothing"
+    report(capsys, "Redis SIGKILLed", redis_away=back - fault, moving_again=moving, all_alerts=drained)
+
+
+@pytest.mark.timeout(600)
+def test_each_worker_sigkilled_mid_stream(
+    private_stack: Settings, demo_watchlist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One load per kill, so that each service is killed while it has work: the killed worker is
+    started again at once (as a supervisor would), the others are left alone."""
+    settings = no_suppression(private_stack)
+    timings: dict[str, float] = {}
+    with workers(settings, tmp_path / "logs", *SERVICES) as running:
+        for service in SERVICES:
+            load = publish_load(settings, demo_watchlist, tmp_path, copies=300, tag=service[0])
+            before = under_way(settings, service)
+            fault_ms, fault = time.time() * 1000, time.monotonic()
+            running.kill(service)
+            running.start(service)
+            done = before[service][0]
+            wait_for(
+                lambda: (now := committed(settings)) is not None and now[service][0] > done,  # noqa: B023
+                f"the new {service} worker to commit",
+                timeout_s=300,
+            )
+            timings[f"{service}_moving_again"] = time.monotonic() - fault
+            wait_until_caught_up(settings, timeout_s=300)
+            timings[f"{service}_all_alerts"] = time.monotonic() - fault
+            result = check_delivered(load)
+            assert result.newest_ms > fault_ms, f"every alert was out before {service} died: the kill proves nothing"
+    assert running.kills == {service: 1 for service in SERVICES}
+    report(capsys, "each worker SIGKILLed (restarted at once)", **timings)
