@@ -16,7 +16,7 @@ import pytest
 from services.localstack import stack
 from services.localstack.cluster import stack_servers
 from services.localstack.config import stack_paths
-from services.localstack.pidfile import stop_process
+from services.localstack.pidfile import process_alive, stop_process
 from services.localstack.servers import Server
 from services.shared.progress import wait_until_caught_up
 from services.shared.settings import Settings
@@ -34,6 +34,8 @@ def kill_server(settings: Settings, name: str) -> None:
     pid = server(settings, name).pid_file.running_pid()
     assert pid is not None, f"{name} is not running"
     os.kill(pid, signal.SIGKILL)
+    # The signal is delivered asynchronously: until the process is gone, `stack up` sees it running.
+    wait_for(lambda: not process_alive(pid), f"{name} (pid {pid}) to be gone", 30, poll_s=0.01)
 
 
 def report(capsys: pytest.CaptureFixture[str], fault: str, **seconds: float) -> None:
