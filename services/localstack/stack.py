@@ -11,6 +11,7 @@ import fcntl
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -157,9 +158,17 @@ def _wait_healthy(
 def down(settings: Settings, timeout_s: float, say: Say = print) -> None:
     """Stop the servers this stack started (SIGKILL after timeout_s); leave others alone."""
     paths = stack_paths(settings)
+
+    def stop(server: Server) -> str:
+        outcome = stop_process(server.pid_file, timeout_s=timeout_s)
+        if outcome.startswith("not running") and any(port_in_use(e) for e in server.ports()):
+            outcome += f"; {server.address()} is served by a process this stack did not start, left alone"
+        return outcome
+
     with _stack_lock(paths, say):
-        for server in reversed(stack_servers(settings, paths)):
-            outcome = stop_process(server.pid_file, timeout_s=timeout_s)
-            if outcome.startswith("not running") and any(port_in_use(e) for e in server.ports()):
-                outcome += f"; {server.address()} is served by a process this stack did not start, left alone"
-            say(f"{server.name}: {outcome}")
+        # All at once: the brokers of a cluster stopped one by one leave the last without a quorum,
+        # and it then waits out the whole timeout for a controlled shutdown that cannot happen.
+        servers = list(reversed(stack_servers(settings, paths)))
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            for server, outcome in zip(servers, pool.map(stop, servers), strict=True):
+                say(f"{server.name}: {outcome}")
