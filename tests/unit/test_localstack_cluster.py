@@ -149,3 +149,26 @@ def test_defaults_and_test_ports_are_below_linux_default_ephemeral_range() -> No
     defaults = [fields["kafka_controller_port"].default, 19092, 16379, PORT_RANGE[1]]
     assert "19092" in str(fields["kafka_bootstrap"].default) and "16379" in str(fields["redis_url"].default)
     assert max(defaults) < DEFAULT_RANGE[0]
+
+
+def test_status_lists_each_broker_of_the_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from services.localstack.cli import stack_app
+    from services.shared.settings import get_settings
+
+    for name, value in {
+        "STATE_DIR": str(tmp_path / "state"),
+        "KAFKA_BOOTSTRAP": "127.0.0.1:22192",
+        "KAFKA_CONTROLLER_PORT": "22193",
+        "REDIS_URL": "redis://127.0.0.1:22479/0",
+    }.items():
+        monkeypatch.setenv(f"INTERDICT_{name}", value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(stack_app, ["status", "--brokers", "3"], env={"COLUMNS": "200"})
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    for node, (broker, controller) in enumerate([(22192, 22193), (22194, 22195), (22196, 22197)], start=1):
+        assert f"kafka-{node}" in result.output and f"127.0.0.1:{broker} (controller {controller})" in result.output
