@@ -8,7 +8,9 @@ the pipeline moves again when every stage that still had work at the fault has c
 
 from __future__ import annotations
 
+import re
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,15 +100,35 @@ def under_way(settings: Settings, service: str = "matcher") -> dict[str, tuple[i
     return wait_for(mid_stream, f"{service} to be part way through its input", 180, poll_s=0.05)
 
 
-def wait_moving(settings: Settings, before: dict[str, tuple[int, int]], since: float, timeout_s: float = 300) -> float:
-    """Seconds from `since` (time.monotonic) until every stage that had work left in `before` has
-    committed more than it had then."""
+def stalled_services(settings: Settings) -> list[str]:
+    """The stages whose metrics say a batch waits on Redis or Kafka (interdict_stage_stalled 1)."""
+    found = []
+    for service in SERVICES:
+        port = getattr(settings, f"{service}_metrics_port")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                text = response.read().decode()
+        except OSError:
+            continue
+        if re.search(r"^interdict_stage_stalled\{[^}]*\} 1\.0$", text, re.MULTILINE):
+            found.append(service)
+    return found
+
+
+def wait_moving(
+    settings: Settings, since: float, services: tuple[str, ...] = SERVICES, timeout_s: float = 300
+) -> float:
+    """Seconds from `since` (time.monotonic, the fault) until every stage among `services` that
+    has work left now has committed more than now: call it after the fault, once the broker can
+    answer. A stage that commits between the fault and this call makes the wait longer, never
+    shorter, so the time is an upper bound."""
+    before = wait_for(lambda: committed(settings), "the broker to say what each group has committed", timeout_s)
 
     def moved() -> bool:
         now = committed(settings)
         return now is not None and all(
-            now[service][0] > done for service, (done, total) in before.items() if done < total
+            now[service][0] > before[service][0] for service in services if before[service][0] < before[service][1]
         )
 
-    wait_for(moved, "every stage with work left to commit more", timeout_s, poll_s=0.1)
+    wait_for(moved, f"{', '.join(services)} to commit more", timeout_s, poll_s=0.1)
     return time.monotonic() - since
