@@ -58,17 +58,30 @@ def _checked_host(host: str, what: str) -> str:
     return host
 
 
+def broker_endpoints(settings: Settings) -> list[Endpoint]:
+    """Every broker address in settings.kafka_bootstrap ('host:port,...'), in order."""
+    what = f"INTERDICT_KAFKA_BOOTSTRAP={settings.kafka_bootstrap!r}"
+    endpoints = []
+    for server in (s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()):
+        host, sep, port = server.rpartition(":")
+        if not sep or not host:
+            raise StackConfigError(f"{what}: expected host:port")
+        host = host.removeprefix("[").removesuffix("]")
+        endpoints.append(Endpoint(_checked_host(host, what), _checked_port(port, what)))
+    if not endpoints:
+        raise StackConfigError(f"{what}: no broker address")
+    return endpoints
+
+
 def kafka_endpoint(settings: Settings) -> Endpoint:
     """The single broker address in settings.kafka_bootstrap ('host:port')."""
-    what = f"INTERDICT_KAFKA_BOOTSTRAP={settings.kafka_bootstrap!r}"
-    servers = [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
-    if len(servers) != 1:
-        raise StackConfigError(f"{what}: the local stack runs exactly one broker, give one host:port")
-    host, sep, port = servers[0].rpartition(":")
-    if not sep or not host:
-        raise StackConfigError(f"{what}: expected host:port")
-    host = host.removeprefix("[").removesuffix("]")
-    return Endpoint(_checked_host(host, what), _checked_port(port, what))
+    endpoints = broker_endpoints(settings)
+    if len(endpoints) != 1:
+        raise StackConfigError(
+            f"INTERDICT_KAFKA_BOOTSTRAP={settings.kafka_bootstrap!r}: one broker expected here "
+            "(a local cluster of several is services/localstack/cluster.py's)"
+        )
+    return endpoints[0]
 
 
 def controller_endpoint(settings: Settings) -> Endpoint:

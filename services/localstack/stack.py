@@ -11,14 +11,17 @@ import fcntl
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 
+from services.localstack.cluster import stack_servers, topic_settings
 from services.localstack.config import StackPaths, stack_paths
+from services.localstack.ephemeral import ephemeral_range, refuse_ephemeral_ports
 from services.localstack.pidfile import stop_process
 from services.localstack.prereqs import ensure_programs
-from services.localstack.servers import Say, Server, StackError, log_tail, port_in_use, servers
+from services.localstack.servers import Say, Server, StackError, log_tail, port_in_use
 from services.shared.kafka_admin import ensure_topics
 from services.shared.settings import Settings
 
@@ -68,7 +71,7 @@ def _state(server: Server) -> tuple[State, int | None]:
 
 def status(settings: Settings) -> list[ServerStatus]:
     rows = []
-    for server in servers(settings, stack_paths(settings)):
+    for server in stack_servers(settings, stack_paths(settings)):
         state, pid = _state(server)
         problem = server.probe() if state in (State.OURS, State.EXTERNAL) else state.value
         rows.append(ServerStatus(server.name, pid, server.address(), state, problem))
@@ -81,7 +84,10 @@ def up(settings: Settings, timeout_s: float, say: Say = print) -> list[str]:
     Returns the topics created. On failure, stops whatever this call started.
     """
     paths = stack_paths(settings)
-    stack = servers(settings, paths)  # validates addresses before anything happens
+    stack = stack_servers(settings, paths)  # validates addresses before anything happens
+    refuse_ephemeral_ports(
+        ((server.name, endpoint.port) for server in stack for endpoint in server.ports()), ephemeral_range()
+    )
     with _stack_lock(paths, say):
         to_start = _plan(stack, say)
         ensure_programs({p for server in to_start for p in server.programs_needed()}, say)
@@ -95,7 +101,7 @@ def up(settings: Settings, timeout_s: float, say: Say = print) -> list[str]:
             processes = dict((s.name, p) for s, p in started)
             for server in stack:
                 _wait_healthy(server, processes.get(server.name), deadline, timeout_s)
-            created = ensure_topics(settings)
+            created = ensure_topics(topic_settings(settings))
         except BaseException:
             for server, process in reversed(started):
                 say(f"stopping {server.name} (start-up did not complete)")
@@ -152,9 +158,17 @@ def _wait_healthy(
 def down(settings: Settings, timeout_s: float, say: Say = print) -> None:
     """Stop the servers this stack started (SIGKILL after timeout_s); leave others alone."""
     paths = stack_paths(settings)
+
+    def stop(server: Server) -> str:
+        outcome = stop_process(server.pid_file, timeout_s=timeout_s)
+        if outcome.startswith("not running") and any(port_in_use(e) for e in server.ports()):
+            outcome += f"; {server.address()} is served by a process this stack did not start, left alone"
+        return outcome
+
     with _stack_lock(paths, say):
-        for server in reversed(servers(settings, paths)):
-            outcome = stop_process(server.pid_file, timeout_s=timeout_s)
-            if outcome.startswith("not running") and any(port_in_use(e) for e in server.ports()):
-                outcome += f"; {server.address()} is served by a process this stack did not start, left alone"
-            say(f"{server.name}: {outcome}")
+        # All at once: the brokers of a cluster stopped one by one leave the last without a quorum,
+        # and it then waits out the whole timeout for a controlled shutdown that cannot happen.
+        servers = list(reversed(stack_servers(settings, paths)))
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            for server, outcome in zip(servers, pool.map(stop, servers), strict=True):
+                say(f"{server.name}: {outcome}")

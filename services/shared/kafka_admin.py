@@ -104,18 +104,29 @@ RECORD_BATCH_OVERHEAD_BYTES = 64 * 1024
 
 
 def topic_configs(settings: Settings, name: str) -> dict[str, str]:
-    """Every topic takes what the producers may send (one size limit end to end: README, Limits).
+    """Every topic takes what the producers may send (one size limit end to end: README, Limits),
+    and acknowledges a write once all its replicas but one have it.
 
     Validated manifests are kept long enough to re-screen them when a watchlist entry is added; the
     desks' alerts and actions are kept for good.
     """
-    configs = {"max.message.bytes": str(settings.max_message_bytes + RECORD_BATCH_OVERHEAD_BYTES)}
+    configs = {
+        "max.message.bytes": str(settings.max_message_bytes + RECORD_BATCH_OVERHEAD_BYTES),
+        # A write (acks=all) is acknowledged only once all replicas but one have it: with three,
+        # one broker may die without losing an acknowledged record or stopping the producers.
+        "min.insync.replicas": str(min_insync_replicas(settings.topic_replication)),
+    }
     if name == qualified(settings, MANIFESTS_VALID):
         days = settings.rescreen_days + 7  # a week's margin for a re-screen that starts late
         configs["retention.ms"] = str(days * 24 * 3600 * 1000)
     elif is_desk_record(name.removeprefix(settings.topic_prefix)):
         configs["retention.ms"] = "-1"  # the desks' record: the desk store is rebuilt from it
     return configs
+
+
+def min_insync_replicas(replication: int) -> int:
+    """All replicas but one, at least one: 2 of 3, 1 of 1 (a single broker)."""
+    return max(1, replication - 1)
 
 
 def _created_names(response: dict[str, Any]) -> list[str]:

@@ -3,13 +3,18 @@ state dir), since they stop and kill its servers: the shared test stack is left 
 
 from __future__ import annotations
 
+import random
 import shutil
+import socket
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from services.localstack import stack
+from services.localstack.cluster import PORT_STEP
+from services.localstack.ports import PORT_RANGE
 from services.shared.settings import Settings
 from tests.support import free_ports
 
@@ -39,6 +44,51 @@ def private_stack(tmp_path: Path) -> Iterator[Settings]:
         yield settings
     finally:
         stack.down(settings, timeout_s=60, say=lambda _: None)
+
+
+@pytest.fixture
+def private_cluster(tmp_path: Path) -> Iterator[Settings]:
+    """Three KRaft brokers (each also a controller) and Redis of the test's own, topics with three
+    replicas that take writes while two have them."""
+    base = _free_port_block(2 * 3)
+    redis_port, *web = free_ports(7)
+    brokers = [base + PORT_STEP * node for node in range(3)]
+    settings = Settings().model_copy(
+        update={
+            "state_dir": tmp_path / "cluster",
+            "kafka_bootstrap": ",".join(f"127.0.0.1:{port}" for port in brokers),
+            "kafka_controller_port": base + 1,
+            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "topic_partitions": 2,
+            "topic_replication": 3,
+            "kafka_session_timeout_seconds": 6.0,
+            "ingest_web_port": web[0],
+            "matcher_web_port": web[1],
+            "notifier_web_port": web[2],
+            "ingest_metrics_port": web[3],
+            "matcher_metrics_port": web[4],
+            "notifier_metrics_port": web[5],
+        }
+    )
+    _reuse_kafka_jars(settings)
+    stack.up(settings, timeout_s=180, say=lambda _: None)
+    try:
+        yield settings
+    finally:
+        stack.down(settings, timeout_s=60, say=lambda _: None)
+
+
+def _free_port_block(count: int) -> int:
+    """The first of `count` consecutive ports all free now (the cluster's layout is consecutive)."""
+    while True:
+        base = random.randint(PORT_RANGE[0], PORT_RANGE[1] - count)
+        with ExitStack() as held:
+            try:
+                for port in range(base, base + count):
+                    held.enter_context(socket.socket()).bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return base
 
 
 def _reuse_kafka_jars(settings: Settings) -> None:

@@ -56,6 +56,10 @@ class Workers:
         process.wait()
         self.kills[service] = self.kills.get(service, 0) + 1
 
+    def stop(self, service: str) -> None:
+        """SIGTERM: the worker commits what it finished, leaves its group and exits."""
+        stop_worker(self._running[service])
+
     def pid(self, service: str) -> int:
         return self._running[service].pid
 

@@ -80,7 +80,7 @@ def test_kafka_endpoint_parses_host_and_port(tmp_path: Path, bootstrap: str, exp
         ("127.0.0.1", "host:port"),
         ("127.0.0.1:http", "not a number"),
         ("127.0.0.1:70000", "outside 1-65535"),
-        ("127.0.0.1:1,127.0.0.1:2", "exactly one broker"),
+        ("127.0.0.1:1,127.0.0.1:2", "one broker expected"),
         ("kafka.example.org:9092", "not loopback"),
     ],
 )
