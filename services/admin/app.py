@@ -26,6 +26,7 @@ from services.admin.metrics import STORE_COLLECTOR
 from services.admin.routers import entries, health, history, lists
 from services.admin.tokens import TokenStore
 from services.shared.health import Health
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings, get_settings
 from services.watchlist.writer import WatchlistWriter
 
@@ -42,7 +43,7 @@ A token acts for one partner country. `reader` tokens read what is shared with t
 
 def create_app(settings: Settings | None = None, redis_client: redis.Redis | None = None) -> FastAPI:
     settings = settings or get_settings()
-    client = redis_client or redis.Redis.from_url(settings.redis_url)
+    client = redis_client or sync_client(settings, RedisUser.ADMIN)
     app_health = admin_health(client)
 
     @asynccontextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-import redis
 from kafka import KafkaProducer
 
 from services.admin.denied import DeniedLog
@@ -20,6 +19,7 @@ from services.desk.store import DeskStore
 from services.shared import topics
 from services.shared.kafka_clients import make_producer
 from services.shared.models.desk import DeskAction
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 
 #: How long a command waits for the broker to take an action.
@@ -45,7 +45,7 @@ class KafkaActionPublisher:
 
 def authorised(settings: Settings, token: str | None, desk: str, command: str) -> None:
     """Refuse (DeskRefused, recorded) unless `token` may read `desk`'s alerts."""
-    client = redis.Redis.from_url(settings.redis_url)
+    client = sync_client(settings, RedisUser.CONSOLE)
     try:
         authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk, acting=False,
                   command=command)
@@ -58,7 +58,7 @@ def desk_session(
     settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool = True
 ) -> Iterator[DeskOperations]:
     """DeskOperations for the holder of `token` on `desk`; raises DeskRefused (recorded) otherwise."""
-    client = redis.Redis.from_url(settings.redis_url)
+    client = sync_client(settings, RedisUser.CONSOLE)
     with ExitStack() as stack:
         stack.callback(client.close)
         officer = authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk,

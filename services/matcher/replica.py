@@ -30,6 +30,7 @@ from services.matcher.engine import MatchingEngine
 from services.shared import metrics
 from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
 from services.shared.models import WatchlistEntry
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 from services.watchlist.errors import ChangeFeedGap
 from services.watchlist.events import WatchlistChange, WatchlistSnapshot
@@ -64,13 +65,14 @@ class WatchlistReplica:
         engine_factory: Callable[[], MatchingEngine],
         settings: Settings,
         on_change: Callable[[WatchlistChange], None] | None = None,
+        redis_user: RedisUser = RedisUser.MATCHER,
     ) -> None:
         self._engine_factory = engine_factory
         self._on_change = on_change
         self.engine = engine_factory()
         self.state = ReplicaState()
         self._settings = settings
-        client = redis.Redis.from_url(settings.redis_url)
+        client = sync_client(settings, redis_user)
         self.reader = WatchlistReader(client, settings.redis_key_prefix)
         # Only for the expiry sweep, which every replica runs today (see EXPIRY_SWEEP_SECONDS);
         # issue 12 moves it to one process, and then a replica holds the reader alone.
