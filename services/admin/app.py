@@ -28,6 +28,7 @@ from services.admin.tokens import TokenStore
 from services.shared.health import Health
 from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings, get_settings
+from services.watchlist.expiry import sweep_expired_forever
 from services.watchlist.writer import WatchlistWriter
 
 DESCRIPTION = """
@@ -46,15 +47,19 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
     client = redis_client or sync_client(settings, RedisUser.ADMIN)
     app_health = admin_health(client)
 
+    store = WatchlistWriter(client, settings.redis_key_prefix)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pulse = asyncio.ensure_future(app_health.heartbeat.run())
+        # The one kind of process that writes the watchlists also announces their expiries.
+        sweeper = asyncio.ensure_future(sweep_expired_forever(store))
         yield
+        sweeper.cancel()
         pulse.cancel()
 
     app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.health = app_health
-    store = WatchlistWriter(client, settings.redis_key_prefix)
     STORE_COLLECTOR.store = store
     backends.attach(app, store, TokenStore(client, settings), DeniedLog(client, settings))
     add_error_handlers(app)
