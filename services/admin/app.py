@@ -23,7 +23,7 @@ from services.admin import backends
 from services.admin.denied import DeniedLog
 from services.admin.errors import add_error_handlers
 from services.admin.metrics import STORE_COLLECTOR
-from services.admin.routers import entries, health, history, lists
+from services.admin.routers import entries, health, history, lists, screening
 from services.admin.tokens import TokenStore
 from services.shared.health import Health
 from services.shared.redis_clients import RedisUser, sync_client
@@ -60,10 +60,11 @@ def create_app(settings: Settings | None = None, redis_client: redis.Redis | Non
 
     app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.health = app_health
+    app.state.settings = settings  # the screening endpoint builds its engine from them
     STORE_COLLECTOR.store = store
     backends.attach(app, store, TokenStore(client, settings), DeniedLog(client, settings))
     add_error_handlers(app)
-    for router in (lists.router, entries.router, history.router, health.router):
+    for router in (lists.router, entries.router, history.router, screening.router, health.router):
         app.include_router(router)
     return app
 
