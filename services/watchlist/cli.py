@@ -28,6 +28,7 @@ from services.watchlist.operations import (
     changed_fields,
     diff_list,
     format_sharing,
+    is_shared_with,
     parse_sharing,
 )
 from services.watchlist.operations import entry_changes as entry_changes  # was defined here; callers import it
@@ -319,12 +320,13 @@ def create(
 
 
 @watchlist_app.command("list")
-def list_lists() -> None:
-    """Every list with its owner, sharing, version and size."""
+def list_lists(token: str | None = TOKEN) -> None:
+    """Every list shared with your token's country, with its owner, sharing, version and size."""
+    country = _caller(token, "list").principal.country
     table = Table(title="watchlists")
     for column in ("list", "title", "owner", "sharing", "version", "entries", "enabled", "updated"):
         table.add_column(column)
-    for info in _reader().lists():
+    for info in (info for info in _reader().lists() if is_shared_with(country, info)):
         sharing = format_sharing(info.sharing)
         table.add_row(
             info.list_id, info.title, info.owner_country, sharing, str(info.version), str(info.entry_count),
@@ -334,10 +336,20 @@ def list_lists() -> None:
 
 
 @watchlist_app.command()
-def show(entry_id: str, as_json: bool = typer.Option(False, "--json", help="print the entry as JSON")) -> None:
-    """One entry: names, identifiers and the rest."""
+def show(
+    entry_id: str,
+    as_json: bool = typer.Option(False, "--json", help="print the entry as JSON"),
+    token: str | None = TOKEN,
+) -> None:
+    """One entry shared with your token's country: names, identifiers and the rest."""
+    caller = _caller(token, "show")
     try:
         entry = _reader().get(entry_id)
+        if not is_shared_with(caller.principal.country, entry):
+            detail = f"entry {entry_id!r} is not shared with {caller.principal.country}"
+            raise caller.refuse("not-shared", 403, detail, caller.principal)
+    except IdentityRefused as error:
+        raise _refused(error) from error
     except WatchlistError as error:
         raise _reject(error) from error
     if as_json:
@@ -492,12 +504,15 @@ def history(
     list_id: str | None = typer.Option(None, "--list"),
     actor: str | None = typer.Option(None, "--actor"),
     limit: int = typer.Option(50, "--limit", help="the latest N records (0: all)"),
+    token: str | None = TOKEN,
 ) -> None:
-    """The audit trail: who changed what, when, oldest first."""
+    """The audit trail of what is shared with your token's country: who changed what, when, oldest first."""
+    country = _caller(token, "history").principal.country
     table = Table(title="watchlist history")
     for column in ("time", "actor", "operation", "list", "entry", "version", "details"):
         table.add_column(column)
-    for record in audit_trail(_writer(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit):
+    trail = audit_trail(_writer(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit, seen_by=country)
+    for record in trail:
         details = ", ".join(f"{key}={value}" for key, value in record.details.items())
         table.add_row(
             record.at.isoformat(timespec="seconds"), record.actor, record.operation, record.list_id,
@@ -511,10 +526,19 @@ def diff(
     list_id: str,
     from_version: int | None = typer.Option(None, "--from", help="compare from this version (default: the one before)"),
     to_version: int | None = typer.Option(None, "--to", help="up to this version (default: the live one)"),
+    token: str | None = TOKEN,
 ) -> None:
-    """What changed in a list between two versions, entry by entry and field by field (from the audit trail)."""
+    """What changed in a list between two versions, entry by entry and field by field (from the audit
+    trail), among the entries shared with your token's country."""
+    caller = _caller(token, "diff")
+    country = caller.principal.country
     try:
-        list_diff = diff_list(_writer(), list_id, from_version, to_version)
+        store = _writer()
+        if not is_shared_with(country, store.info(list_id)):
+            raise caller.refuse("not-shared", 403, f"list {list_id!r} is not shared with {country}", caller.principal)
+        list_diff = diff_list(store, list_id, from_version, to_version, seen_by=country)
+    except IdentityRefused as error:
+        raise _refused(error) from error
     except WatchlistError as error:
         raise _reject(error) from error
     if not list_diff.changes:
