@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.localstack import stack
+from services.shared.redis_clients import RedisUser, stack_credentials, with_login
 from services.shared.settings import Settings
 from tests.support import free_ports
 
@@ -23,6 +24,7 @@ def private_stack(tmp_path: Path) -> Iterator[Settings]:
             "kafka_bootstrap": f"127.0.0.1:{kafka}",
             "kafka_controller_port": controller,
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "redis_credentials_file": None,  # its own, in its state dir (not the shared stack's)
             "topic_partitions": 2,
             "kafka_session_timeout_seconds": 6.0,
             "ingest_web_port": web[0],
@@ -35,10 +37,19 @@ def private_stack(tmp_path: Path) -> Iterator[Settings]:
     )
     _reuse_kafka_jars(settings)
     stack.up(settings, timeout_s=120, say=lambda _: None)
+    settings = as_the_stack(settings)
     try:
         yield settings
     finally:
         stack.down(settings, timeout_s=60, say=lambda _: None)
+
+
+def as_the_stack(settings: Settings) -> Settings:
+    """The tests set up and read any key as the stack's own Redis user, as on the shared stack."""
+    credentials = stack_credentials(settings)
+    assert credentials is not None, "stack up made no Redis users"
+    password = credentials.passwords[RedisUser.STACK.value]
+    return settings.model_copy(update={"redis_url": with_login(settings.redis_url, RedisUser.STACK.value, password)})
 
 
 def _reuse_kafka_jars(settings: Settings) -> None:
