@@ -12,7 +12,8 @@ whose key patterns are built from the key prefix:
                 and tokens, record refusals                         {p}:admin:denied
     stack       the stack's own checks, the demo's reset, tests     every key and command
 
-The `default` user (an anonymous connection) is off. No service user may run dangerous or
+The `default` user (an anonymous connection) is off; it keeps every permission only because Redis
+replays its append-only file as `default` (see render_acl_lines). No service user may run dangerous or
 administrative commands (KEYS, FLUSHALL, CONFIG, ACL, ...). Passwords are drawn once by
 `interdict stack up` into <state dir>/redis-credentials.json (mode 0600); redis.conf holds only
 their SHA-256.
@@ -90,7 +91,11 @@ def acl_rule(user: RedisUser, password: str, prefix: str) -> str:
 
 
 def render_acl_lines(credentials: RedisCredentials, prefix: str) -> list[str]:
-    lines = ["user default off resetpass nocommands resetkeys"]
+    # `default` is off (no password logs in as it, and an anonymous connection is refused), but it
+    # keeps every permission: Redis 7.0 replays the append-only file as `default` and re-checks
+    # each MULTI/EXEC against its ACL, so a `default` without commands would silently drop every
+    # transaction (watchlist changes, the alert book) on restart (redis/redis#14541).
+    lines = ["user default off resetpass ~* &* +@all"]
     for user in RedisUser:
         lines.append(f"user {user.value} {acl_rule(user, credentials.passwords[user.value], prefix)}")
     return lines
