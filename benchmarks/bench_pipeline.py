@@ -64,6 +64,7 @@ from services.shared.kafka_admin import probe_kafka
 from services.shared.models import ManifestAdapter, route_countries
 from services.shared.models.watchlist import WatchlistEntry
 from services.shared.progress import end_offsets
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import PARTNER_COUNTRIES, Settings
 
 SERVICES = ("ingest", "matcher", "notifier")
@@ -623,7 +624,7 @@ def check_stack(settings: Settings) -> str | None:
     if problem is not None:
         return f"no Kafka at {settings.kafka_bootstrap} ({problem})"
     try:
-        redis.Redis.from_url(settings.redis_url).ping()
+        sync_client(settings, RedisUser.STACK).ping()
     except redis.exceptions.ConnectionError as error:
         return f"no Redis at {settings.redis_url} ({error})"
     return None

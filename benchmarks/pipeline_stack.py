@@ -15,18 +15,20 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import redis
 from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks import passthrough
 from services.localstack.ports import free_ports
+from services.localstack.redis_security import grant_namespace
 from services.localstack.workers import start_worker, stop_worker
 from services.shared.kafka_admin import delete_topics, ensure_topics
 from services.shared.models.watchlist import WatchlistEntry
+from services.shared.redis_clients import RedisUser, credentials_path, stack_credentials, sync_client
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics, group_id
 from services.watchlist.writer import WatchlistWriter
@@ -70,8 +72,13 @@ class Namespace:
                 "redis_key_prefix": run,
                 "app_id_prefix": run,
                 "state_dir": root / label,
+                # the stack's Redis users stay where the stack wrote them, whatever the state dir
+                "redis_credentials_file": credentials_path(base).resolve(),
             }
         )
+        if stack_credentials(settings) is not None:  # a Redis with the stack's ACL users
+            with closing(sync_client(settings, RedisUser.STACK)) as client:
+                grant_namespace(client, run)
         namespace = cls(label, settings)
         ensure_topics(settings, [*all_topics(settings), *passthrough.topics(settings)])
         return namespace
@@ -82,7 +89,7 @@ class Namespace:
 
     def import_watchlist(self, entries: Sequence[WatchlistEntry]) -> None:
         """The demo's list, as `interdict demo` imports it, into this namespace's Redis keys."""
-        client = redis.Redis.from_url(self.settings.redis_url)
+        client = sync_client(self.settings, RedisUser.STACK)
         try:
             WatchlistWriter(client, self.settings.redis_key_prefix).import_list(
                 "ofac-sdn", entries, owner_country="US", title="OFAC SDN", actor="bench-pipeline"
@@ -156,7 +163,7 @@ class Namespace:
         """Stop the workers, delete the topics and the Redis keys: leave the stack as it was."""
         self.stop_workers()
         delete_topics(self.settings, [*all_topics(self.settings), *passthrough.topics(self.settings)])
-        client = redis.Redis.from_url(self.settings.redis_url)
+        client = sync_client(self.settings, RedisUser.STACK)
         try:
             keys = list(client.scan_iter(match=f"{self.settings.redis_key_prefix}:*", count=1000))
             for start in range(0, len(keys), 1000):

@@ -33,6 +33,7 @@ from services.shared.kafka_admin import ensure_topics
 from services.shared.models import Alert, AlertMatch
 from services.shared.outputs import Outputs, marks, read_outputs
 from services.shared.progress import wait_until_caught_up
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings
 from services.watchlist.demo_source import demo_ofac_dir
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
@@ -55,7 +56,7 @@ def run_demo(settings: Settings, feed: Path = SAMPLE_FEED, ofac_dir: Path | None
     ofac_dir = ofac_dir or demo_ofac_dir()
     created = ensure_topics(settings)
     console.print(f"topics ready ({len(created)} created)")
-    client = redis.Redis.from_url(settings.redis_url)
+    client = sync_client(settings, RedisUser.STACK)  # the demo resets the stack's ledgers: its own user
     report = WatchlistWriter(client, settings.redis_key_prefix).import_list(
         "ofac-sdn", parse_ofac_sdn(ofac_dir), owner_country="US", title="OFAC SDN", actor="demo"
     )

@@ -6,6 +6,8 @@ them missing fails (it does not skip): a skipped integration test proves nothing
 
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +15,35 @@ from pathlib import Path
 import pytest
 import redis
 
+from services.localstack.redis_security import grant_namespace
 from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
+from services.shared.redis_clients import RedisUser, credentials_path, stack_credentials, with_login
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics
 from services.watchlist.demo_source import demo_ofac_dir
 from tests.support import free_ports
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+#: The key prefixes tests run under (each test's own: test-<run>), granted to the Redis users.
+TEST_KEY_PREFIXES = "test-*"
+
+
+def _log_in_as_the_stack() -> None:
+    """Where the local Redis has ACL users, tests and their fixtures connect as the stack's own
+    user (set up and inspect any key), while the services they start log in as their own users
+    from the same credentials file, pinned here since tests move the state dir."""
+    settings = Settings()
+    credentials = stack_credentials(settings)
+    if credentials is None:
+        return  # a Redis without the stack's users: connect as the URL says
+    password = credentials.passwords[RedisUser.STACK.value]
+    os.environ["INTERDICT_REDIS_URL"] = with_login(settings.redis_url, RedisUser.STACK.value, password)
+    os.environ["INTERDICT_REDIS_CREDENTIALS_FILE"] = str(credentials_path(settings).resolve())
+    with contextlib.suppress(redis.exceptions.ConnectionError):  # stack_settings fails the tests, saying so
+        grant_namespace(redis.Redis.from_url(os.environ["INTERDICT_REDIS_URL"]), TEST_KEY_PREFIXES)
+
+
+_log_in_as_the_stack()
 
 
 @pytest.fixture(scope="session")

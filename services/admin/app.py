@@ -23,10 +23,12 @@ from services.admin import backends
 from services.admin.denied import DeniedLog
 from services.admin.errors import add_error_handlers
 from services.admin.metrics import STORE_COLLECTOR
-from services.admin.routers import entries, health, history, lists
+from services.admin.routers import entries, health, history, lists, screening
 from services.admin.tokens import TokenStore
 from services.shared.health import Health
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings, get_settings
+from services.watchlist.expiry import sweep_expired_forever
 from services.watchlist.writer import WatchlistWriter
 
 DESCRIPTION = """
@@ -42,22 +44,27 @@ A token acts for one partner country. `reader` tokens read what is shared with t
 
 def create_app(settings: Settings | None = None, redis_client: redis.Redis | None = None) -> FastAPI:
     settings = settings or get_settings()
-    client = redis_client or redis.Redis.from_url(settings.redis_url)
+    client = redis_client or sync_client(settings, RedisUser.ADMIN)
     app_health = admin_health(client)
+
+    store = WatchlistWriter(client, settings.redis_key_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pulse = asyncio.ensure_future(app_health.heartbeat.run())
+        # The one kind of process that writes the watchlists also announces their expiries.
+        sweeper = asyncio.ensure_future(sweep_expired_forever(store))
         yield
+        sweeper.cancel()
         pulse.cancel()
 
     app = FastAPI(title="Interdict watchlist administration", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.health = app_health
-    store = WatchlistWriter(client, settings.redis_key_prefix)
+    app.state.settings = settings  # the screening endpoint builds its engine from them
     STORE_COLLECTOR.store = store
     backends.attach(app, store, TokenStore(client, settings), DeniedLog(client, settings))
     add_error_handlers(app)
-    for router in (lists.router, entries.router, history.router, health.router):
+    for router in (lists.router, entries.router, history.router, screening.router, health.router):
         app.include_router(router)
     return app
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from services.admin.denied import DeniedLog
 from services.admin.tokens import NAME_PATTERN, Role, TokenError, TokenStore
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import get_settings
 
 admin_app = typer.Typer(no_args_is_help=True, help="The watchlist administration HTTP API and its tokens.")
@@ -21,7 +22,7 @@ EXIT_REFUSED = 2
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(get_settings().redis_url)
+    return sync_client(get_settings(), RedisUser.ADMIN)
 
 
 @admin_app.command()

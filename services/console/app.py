@@ -29,6 +29,7 @@ from services.console.routers import alerts, cases, login, pages, stream
 from services.console.views import STATIC
 from services.shared.codes.ports import port_directory
 from services.shared.health import Health
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import PARTNER_COUNTRIES, Settings, get_settings
 from services.watchlist.reader import WatchlistReader
 
@@ -52,7 +53,7 @@ def create_app(
     settings: Settings | None = None, desks: Sequence[str] = PARTNER_COUNTRIES, redis_client: redis.Redis | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
-    client = redis_client or redis.Redis.from_url(settings.redis_url)
+    client = redis_client or sync_client(settings, RedisUser.CONSOLE)
     console_desks = ConsoleDesks(settings, [desk.upper() for desk in desks])
     app_health = console_health(console_desks)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
-import redis
 from kafka import KafkaProducer
 
 from services.admin.denied import DeniedLog
@@ -22,6 +21,7 @@ from services.shared import topics
 from services.shared.kafka_clients import make_producer
 from services.shared.models.case import CaseEvent
 from services.shared.models.desk import DeskAction
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 
 #: How long a command waits for the broker to take an action.
@@ -66,7 +66,7 @@ class KafkaCasePublisher:
 
 def authorised(settings: Settings, token: str | None, desk: str, command: str) -> None:
     """Refuse (DeskRefused, recorded) unless `token` may read `desk`'s alerts."""
-    client = redis.Redis.from_url(settings.redis_url)
+    client = sync_client(settings, RedisUser.CONSOLE)
     try:
         authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk, acting=False,
                   command=command)
@@ -102,7 +102,7 @@ def _open(
     stack: ExitStack, settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool
 ) -> tuple[Principal, DeskStore, Callable[[], object]]:
     """The officer authorised, the desk's store opened, and how to catch it up (closed with `stack`)."""
-    client = redis.Redis.from_url(settings.redis_url)
+    client = sync_client(settings, RedisUser.CONSOLE)
     stack.callback(client.close)
     officer = authorise(TokenStore(client, settings), DeniedLog(client, settings), token, desk,
                         acting=acting, command=command)

@@ -22,6 +22,7 @@ from services.ingest.versions import Summary, changes_between, content_digest, s
 from services.shared import metrics, topics
 from services.shared.models.ingest import IdentityConflict, IngestInfo
 from services.shared.models.manifest import ShipmentManifest, VesselManifest
+from services.shared.redis_clients import RedisUser, async_client
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output
 from services.shared.worker import WorkerApp, create_app, host_stage
@@ -156,7 +157,7 @@ def build_handler(settings: Settings, redis_client: aioredis.Redis) -> IngestHan
 
 def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.ingest_web_port)
-    handler = build_handler(settings, aioredis.Redis.from_url(settings.redis_url))
+    handler = build_handler(settings, async_client(settings, RedisUser.INGEST))
     sources = [topics.qualified(settings, topics.MANIFESTS_RAW)]
     host_stage(app, settings, handler, sources, topics.qualified(settings, topics.MANIFESTS_DLQ))
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -98,15 +99,17 @@ def redis_endpoint(settings: Settings) -> RedisEndpoint:
     parts = urlsplit(settings.redis_url)
     if parts.scheme != "redis":
         raise StackConfigError(f"{what}: the local stack serves plain redis:// URLs only")
-    if parts.username and parts.username != "default":
-        raise StackConfigError(f"{what}: only the default user is supported locally")
+    if parts.username and parts.username not in ("default", "stack"):
+        raise StackConfigError(f"{what}: the local stack's own users are default and stack")
     if not parts.hostname:
         raise StackConfigError(f"{what}: no host")
     try:
         port = parts.port or 6379  # redis:// URLs default to Redis's standard port
     except ValueError as error:
         raise StackConfigError(f"{what}: {error}") from None
-    password = unquote(parts.password) if parts.password else None
+    # requirepass is the default user's password; the stack's own user has its own (redis_security)
+    default_user = parts.username in (None, "", "default")
+    password = unquote(parts.password) if parts.password and default_user else None
     return RedisEndpoint(_checked_host(parts.hostname, what), _checked_port(str(port), what), password)
 
 
@@ -218,8 +221,9 @@ def render_log4j_properties() -> str:
     )
 
 
-def render_redis_conf(settings: Settings, paths: StackPaths) -> str:
-    """Redis on loopback, persisted as an append-only file in the state dir.
+def render_redis_conf(settings: Settings, paths: StackPaths, acl_lines: Sequence[str] = ()) -> str:
+    """Redis on loopback, persisted as an append-only file in the state dir, with its ACL users
+    (redis_security.render_acl_lines).
 
     Kafka's log survives `stack down`/`up`, so the watchlists in Redis should too: otherwise a
     restarted stack would replay manifests against empty watchlists. `make clean` wipes both.
@@ -239,6 +243,7 @@ def render_redis_conf(settings: Settings, paths: StackPaths) -> str:
     ]
     if endpoint.password:
         lines.append(f'requirepass "{endpoint.password}"')
+    lines.extend(acl_lines)
     return "\n".join(lines) + "\n"
 
 

@@ -28,7 +28,9 @@ from services.localstack.config import (
     render_server_properties,
 )
 from services.localstack.pidfile import PidFile
+from services.localstack.redis_security import ensure_credentials, render_acl_lines
 from services.shared.kafka_admin import probe_kafka
+from services.shared.redis_clients import RedisUser, credentials_path, login
 from services.shared.settings import Settings
 
 Say = Callable[[str], None]
@@ -212,16 +214,24 @@ class RedisServer(Server):
 
     def prepare(self, say: Say) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.paths.redis_conf.write_text(render_redis_conf(self.settings, self.paths))
+        credentials = ensure_credentials(self.settings)
+        acl = render_acl_lines(credentials, self.settings.redis_key_prefix)
+        self.paths.redis_conf.write_text(render_redis_conf(self.settings, self.paths, acl))
+        self.paths.redis_conf.chmod(0o600)
+        say(f"redis: ACL users {', '.join(credentials.passwords)}; passwords in {credentials_path(self.settings)}")
 
     def command(self) -> list[str]:
         return ["redis-server", str(self.paths.redis_conf)]
 
     def probe(self) -> str | None:
+        # As the stack's own user where the stack made its users, else as the URL says.
+        found = login(self.settings, RedisUser.STACK)
+        username, password = found if found else (None, self.endpoint.password)
         client = redis.Redis(
             host=self.endpoint.host,
             port=self.endpoint.port,
-            password=self.endpoint.password,
+            username=username,
+            password=password,
             socket_timeout=1,
             socket_connect_timeout=1,
         )

@@ -30,18 +30,15 @@ from services.matcher.engine import MatchingEngine
 from services.shared import metrics
 from services.shared.backoff import TRANSIENT_ERRORS, Backoff, Outage
 from services.shared.models import WatchlistEntry
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 from services.watchlist.errors import ChangeFeedGap
 from services.watchlist.events import WatchlistChange, WatchlistSnapshot
 from services.watchlist.reader import WatchlistReader
-from services.watchlist.writer import WatchlistWriter
 
 log = logging.getLogger(__name__)
 
 CHANGE_BATCH = 1000
-#: How often a matcher asks the store to announce entries whose expiry time has passed. Any
-#: matcher may do it: the sweep is one Redis transaction, so concurrent sweeps announce once.
-EXPIRY_SWEEP_SECONDS = 30.0
 #: The local copy on disk is rewritten at most this often, and only after changes.
 LOCAL_COPY_SECONDS = 60.0
 #: What leaves the replica stale and is retried: transient errors and any other Redis error.
@@ -64,17 +61,15 @@ class WatchlistReplica:
         engine_factory: Callable[[], MatchingEngine],
         settings: Settings,
         on_change: Callable[[WatchlistChange], None] | None = None,
+        redis_user: RedisUser = RedisUser.MATCHER,
     ) -> None:
         self._engine_factory = engine_factory
         self._on_change = on_change
         self.engine = engine_factory()
         self.state = ReplicaState()
         self._settings = settings
-        client = redis.Redis.from_url(settings.redis_url)
+        client = sync_client(settings, redis_user)
         self.reader = WatchlistReader(client, settings.redis_key_prefix)
-        # Only for the expiry sweep, which every replica runs today (see EXPIRY_SWEEP_SECONDS);
-        # issue 12 moves it to one process, and then a replica holds the reader alone.
-        self._expiry_sweeper = WatchlistWriter(client, settings.redis_key_prefix)
         self._ready = asyncio.Event()
         self._block_ms = max(50, int(settings.watchlist_refresh_seconds * 1000))
         self._entries: dict[str, WatchlistEntry] = {}
@@ -100,12 +95,8 @@ class WatchlistReplica:
     async def run(self) -> None:
         """Bootstrap, then follow changes forever (cancelled when the worker stops)."""
         await self._until_done(self._start, "watchlist snapshot")
-        next_sweep = time.monotonic() + EXPIRY_SWEEP_SECONDS
         while True:
             await self._until_done(self._follow_once, "watchlist change feed")
-            if time.monotonic() >= next_sweep:
-                await self._until_done(self._sweep_expired, "watchlist expiry sweep")
-                next_sweep = time.monotonic() + EXPIRY_SWEEP_SECONDS
             if self._local_copy_due and time.monotonic() - self._local_copy_written_at >= LOCAL_COPY_SECONDS:
                 await self._write_local_copy()
 
@@ -213,9 +204,6 @@ class WatchlistReplica:
             cut -= 1
         ready, self._held = self._held[:cut], self._held[cut:]
         return ready
-
-    async def _sweep_expired(self) -> None:
-        await asyncio.to_thread(self._expiry_sweeper.sweep_expired, actor="system:expiry")
 
     def apply(self, change: WatchlistChange) -> None:
         """Apply one change; upserts and removals are idempotent, so replaying an overlap is harmless."""

@@ -29,6 +29,7 @@ from services.matcher.screening import BatchScreener, screen_manifest
 from services.shared import topics
 from services.shared.health import Health
 from services.shared.models import ManifestAdapter
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, Outcome, Output, Stage, StageConfig
 from services.shared.stage.kafka import KafkaRangeTransport
@@ -107,9 +108,12 @@ class Rescreener:
         self._pending: set[str] = set()
         self._last_change_at = 0.0
         self.replica = WatchlistReplica(
-            lambda: MatchingEngine(threshold=settings.match_threshold), settings, on_change=self._note
+            lambda: MatchingEngine(threshold=settings.match_threshold),
+            settings,
+            on_change=self._note,
+            redis_user=RedisUser.RESCREENER,
         )
-        client = redis.Redis.from_url(settings.redis_url)
+        client = sync_client(settings, RedisUser.RESCREENER)
         self._client = client
         self._lease = Lease(client, f"{settings.redis_key_prefix}:rescreener:lease")
         self._cursor_key = f"{settings.redis_key_prefix}:rescreener:cursor"

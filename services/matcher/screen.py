@@ -23,10 +23,16 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from services.admin.identity import CommandIdentity, IdentityRefused, token_option
+from services.admin.tokens import Principal
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.snapshot_cache import LoadedEngine, RedisWatchlistSource, WatchlistSource, load_engine
 from services.shared.models.common import EntityKind, Identifier
 from services.shared.settings import Settings, get_settings
+from services.watchlist.operations import is_shared_with
+
+#: Exit status of a call without a known token (as the desk and watchlist commands).
+EXIT_REFUSED = 2
 
 
 class QueryLineError(ValueError):
@@ -102,9 +108,25 @@ def result_document(query: ScreeningQuery, matches: list[EntryMatch], problems: 
     }
 
 
-def screen_all(engine: MatchingEngine, queries: Iterator[ScreeningQuery], limit: int) -> Iterator[dict[str, Any]]:
+def shown_to(engine: MatchingEngine, country: str) -> set[str]:
+    """The entries a caller of `country` may see: their sharing scopes decide, as for the desks."""
+    return {entry.entry_id for entry in engine.entries() if is_shared_with(country, entry)}
+
+
+def screen_all(
+    engine: MatchingEngine, queries: Iterator[ScreeningQuery], limit: int, country: str
+) -> Iterator[dict[str, Any]]:
+    """Each query's matches among the entries shared with `country` (the caller's): an entry its
+    scope withholds is never scored into the answer, so it neither shows nor takes a place in it."""
+    visible = shown_to(engine, country)
     for query in queries:
-        yield result_document(query, engine.screen(query, limit=limit), engine.validate_identifiers(query.identifiers))
+        matches = engine.screen(query, limit=limit, among=visible)
+        yield result_document(query, matches, engine.validate_identifiers(query.identifiers))
+
+
+def identify_caller(settings: Settings, token: str | None) -> Principal:
+    """The holder of the token, from the admin API's token store (tests put a stub in its place)."""
+    return CommandIdentity(settings, token, "screen").principal
 
 
 def _print_table(console: Console, document: dict[str, Any]) -> None:
@@ -142,11 +164,18 @@ def screen(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="say on stderr whether the cached engine was used")
     ] = False,
+    token: str | None = token_option(),
 ) -> None:
-    """Screen a name (or a file of queries) against the live watchlists held in Redis."""
+    """Screen a name (or a file of queries) against the live watchlists held in Redis, as the holder of
+    a token: only the entries shared with the token's country are shown."""
     if (name is None) == (file is None):
         raise typer.BadParameter("give exactly one of --name or --file")
     settings = get_settings()
+    try:
+        caller = identify_caller(settings, token)
+    except IdentityRefused as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from error
     if file is not None:
         try:
             queries = list(read_queries(file))  # read all first: a bad line fails before any output
@@ -161,7 +190,7 @@ def screen(
     if verbose:
         typer.echo(loaded.describe(), err=True)
     console = Console()
-    for document in screen_all(loaded.engine, iter(queries), limit):
+    for document in screen_all(loaded.engine, iter(queries), limit, caller.country):
         if json_output:
             typer.echo(orjson.dumps(document).decode())
         else:

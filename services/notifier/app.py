@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from services.notifier.book import AlertBook
 from services.notifier.delivery_metrics import alert_latency_observer
 from services.notifier.handler import Grouping, NotifyHandler
 from services.notifier.rulefile import RulesFile
 from services.shared import topics
+from services.shared.redis_clients import RedisUser, async_client
 from services.shared.settings import Settings
 from services.shared.worker import WorkerApp, create_app, host_stage
 
@@ -19,7 +18,7 @@ SERVICE = "notifier"
 
 def build_app(settings: Settings) -> WorkerApp:
     app = create_app(SERVICE, settings, settings.notifier_web_port)
-    book = AlertBook(aioredis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+    book = AlertBook(async_client(settings, RedisUser.NOTIFIER), settings.redis_key_prefix)
     desk_topics = {country: topics.desk_topic(settings, country) for country in settings.partner_countries}
     sources = [topics.qualified(settings, topics.MATCHES)]
     dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.i18n import LANGUAGES, Language
@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     # Redis
     redis_url: str = "redis://127.0.0.1:16379/0"
     redis_key_prefix: str = Field(default="interdict", description="namespace of every Redis key")
+    redis_username: str | None = Field(
+        default=None, description="this process's Redis ACL user (a deployment sets one per service)"
+    )
+    redis_password: SecretStr | None = Field(default=None, description="the password of redis_username")
+    redis_credentials_file: Path | None = Field(
+        default=None,
+        description="the local stack's Redis users and passwords; default <state dir>/redis-credentials.json",
+    )
 
     # Services
     web_host: str = Field(
@@ -122,7 +130,7 @@ class Settings(BaseSettings):
     kafka_version: str = "3.9.1"
     kafka_controller_port: int = 19093
 
-    @field_validator("feeds_file", "unlocode_file", "desk_store_dir", mode="before")
+    @field_validator("feeds_file", "unlocode_file", "desk_store_dir", "redis_credentials_file", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -214,6 +222,8 @@ def parse_deadlines(text: str) -> dict[Severity, timedelta]:
 
 
 def _as_variable(value: object) -> str:
+    if isinstance(value, SecretStr):  # str() would hand the worker '**********'
+        return value.get_secret_value()
     return "" if value is None else str(value)  # an empty path variable reads back as none
 
 

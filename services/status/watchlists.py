@@ -10,6 +10,7 @@ from datetime import datetime
 import redis
 
 from services.shared.models.watchlist import WatchlistInfo
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 from services.status.services import ServiceState
 from services.watchlist.reader import WatchlistReader
@@ -37,7 +38,7 @@ class WatchlistsState:
 
 def read_watchlists(settings: Settings, services: Sequence[ServiceState]) -> WatchlistsState:
     held = _matcher_versions(services)
-    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+    client = sync_client(settings, RedisUser.CONSOLE, socket_connect_timeout=2, socket_timeout=5)
     try:
         infos = WatchlistReader(client, settings.redis_key_prefix).lists()
     except redis.RedisError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import shlex
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from services.admin.identity import CommandIdentity, IdentityRefused, token_option
 from services.shared.models.watchlist import Sharing, SharingScope, WatchlistEntry
 from services.shared.settings import PARTNER_COUNTRIES, get_settings
 from services.watchlist import fetch
@@ -28,6 +28,7 @@ from services.watchlist.operations import (
     changed_fields,
     diff_list,
     format_sharing,
+    is_shared_with,
     parse_sharing,
 )
 from services.watchlist.operations import entry_changes as entry_changes  # was defined here; callers import it
@@ -50,7 +51,7 @@ EXIT_REJECTED = 2
 #: Exit code of a download that failed or brought the wrong file (nothing was imported).
 EXIT_FETCH_FAILED = 3
 
-ACTOR = typer.Option(None, "--actor", help="who makes the change, for the audit trail (default: login name)")
+TOKEN = token_option()
 
 
 def _reader() -> WatchlistReader:
@@ -61,8 +62,27 @@ def _writer() -> WatchlistWriter:
     return WatchlistWriter.from_settings(get_settings())
 
 
-def _actor(actor: str | None) -> str:
-    return actor or getpass.getuser()
+def _caller(token: str | None, command: str) -> CommandIdentity:
+    """The holder of `token`, who the audit trail names; refused (exit status 2, recorded) without one."""
+    try:
+        return CommandIdentity(get_settings(), token, f"watchlist {command}")
+    except IdentityRefused as error:
+        raise _refused(error) from error
+
+
+def _acting_owner(token: str | None, owner: str, what: str, command: str) -> str:
+    """The name of the holder of `token` if they administer `owner`, the country owning `what`."""
+    caller = _caller(token, command)
+    try:
+        caller.require_owner(owner, what)
+    except IdentityRefused as error:
+        raise _refused(error) from error
+    return caller.principal.name
+
+
+def _refused(error: IdentityRefused) -> typer.Exit:
+    errors.print(f"[red]refused:[/red] {error}", highlight=False)
+    return typer.Exit(EXIT_REJECTED)
 
 
 def parse_share(value: str) -> Sharing:
@@ -108,13 +128,12 @@ def _import(
     owner: str,
     share: Sharing | None,
     title: str,
-    actor: str | None,
+    token: str | None,
 ) -> None:
+    actor = _acting_owner(token, owner, f"list {list_id!r}", "import")
     try:
         entries = load()
-        report = _writer().import_list(
-            list_id, entries, owner_country=owner, sharing=share, title=title, actor=_actor(actor)
-        )
+        report = _writer().import_list(list_id, entries, owner_country=owner, sharing=share, title=title, actor=actor)
     except (WatchlistFileError, WatchlistError) as error:
         raise _reject(error) from error
     _print_report(report)
@@ -125,18 +144,18 @@ def import_ofac_sdn(
     directory: Path = typer.Argument(
         ..., exists=True, file_okay=False, help="folder with sdn.csv, alt.csv, add.csv, sdn_comments.csv"
     ),
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """OFAC's SDN list in its legacy CSV form, as list 'ofac-sdn' owned by US and shared with all."""
-    _import_ofac_sdn(directory, actor)
+    _import_ofac_sdn(directory, token)
 
 
-def _import_ofac_sdn(directory: Path, actor: str | None) -> None:
+def _import_ofac_sdn(directory: Path, token: str | None) -> None:
     from services.watchlist.importers import ofac_sdn
 
     _import(
         ofac_sdn.LIST_ID, lambda: ofac_sdn.parse_ofac_sdn(directory), ofac_sdn.OWNER_COUNTRY,
-        Sharing(scope=SharingScope.ALL_PARTNERS), "OFAC Specially Designated Nationals", actor,
+        Sharing(scope=SharingScope.ALL_PARTNERS), "OFAC Specially Designated Nationals", token,
     )
 
 
@@ -147,12 +166,12 @@ def import_jsonl(
     owner: str = typer.Option(..., "--owner", help="owner country code, for lines that do not give one"),
     share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX (for lines without sharing)"),
     title: str = typer.Option("", "--title"),
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """A list in the project's JSON Lines format (see services/watchlist/FORMATS.md)."""
     from services.watchlist.importers.jsonl import parse_jsonl
 
-    _import_project_format(parse_jsonl, file, list_id, owner, share, title, actor)
+    _import_project_format(parse_jsonl, file, list_id, owner, share, title, token)
 
 
 @import_app.command("un-consolidated")
@@ -163,19 +182,19 @@ def import_un_consolidated(
         help="partner country whose administrators maintain this copy of the UN list (the UN is not a partner)",
     ),
     share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX"),
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """The UN Security Council Consolidated List (XML), as list 'un-sc'."""
-    _import_un_consolidated(file, owner.upper(), parse_share(share), actor)
+    _import_un_consolidated(file, owner.upper(), parse_share(share), token)
 
 
-def _import_un_consolidated(file: Path, owner_code: str, sharing: Sharing, actor: str | None) -> None:
+def _import_un_consolidated(file: Path, owner_code: str, sharing: Sharing, token: str | None) -> None:
     from services.watchlist.importers import un_consolidated
 
     _import(
         un_consolidated.LIST_ID,
         lambda: un_consolidated.parse_un_consolidated(file, owner_country=owner_code, sharing=sharing),
-        owner_code, sharing, un_consolidated.TITLE, actor,
+        owner_code, sharing, un_consolidated.TITLE, token,
     )
 
 
@@ -186,23 +205,23 @@ def import_csv(
     owner: str = typer.Option(..., "--owner", help="owner country code of the list and its entries"),
     share: str = typer.Option("all", "--share", help="all | owner | countries:CO,MX"),
     title: str = typer.Option("", "--title"),
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """A national list in the project's CSV format (see services/watchlist/FORMATS.md)."""
     from services.watchlist.importers.csv_format import parse_csv
 
-    _import_project_format(parse_csv, file, list_id, owner, share, title, actor)
+    _import_project_format(parse_csv, file, list_id, owner, share, title, token)
 
 
 def _import_project_format(
     parse: Callable[..., list[WatchlistEntry]], file: Path, list_id: str, owner: str, share: str, title: str,
-    actor: str | None,
+    token: str | None,
 ) -> None:
     """JSON Lines and CSV lists: any list id, the owner and sharing given on the command line."""
     sharing = parse_share(share)
     owner_code = owner.upper()
     _import(list_id, lambda: parse(file, list_id=list_id, owner_country=owner_code, sharing=sharing), owner_code,
-            sharing, title, actor)
+            sharing, title, token)
 
 
 BASE_URL_HELP = "where the publisher's files are (a mirror, or a local server in tests)"
@@ -224,11 +243,11 @@ def fetch_ofac_sdn(
     sha256: list[str] = SHA256,
     timeout: float = TIMEOUT,
     max_mib: int = MAX_MIB,
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """OFAC's SDN list (SDN.CSV, ALT.CSV, ADD.CSV, SDN_COMMENTS.CSV), then `import ofac-sdn` of them."""
     with _downloaded(fetch.OFAC_SDN_FILES, base_url, sha256, timeout, max_mib) as folder:
-        _import_ofac_sdn(folder, actor)
+        _import_ofac_sdn(folder, token)
 
 
 @fetch_app.command("un-consolidated")
@@ -242,12 +261,12 @@ def fetch_un_consolidated(
     sha256: list[str] = SHA256,
     timeout: float = TIMEOUT,
     max_mib: int = MAX_MIB,
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """The UN Security Council Consolidated List (consolidated.xml), then `import un-consolidated` of it."""
     owner_code, sharing = owner.upper(), parse_share(share)  # refused before anything is downloaded
     with _downloaded(fetch.UN_CONSOLIDATED_FILES, base_url, sha256, timeout, max_mib) as folder:
-        _import_un_consolidated(folder / fetch.UN_CONSOLIDATED_FILES[0].local_name, owner_code, sharing, actor)
+        _import_un_consolidated(folder / fetch.UN_CONSOLIDATED_FILES[0].local_name, owner_code, sharing, token)
 
 
 @contextmanager
@@ -288,26 +307,26 @@ def create(
     owner: str = typer.Option(..., "--owner", help="partner country that owns and maintains the list"),
     share: str = typer.Option(..., "--share", help="who else may see its entries: all | owner | countries:CO,MX"),
     title: str = typer.Option("", "--title"),
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """Create an empty list, to fill it with `add` (an import creates its list by itself)."""
     owner_code, sharing = parse_owner(owner), parse_share(share)
+    actor = _acting_owner(token, owner_code, f"list {list_id!r}", "create")
     try:
-        version = _writer().create_list(
-            list_id, owner_country=owner_code, sharing=sharing, title=title, actor=_actor(actor)
-        )
+        version = _writer().create_list(list_id, owner_country=owner_code, sharing=sharing, title=title, actor=actor)
     except WatchlistError as error:
         raise _reject(error) from error
     console.print(f"created {list_id} (owner {owner_code}, sharing {format_sharing(sharing)}); list version {version}")
 
 
 @watchlist_app.command("list")
-def list_lists() -> None:
-    """Every list with its owner, sharing, version and size."""
+def list_lists(token: str | None = TOKEN) -> None:
+    """Every list shared with your token's country, with its owner, sharing, version and size."""
+    country = _caller(token, "list").principal.country
     table = Table(title="watchlists")
     for column in ("list", "title", "owner", "sharing", "version", "entries", "enabled", "updated"):
         table.add_column(column)
-    for info in _reader().lists():
+    for info in (info for info in _reader().lists() if is_shared_with(country, info)):
         sharing = format_sharing(info.sharing)
         table.add_row(
             info.list_id, info.title, info.owner_country, sharing, str(info.version), str(info.entry_count),
@@ -317,10 +336,20 @@ def list_lists() -> None:
 
 
 @watchlist_app.command()
-def show(entry_id: str, as_json: bool = typer.Option(False, "--json", help="print the entry as JSON")) -> None:
-    """One entry: names, identifiers and the rest."""
+def show(
+    entry_id: str,
+    as_json: bool = typer.Option(False, "--json", help="print the entry as JSON"),
+    token: str | None = TOKEN,
+) -> None:
+    """One entry shared with your token's country: names, identifiers and the rest."""
+    caller = _caller(token, "show")
     try:
         entry = _reader().get(entry_id)
+        if not is_shared_with(caller.principal.country, entry):
+            detail = f"entry {entry_id!r} is not shared with {caller.principal.country}"
+            raise caller.refuse("not-shared", 403, detail, caller.principal)
+    except IdentityRefused as error:
+        raise _refused(error) from error
     except WatchlistError as error:
         raise _reject(error) from error
     if as_json:
@@ -358,62 +387,94 @@ ENTRY_FILE = typer.Argument(..., exists=True, dir_okay=False, help="a JSON file 
 
 
 @watchlist_app.command()
-def add(file: Path = ENTRY_FILE, actor: str | None = ACTOR) -> None:
+def add(file: Path = ENTRY_FILE, token: str | None = TOKEN) -> None:
     """Add one new entry to its list (create the list first with `create`)."""
     entry = _read_entry(file)
-    _edit(lambda store, who: store.add(entry, actor=who), actor, adding=entry)
+    _edit("add", token, _list_owner(entry.list_id), lambda store, who: store.add(entry, actor=who), adding=entry)
 
 
 @watchlist_app.command()
-def update(file: Path = ENTRY_FILE, actor: str | None = ACTOR) -> None:
+def update(file: Path = ENTRY_FILE, token: str | None = TOKEN) -> None:
     """Replace one existing entry."""
-    _edit(lambda store, who: store.update(_read_entry(file), actor=who), actor)
+    entry = _read_entry(file)
+    _edit("update", token, _list_owner(entry.list_id), lambda store, who: store.update(entry, actor=who))
 
 
 @watchlist_app.command()
-def remove(entry_id: str, actor: str | None = ACTOR) -> None:
+def remove(entry_id: str, token: str | None = TOKEN) -> None:
     """Remove one entry."""
-    _edit(lambda store, who: store.remove(entry_id, actor=who), actor)
+    _edit("remove", token, _entry_owner(entry_id), lambda store, who: store.remove(entry_id, actor=who))
 
 
 @watchlist_app.command()
 def expire(
     entry_id: str,
     at: datetime = typer.Option(..., "--at", help="ISO time with zone, e.g. 2026-12-31T00:00:00+00:00"),
-    actor: str | None = ACTOR,
+    token: str | None = TOKEN,
 ) -> None:
     """Let one entry expire at a given time (in the past: now)."""
     if at.tzinfo is None:
         raise typer.BadParameter("give a time zone, e.g. +00:00", param_hint="--at")
-    _edit(lambda store, who: store.expire(entry_id, at, actor=who), actor)
+    _edit("expire", token, _entry_owner(entry_id), lambda store, who: store.expire(entry_id, at, actor=who))
 
 
 @watchlist_app.command()
-def enable(list_id: str, actor: str | None = ACTOR) -> None:
+def enable(list_id: str, token: str | None = TOKEN) -> None:
     """Match against a list again."""
-    _edit(lambda store, who: store.enable_list(list_id, actor=who), actor)
+    _edit("enable", token, _list_owner(list_id), lambda store, who: store.enable_list(list_id, actor=who))
 
 
 @watchlist_app.command()
-def disable(list_id: str, actor: str | None = ACTOR) -> None:
+def disable(list_id: str, token: str | None = TOKEN) -> None:
     """Stop matching against a list, keeping its entries."""
-    _edit(lambda store, who: store.disable_list(list_id, actor=who), actor)
+    _edit("disable", token, _list_owner(list_id), lambda store, who: store.disable_list(list_id, actor=who))
 
 
 @watchlist_app.command("sweep-expired")
-def sweep_expired(actor: str | None = ACTOR) -> None:
-    """Tell the matchers about entries whose expiry has passed."""
-    expired = _writer().sweep_expired(actor=_actor(actor) if actor else "system:expiry")
+def sweep_expired(token: str | None = TOKEN) -> None:
+    """Tell the matchers about entries whose expiry has passed now (the admin API does it every 30 s)."""
+    caller = _caller(token, "sweep-expired")
+    try:
+        caller.require_admin()
+    except IdentityRefused as error:
+        raise _refused(error) from error
+    expired = _writer().sweep_expired(actor=caller.principal.name)
     listed = f": {', '.join(expired)}" if expired else ""
     console.print(f"{len(expired)} entr{'y' if len(expired) == 1 else 'ies'} expired{listed}")
 
 
+#: Who owns what a change touches: (owner country, how to name it) read from the store.
+Subject = Callable[[WatchlistWriter], tuple[str, str]]
+
+
+def _list_owner(list_id: str) -> Subject:
+    return lambda store: (store.info(list_id).owner_country, f"list {list_id!r}")
+
+
+def _entry_owner(entry_id: str) -> Subject:
+    def owner(store: WatchlistWriter) -> tuple[str, str]:
+        return store.info(store.get(entry_id).list_id).owner_country, f"entry {entry_id!r}"
+
+    return owner
+
+
 def _edit(
-    change: Callable[[WatchlistWriter, str], int], actor: str | None, adding: WatchlistEntry | None = None
+    command: str,
+    token: str | None,
+    subject: Subject,
+    change: Callable[[WatchlistWriter, str], int],
+    adding: WatchlistEntry | None = None,
 ) -> None:
-    """Apply one change; `adding` is the entry being added, to say how to create its list if missing."""
+    """Apply one change as the holder of `token`, an administrator of the country owning its subject;
+    `adding` is the entry being added, to say how to create its list if missing."""
+    caller = _caller(token, command)  # before reading anything: no token learns what exists
+    store = _writer()
     try:
-        version = change(_writer(), _actor(actor))
+        owner, what = subject(store)
+        caller.require_owner(owner, what)
+        version = change(store, caller.principal.name)
+    except IdentityRefused as error:
+        raise _refused(error) from error
     except ListNotFound as error:
         raise _refuse_missing_list(error, adding) from error
     except WatchlistError as error:
@@ -443,12 +504,15 @@ def history(
     list_id: str | None = typer.Option(None, "--list"),
     actor: str | None = typer.Option(None, "--actor"),
     limit: int = typer.Option(50, "--limit", help="the latest N records (0: all)"),
+    token: str | None = TOKEN,
 ) -> None:
-    """The audit trail: who changed what, when, oldest first."""
+    """The audit trail of what is shared with your token's country: who changed what, when, oldest first."""
+    country = _caller(token, "history").principal.country
     table = Table(title="watchlist history")
     for column in ("time", "actor", "operation", "list", "entry", "version", "details"):
         table.add_column(column)
-    for record in audit_trail(_writer(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit):
+    trail = audit_trail(_writer(), entry_id=entry_id, list_id=list_id, actor=actor, limit=limit, seen_by=country)
+    for record in trail:
         details = ", ".join(f"{key}={value}" for key, value in record.details.items())
         table.add_row(
             record.at.isoformat(timespec="seconds"), record.actor, record.operation, record.list_id,
@@ -462,10 +526,19 @@ def diff(
     list_id: str,
     from_version: int | None = typer.Option(None, "--from", help="compare from this version (default: the one before)"),
     to_version: int | None = typer.Option(None, "--to", help="up to this version (default: the live one)"),
+    token: str | None = TOKEN,
 ) -> None:
-    """What changed in a list between two versions, entry by entry and field by field (from the audit trail)."""
+    """What changed in a list between two versions, entry by entry and field by field (from the audit
+    trail), among the entries shared with your token's country."""
+    caller = _caller(token, "diff")
+    country = caller.principal.country
     try:
-        list_diff = diff_list(_writer(), list_id, from_version, to_version)
+        store = _writer()
+        if not is_shared_with(country, store.info(list_id)):
+            raise caller.refuse("not-shared", 403, f"list {list_id!r} is not shared with {country}", caller.principal)
+        list_diff = diff_list(store, list_id, from_version, to_version, seen_by=country)
+    except IdentityRefused as error:
+        raise _refused(error) from error
     except WatchlistError as error:
         raise _reject(error) from error
     if not list_diff.changes:

@@ -133,16 +133,28 @@ class ListDiff:
 
 
 def diff_list(
-    store: ListsAndHistory, list_id: str, from_version: int | None = None, to_version: int | None = None
+    store: ListsAndHistory,
+    list_id: str,
+    from_version: int | None = None,
+    to_version: int | None = None,
+    seen_by: str | None = None,
 ) -> ListDiff:
     """What changed in a list from one version to another; by default, the live one and the one before.
 
+    seen_by, a country, keeps only the entries shared with it (in either version).
     Raises WatchlistNotFound if there is no such list.
     """
     live = store.info(list_id).version
     upper = live if to_version is None else to_version
     lower = upper - 1 if from_version is None else from_version
-    return ListDiff(list_id, lower, upper, entry_changes(store.history(list_id=list_id), lower, upper))
+    changes = entry_changes(store.history(list_id=list_id), lower, upper)
+    if seen_by is not None:
+        changes = {
+            entry_id: states
+            for entry_id, states in changes.items()
+            if any(state is not None and is_shared_with(seen_by, state) for state in states)
+        }
+    return ListDiff(list_id, lower, upper, changes)
 
 
 def entry_changes(records: list[AuditRecord], lower: int, upper: int) -> dict[str, EntryStates]:

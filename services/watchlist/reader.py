@@ -16,6 +16,7 @@ import orjson
 import redis
 
 from services.shared.models.watchlist import WatchlistEntry, WatchlistInfo
+from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 from services.watchlist.errors import ChangeFeedGap, ListNotFound, WatchlistError, WatchlistNotFound
 from services.watchlist.events import StorePosition, WatchlistChange, WatchlistSnapshot
@@ -127,14 +128,17 @@ def _feed_cursor(last_event: list[tuple[bytes, Any]]) -> str:
 class WatchlistReader:
     """The watchlists of one key prefix, read through an injected Redis client."""
 
+    REDIS_USER = RedisUser.CONSOLE
+
     def __init__(self, client: ReaderClient, key_prefix: str) -> None:
         self._redis = client
         self._keys = WatchlistKeys.under(key_prefix)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        """A reader (or writer) on its own connection to the configured Redis."""
-        return cls(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+    def from_settings(cls, settings: Settings, user: RedisUser | None = None) -> Self:
+        """A reader (or writer) on its own connection to the configured Redis, as `user`
+        (default: a console's read-only login for a reader, the administrators' for a writer)."""
+        return cls(sync_client(settings, user or cls.REDIS_USER), settings.redis_key_prefix)
 
     # --- lists and entries ----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 import orjson
 
 from services.shared.models.watchlist import Sharing, WatchlistEntry, WatchlistInfo
+from services.shared.redis_clients import RedisUser
 from services.watchlist.errors import EntryConflict, ListExists, ListNotFound, WatchlistError, WatchlistNotFound
 from services.watchlist.events import AuditRecord, ChangeOp, ImportReport, WatchlistChange
 from services.watchlist.layout import utc_now
@@ -152,6 +153,7 @@ class _ImportDiff:
 class WatchlistWriter(WatchlistReader):
     """Changes to the watchlists of one key prefix, through an injected Redis client."""
 
+    REDIS_USER = RedisUser.ADMIN
     _redis: WriterClient
 
     def __init__(self, client: WriterClient, key_prefix: str) -> None:

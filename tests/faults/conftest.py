@@ -15,6 +15,7 @@ import pytest
 from services.localstack import stack
 from services.localstack.cluster import PORT_STEP
 from services.localstack.ports import PORT_RANGE
+from services.shared.redis_clients import RedisUser, stack_credentials, with_login
 from services.shared.settings import Settings
 from tests.support import free_ports
 
@@ -28,6 +29,7 @@ def private_stack(tmp_path: Path) -> Iterator[Settings]:
             "kafka_bootstrap": f"127.0.0.1:{kafka}",
             "kafka_controller_port": controller,
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "redis_credentials_file": None,  # its own, in its state dir (not the shared stack's)
             "topic_partitions": 2,
             "kafka_session_timeout_seconds": 6.0,
             "ingest_web_port": web[0],
@@ -40,6 +42,7 @@ def private_stack(tmp_path: Path) -> Iterator[Settings]:
     )
     _reuse_kafka_jars(settings)
     stack.up(settings, timeout_s=120, say=lambda _: None)
+    settings = as_the_stack(settings)
     try:
         yield settings
     finally:
@@ -59,6 +62,7 @@ def private_cluster(tmp_path: Path) -> Iterator[Settings]:
             "kafka_bootstrap": ",".join(f"127.0.0.1:{port}" for port in brokers),
             "kafka_controller_port": base + 1,
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "redis_credentials_file": None,  # its own, in its state dir (not the shared stack's)
             "topic_partitions": 2,
             "topic_replication": 3,
             "kafka_session_timeout_seconds": 6.0,
@@ -72,6 +76,7 @@ def private_cluster(tmp_path: Path) -> Iterator[Settings]:
     )
     _reuse_kafka_jars(settings)
     stack.up(settings, timeout_s=180, say=lambda _: None)
+    settings = as_the_stack(settings)
     try:
         yield settings
     finally:
@@ -89,6 +94,14 @@ def _free_port_block(count: int) -> int:
             except OSError:
                 continue
             return base
+
+
+def as_the_stack(settings: Settings) -> Settings:
+    """The tests set up and read any key as the stack's own Redis user, as on the shared stack."""
+    credentials = stack_credentials(settings)
+    assert credentials is not None, "stack up made no Redis users"
+    password = credentials.passwords[RedisUser.STACK.value]
+    return settings.model_copy(update={"redis_url": with_login(settings.redis_url, RedisUser.STACK.value, password)})
 
 
 def _reuse_kafka_jars(settings: Settings) -> None:

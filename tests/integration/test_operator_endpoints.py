@@ -17,7 +17,7 @@ from tests.support.sockets import listening
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ("ingest", "matcher", "notifier", "rescreener", "admin")
+SERVICES = ("ingest", "matcher", "notifier", "rescreener", "deskstore", "admin")
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -37,6 +37,7 @@ def operator_ports(settings: Settings) -> dict[str, list[int]]:
         "matcher": [settings.matcher_web_port, settings.matcher_metrics_port],
         "notifier": [settings.notifier_web_port, settings.notifier_metrics_port],
         "rescreener": [settings.rescreener_metrics_port],
+        "deskstore": [settings.deskstore_metrics_port],
         "admin": [settings.admin_port],
     }
 

@@ -14,11 +14,14 @@ import redis
 import typer
 from typer.testing import CliRunner
 
+from services.admin.denied import DeniedLog
+from services.admin.tokens import Role
 from services.matcher import screen as screen_module
 from services.shared.models.common import EntityKind
-from services.shared.models.watchlist import EntryName, WatchlistEntry
+from services.shared.models.watchlist import EntryName, Sharing, WatchlistEntry
 from services.shared.settings import Settings
 from services.watchlist.writer import WatchlistWriter
+from tests.support.tokens import create_token
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +65,7 @@ Screen = Callable[..., tuple[str, list[str]]]
 def screen(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Screen:
     """`interdict screen --name NAME --json --verbose [OPTIONS]`: the cache line and the ids matched."""
     monkeypatch.setattr(screen_module, "get_settings", lambda: settings)
+    monkeypatch.setenv("INTERDICT_TOKEN", create_token(settings, "eva.pa", Role.READER, "PA"))
     application = typer.Typer()
     application.command()(screen_module.screen)
     runner = CliRunner()
@@ -130,3 +134,32 @@ def test_an_entry_whose_expiry_passes_leaves_the_next_call(store: WatchlistWrite
     time.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()) + 0.1)
     cache, found = screen("Inversiones El Dorado")
     assert cache.startswith("cache: miss: a cached entry has expired since;") and found == []
+
+
+def test_a_desk_token_is_shown_only_what_the_entries_share_with_its_country(
+    store: WatchlistWriter, screen: Screen, settings: Settings
+) -> None:
+    store.create_list("pa-only", owner_country="PA", sharing=Sharing.model_validate(
+        {"scope": "countries", "countries": ["MX"]}), actor=ACTOR)  # fmt: skip
+    withheld = entry(3, "NAVIERA CORAL DEL ISTMO S.A.").model_copy(
+        update={"list_id": "pa-only", "entry_id": "pa-only:3",
+                "sharing": Sharing.model_validate({"scope": "countries", "countries": ["MX"]})}
+    )  # fmt: skip
+    store.add(withheld, actor=ACTOR)
+    us_desk = create_token(settings, "amy.us", Role.DESK, "US")
+    mx_desk = create_token(settings, "luz.mx", Role.DESK, "MX")
+    assert screen("Naviera Coral del Istmo", "--token", us_desk)[1] == []
+    assert screen("Naviera Coral del Istmo", "--token", mx_desk)[1] == ["pa-only:3"]
+    assert screen("Naviera Coral del Istmo")[1] == ["pa-only:3"]  # Panama's own
+
+
+def test_screening_with_an_unknown_token_is_refused_and_recorded(settings: Settings, store: WatchlistWriter) -> None:
+    application = typer.Typer()
+    application.command()(screen_module.screen)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(screen_module, "get_settings", lambda: settings)
+        result = CliRunner().invoke(application, ["--name", "Inversiones El Dorado", "--token", "not-a-token"])
+    assert result.exit_code == screen_module.EXIT_REFUSED
+    assert "INVERSIONES" not in result.stdout
+    [attempt] = DeniedLog(redis.Redis.from_url(settings.redis_url), settings).recent(5)
+    assert (attempt.reason, attempt.path, attempt.status) == ("invalid-token", "screen", 401)

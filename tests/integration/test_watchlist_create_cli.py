@@ -16,8 +16,11 @@ from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import EXIT_REJECTED, watchlist_app
 from services.watchlist.errors import ListExists, ListNotFound, WatchlistError
 from services.watchlist.writer import WatchlistWriter
+from tests.support.tokens import administrators
 
 pytestmark = pytest.mark.integration
+#: This test's administrators' tokens (INTERDICT_TOKEN is ana's, of CO), made by the store fixture.
+TOKENS: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -28,6 +31,7 @@ def store(stack_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator
     get_settings.cache_clear()
     settings = stack_settings.model_copy(update={"redis_key_prefix": prefix})
     store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+    TOKENS.update(administrators(settings, monkeypatch))
     yield store
     store.delete_everything()
     get_settings.cache_clear()
@@ -50,21 +54,21 @@ def entry_file(tmp_path: Path, list_id: str, sharing: dict[str, object]) -> Path
 
 def test_create_then_add(store: WatchlistWriter, tmp_path: Path) -> None:
     code, output = invoke("create", "co-dijin", "--owner", "co", "--share", "countries:MX,PA", "--title", "DIJIN",
-                          "--actor", "ana")
+                          "--token", TOKENS["ana"])
     assert code == 0, output
     assert "created co-dijin (owner CO, sharing countries:MX,PA); list version 1" in output
     info = store.info("co-dijin")
     assert (info.owner_country, info.sharing.countries, info.title) == ("CO", ["MX", "PA"], "DIJIN")
     assert (info.version, info.entry_count, info.enabled) == (1, 0, True)
 
-    code, output = invoke("add", str(entry_file(tmp_path, "co-dijin", {"scope": "owner"})), "--actor", "ana")
+    code, output = invoke("add", str(entry_file(tmp_path, "co-dijin", {"scope": "owner"})), "--token", TOKENS["ana"])
     assert code == 0 and "list version 2" in output, output
     assert store.info("co-dijin").entry_count == 1
     assert [record.operation for record in store.history(list_id="co-dijin")] == ["create", "add"]
 
 
 def test_create_is_audited(store: WatchlistWriter) -> None:
-    assert invoke("create", "mx-uif", "--owner", "MX", "--share", "owner", "--actor", "luis")[0] == 0
+    assert invoke("create", "mx-uif", "--owner", "MX", "--share", "owner", "--token", TOKENS["luis"])[0] == 0
     [record] = store.history(actor="luis")
     assert (record.operation, record.list_id, record.version, record.entry_id) == ("create", "mx-uif", 1, None)
     assert record.details == {"owner_country": "MX", "sharing": {"scope": "owner", "countries": []}}
@@ -72,7 +76,7 @@ def test_create_is_audited(store: WatchlistWriter) -> None:
 
 def test_create_refuses_an_existing_list(store: WatchlistWriter) -> None:
     assert invoke("create", "co-dijin", "--owner", "CO", "--share", "all")[0] == 0
-    code, output = invoke("create", "co-dijin", "--owner", "MX", "--share", "owner")
+    code, output = invoke("create", "co-dijin", "--owner", "MX", "--share", "owner", "--token", TOKENS["luis"])
     assert code == EXIT_REJECTED and "watchlist 'co-dijin' already exists" in output
     assert store.info("co-dijin").owner_country == "CO"
 

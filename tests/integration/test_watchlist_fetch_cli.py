@@ -17,8 +17,11 @@ from services.watchlist.demo_source import BUNDLED_OFAC_DIR
 from services.watchlist.fetch import OFAC_SDN_FILES
 from services.watchlist.writer import WatchlistWriter
 from tests.local_http import Publisher, serving
+from tests.support.tokens import administrators
 
 pytestmark = pytest.mark.integration
+#: This test's administrators' tokens (INTERDICT_TOKEN is ana's, of CO), made by the store fixture.
+TOKENS: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -29,6 +32,7 @@ def store(stack_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator
     get_settings.cache_clear()
     settings = stack_settings.model_copy(update={"redis_key_prefix": prefix})
     store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+    TOKENS.update(administrators(settings, monkeypatch))
     yield store
     store.delete_everything()
     get_settings.cache_clear()
@@ -52,7 +56,7 @@ def sha256_of(path: Path) -> str:
 
 def fetch_ofac(publisher: Publisher, *options: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        watchlist_app, ["fetch", "ofac-sdn", "--base-url", publisher.base_url, "--actor", "ana", *options]
+        watchlist_app, ["fetch", "ofac-sdn", "--base-url", publisher.base_url, "--token", TOKENS["tom"], *options]
     )
     return result.exit_code, result.output
 
@@ -70,7 +74,7 @@ def test_fetch_ofac_downloads_reports_and_imports(store: WatchlistWriter, publis
     assert (info.version, info.owner_country) == (1, "US")
     sdn_rows = [line for line in (BUNDLED_OFAC_DIR / "sdn.csv").read_text().splitlines() if line[:1].isdigit()]
     assert info.entry_count == len(sdn_rows)
-    assert store.history(list_id="ofac-sdn", actor="ana")[0].operation == "import"
+    assert store.history(list_id="ofac-sdn", actor="tom")[0].operation == "import"
 
     code, output = fetch_ofac(publisher)
     assert code == 0 and "ofac-sdn: unchanged at version 1" in output

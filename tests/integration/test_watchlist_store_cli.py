@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from services.shared.settings import Settings, get_settings
 from services.watchlist.cli import watchlist_app
 from services.watchlist.writer import WatchlistWriter
+from tests.support.tokens import administrators
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +25,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistWriter]:
     get_settings.cache_clear()
     settings = Settings()
     store = WatchlistWriter(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+    administrators(settings, monkeypatch)  # ana, of CO, runs the commands
     yield store
     store.delete_everything()
     get_settings.cache_clear()
@@ -45,8 +47,6 @@ def test_jsonl_import_edit_and_history(store: WatchlistWriter, tmp_path: Path) -
             "co",
             "--share",
             "countries:MX,US",
-            "--actor",
-            "ana",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -65,7 +65,7 @@ def test_jsonl_import_edit_and_history(store: WatchlistWriter, tmp_path: Path) -
     assert "bad.jsonl:1: names" in rejected.output and "bad.jsonl:3: not JSON" in rejected.output
     assert store.info("co").version == 1
 
-    assert runner.invoke(watchlist_app, ["remove", "co:1", "--actor", "ana"]).exit_code == 0
+    assert runner.invoke(watchlist_app, ["remove", "co:1"]).exit_code == 0
     assert runner.invoke(watchlist_app, ["remove", "co:1"]).exit_code == 2
     assert [record.operation for record in store.history(actor="ana")] == ["import", "import:add", "remove"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import stat
@@ -13,12 +14,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from services.admin.identity import IdentityRefused
+from services.admin.tokens import Principal, Role
 from services.matcher import screen as screen_module
 from services.matcher import snapshot_cache
 from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.matcher.snapshot_cache import load_engine
 from services.shared.models.common import EntityKind
-from services.shared.models.watchlist import EntryName, WatchlistEntry
+from services.shared.models.watchlist import EntryName, Sharing, SharingScope, WatchlistEntry
 from services.shared.settings import Settings
 from services.watchlist.events import StorePosition, WatchlistSnapshot
 
@@ -79,10 +82,22 @@ def source() -> StubSource:
     return StubSource(ENTRIES)
 
 
+#: Who the stubbed token store says holds the token: a US desk officer unless a test says otherwise.
+CALLERS = {"us-desk": Principal(name="amy.us", role=Role.DESK, country="US")}
+
+
+def stub_identity(_settings: Settings, token: str | None) -> Principal:
+    if token not in CALLERS:
+        raise IdentityRefused("invalid-token", 401, "the token is not known (revoked, or mistyped)")
+    return CALLERS[token]
+
+
 @pytest.fixture()
 def runner(monkeypatch: pytest.MonkeyPatch, settings: Settings, source: StubSource) -> CliRunner:
     monkeypatch.setattr(screen_module, "get_settings", lambda: settings)
     monkeypatch.setattr(screen_module, "watchlist_source", lambda _settings: source)
+    monkeypatch.setattr(screen_module, "identify_caller", stub_identity)
+    monkeypatch.setenv("INTERDICT_TOKEN", "us-desk")
     return CliRunner()
 
 
@@ -176,7 +191,7 @@ def test_cache_file_is_private_and_keyed_by_namespace(settings: Settings, source
     assert snapshot_cache.cache_path(other_prefix) != loaded.path
     assert load_engine(other_prefix, source).status == "miss"
     assert load_engine(settings, source).status == "hit"
-    assert list(loaded.path.parent.iterdir()) == sorted({loaded.path, snapshot_cache.cache_path(other_prefix)})
+    assert sorted(loaded.path.parent.iterdir()) == sorted({loaded.path, snapshot_cache.cache_path(other_prefix)})
 
 
 def test_a_changed_engine_or_threshold_does_not_use_the_old_pickle(settings: Settings, source: StubSource) -> None:
@@ -314,3 +329,45 @@ def test_what_may_be_trusted(uid_offset: int, mode: int, problem: str | None) ->
     info = os.stat_result((mode, 0, 0, 1, os.getuid() + uid_offset, 0, 0, 0, 0, 0))
     found = snapshot_cache._unsafe(info, "the cache file")
     assert found is None if problem is None else (found is not None and problem in found)
+
+
+PANAMA_AND_MEXICO_ONLY = WatchlistEntry(
+    entry_id="test:9",
+    list_id="test",
+    kind=EntityKind.ORGANIZATION,
+    owner_country="PA",
+    sharing=Sharing(scope=SharingScope.NAMED_COUNTRIES, countries=["MX"]),
+    names=[EntryName(name="TRANSPORTES DEL ISTMO S.A.")],
+)
+
+
+@pytest.mark.parametrize(("country", "shown"), [("US", False), ("CO", False), ("PA", True), ("MX", True)])
+def test_screening_shows_only_what_the_entry_shares_with_the_callers_country(
+    runner: CliRunner, source: StubSource, country: str, shown: bool
+) -> None:
+    source.change([*ENTRIES, PANAMA_AND_MEXICO_ONLY])
+    CALLERS[f"{country}-desk"] = Principal(name=f"officer.{country.lower()}", role=Role.DESK, country=country)
+    result = runner.invoke(
+        app(), ["--name", "Transportes del Istmo", "--json", "--token", f"{country}-desk"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    entry_ids = [match["entry_id"] for match in json.loads(result.stdout)["matches"]]
+    assert ("test:9" in entry_ids) is shown
+    if not shown:
+        assert "TRANSPORTES" not in result.stdout  # nor any trace of it
+
+
+def test_a_withheld_entry_does_not_take_a_place_among_the_best(runner: CliRunner, source: StubSource) -> None:
+    namesake = PANAMA_AND_MEXICO_ONLY.model_copy(
+        update={"entry_id": "test:10", "sharing": Sharing(), "names": [EntryName(name="TRANSPORTES DEL ISTMO")]}
+    )
+    source.change([PANAMA_AND_MEXICO_ONLY, namesake])
+    result = runner.invoke(app(), ["--name", "Transportes del Istmo S.A.", "--json", "--limit", "1"])
+    assert [match["entry_id"] for match in json.loads(result.stdout)["matches"]] == ["test:10"]
+
+
+def test_screening_without_a_known_token_is_refused(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERDICT_TOKEN")
+    result = runner.invoke(app(), ["--name", "Juan Abrego Garcia", "--json"])
+    assert result.exit_code == screen_module.EXIT_REFUSED
+    assert "refused" in result.stderr and "ABREGO" not in result.stdout

@@ -100,6 +100,9 @@ class MatchingEngine:
     def get(self, entry_id: str) -> WatchlistEntry | None:
         return self._entries.get(entry_id)
 
+    def entries(self) -> Iterable[WatchlistEntry]:
+        return self._entries.values()
+
     def upsert(self, entry: WatchlistEntry) -> None:
         """Add an entry, or replace the entry with the same entry_id."""
         if entry.entry_id in self._entries:
