@@ -80,7 +80,8 @@ def down(
 def status(brokers: int | None = typer.Option(None, min=1, help=_BROKERS_HELP)) -> None:
     """Show each server (each broker of a cluster): pid, address, and whether it answers."""
     try:
-        rows = stack.status(_stack_settings(brokers))
+        settings = _stack_settings(brokers)
+        rows = stack.status(settings)
     except _EXPLAINED as error:
         raise _fail(error) from error
     table = Table(title=f"local stack ({get_settings().state_dir})")
@@ -90,3 +91,6 @@ def status(brokers: int | None = typer.Option(None, min=1, help=_BROKERS_HELP)) 
         healthy = "[green]yes[/green]" if row.healthy else f"[red]no[/red] ({row.problem})"
         table.add_row(row.component, str(row.pid or "-"), row.address, row.state.value, healthy)
     Console().print(table)
+    warning = stack.ephemeral_warning(settings)
+    if warning:
+        console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)

@@ -176,6 +176,7 @@ class ClusterNode(KafkaBroker):
 
     def _cluster_id(self) -> str:
         if not self.cluster_id_file.exists():
+            self.cluster_id_file.parent.mkdir(parents=True, exist_ok=True)
             self.cluster_id_file.write_text(new_cluster_id() + "\n")
         return self.cluster_id_file.read_text().strip()
 
@@ -196,6 +197,9 @@ class ClusterNode(KafkaBroker):
                 cluster = admin.describe_cluster()
         except (KafkaError, OSError) as error:
             return str(error) or type(error).__name__
+        if cluster.get("cluster_id") != self._cluster_id():
+            # e.g. the single-broker stack on the first node's port: not a node of this cluster
+            return f"another Kafka cluster ({cluster.get('cluster_id')}) answers on {self.broker}"
         # DescribeCluster lists fenced brokers too (kafka-python asks for them): not yet serving.
         live = {broker["broker_id"] for broker in cluster.get("brokers", []) if not broker.get("is_fenced")}
         return None if self.node.node_id in live else f"node {self.node.node_id} not yet among the live brokers"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from services.localstack.cluster import stack_servers, topic_settings
-from services.localstack.config import StackPaths, stack_paths
+from services.localstack.config import StackConfigError, StackPaths, stack_paths
 from services.localstack.ephemeral import ephemeral_range, refuse_ephemeral_ports
 from services.localstack.pidfile import stop_process
 from services.localstack.prereqs import ensure_programs
@@ -85,9 +85,7 @@ def up(settings: Settings, timeout_s: float, say: Say = print) -> list[str]:
     """
     paths = stack_paths(settings)
     stack = stack_servers(settings, paths)  # validates addresses before anything happens
-    refuse_ephemeral_ports(
-        ((server.name, endpoint.port) for server in stack for endpoint in server.ports()), ephemeral_range()
-    )
+    _refuse_ephemeral(stack)
     with _stack_lock(paths, say):
         to_start = _plan(stack, say)
         ensure_programs({p for server in to_start for p in server.programs_needed()}, say)
@@ -111,6 +109,21 @@ def up(settings: Settings, timeout_s: float, say: Say = print) -> list[str]:
     say(f"stack up: {', '.join(f'{s.name} {s.address()}' for s in stack)}; "
         f"{len(created)} topic(s) created")  # fmt: skip
     return created
+
+
+def _refuse_ephemeral(stack: list[Server]) -> None:
+    refuse_ephemeral_ports(
+        ((server.name, endpoint.port) for server in stack for endpoint in server.ports()), ephemeral_range()
+    )
+
+
+def ephemeral_warning(settings: Settings) -> str | None:
+    """Why the stack's ports are a problem (see ephemeral.py), for `status`; None when they are not."""
+    try:
+        _refuse_ephemeral(stack_servers(settings, stack_paths(settings)))
+    except StackConfigError as error:
+        return str(error)
+    return None
 
 
 def _plan(stack: list[Server], say: Say) -> list[Server]:

@@ -18,12 +18,15 @@ from services.localstack.cluster import stack_servers
 from services.localstack.config import stack_paths
 from services.localstack.pidfile import process_alive, stop_process
 from services.localstack.servers import Server
+from services.shared.kafka_admin import admin_client
 from services.shared.progress import wait_until_caught_up
 from services.shared.settings import Settings
+from services.shared.topics import all_topics
 from tests.support.load import (
     SERVICES,
     check_delivered,
     publish_load,
+    records_committed_by_worker,
     stalled_services,
     under_way,
     wait_moving,
@@ -73,11 +76,33 @@ def test_one_broker_of_three_sigkilled_mid_stream(
         drained = time.monotonic() - fault
         assert all(running.alive(service) for service in SERVICES), "a worker gave up"
         result = check_delivered(load)
-        # The node comes back and is a broker of the cluster again.
+        # The node comes back, a broker of the cluster again, and catches up on every partition.
+        assert under_replicated(settings), "no partition lost a replica: the kill proves nothing"
         stack.up(settings, timeout_s=180, say=lambda _: None)
         rejoined = time.monotonic() - fault
+        wait_for(lambda: not under_replicated(settings), "every partition back to three in-sync replicas", 180, 0.5)
+        in_sync = time.monotonic() - fault
     assert result.newest_ms > fault_ms, "every alert was out before the broker died: the kill proves nothing"
-    report(capsys, "1 broker of 3 SIGKILLed", moving_again=moving, all_alerts=drained, node_back=rejoined)
+    report(
+        capsys,
+        "1 broker of 3 SIGKILLed",
+        moving_again=moving,
+        all_alerts=drained,
+        node_back=rejoined,
+        replicas_in_sync=in_sync,
+    )
+
+
+def under_replicated(settings: Settings) -> list[str]:
+    """Partitions of the stack's topics with fewer in-sync replicas than replicas."""
+    with admin_client(settings) as admin:
+        described = admin.describe_topics(all_topics(settings))
+    return [
+        f"{topic['name']}[{partition['partition_index']}]"
+        for topic in described
+        for partition in topic["partitions"]
+        if len(partition["isr_nodes"]) < len(partition["replica_nodes"])
+    ]
 
 
 @pytest.mark.timeout(600)
@@ -150,8 +175,9 @@ def test_each_worker_sigkilled_mid_stream(
             fault_ms, fault = time.time() * 1000, time.monotonic()
             running.kill(service)
             running.start(service)
-            moving = wait_moving(settings, fault, services=(service,))
-            timings[f"{service}_moving_again"] = moving
+            # Moving again: the new worker has committed a batch (the old one can commit no more).
+            wait_for(lambda: records_committed_by_worker(settings, service) > 0, f"the new {service} to commit", 300)  # noqa: B023
+            timings[f"{service}_moving_again"] = time.monotonic() - fault
             wait_until_caught_up(settings, timeout_s=300)
             timings[f"{service}_all_alerts"] = time.monotonic() - fault
             result = check_delivered(load)

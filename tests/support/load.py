@@ -100,19 +100,27 @@ def under_way(settings: Settings, service: str = "matcher") -> dict[str, tuple[i
     return wait_for(mid_stream, f"{service} to be part way through its input", 180, poll_s=0.05)
 
 
+def metrics_text(settings: Settings, service: str) -> str | None:
+    """The Prometheus page of the service's worker, or None while nothing answers on its port."""
+    port = getattr(settings, f"{service}_metrics_port")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+            return str(response.read().decode())
+    except OSError:
+        return None
+
+
 def stalled_services(settings: Settings) -> list[str]:
     """The stages whose metrics say a batch waits on Redis or Kafka (interdict_stage_stalled 1)."""
-    found = []
-    for service in SERVICES:
-        port = getattr(settings, f"{service}_metrics_port")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
-                text = response.read().decode()
-        except OSError:
-            continue
-        if re.search(r"^interdict_stage_stalled\{[^}]*\} 1\.0$", text, re.MULTILINE):
-            found.append(service)
-    return found
+    stalled = re.compile(r"^interdict_stage_stalled\{[^}]*\} 1\.0$", re.MULTILINE)
+    return [service for service in SERVICES if stalled.search(metrics_text(settings, service) or "")]
+
+
+def records_committed_by_worker(settings: Settings, service: str) -> float:
+    """Input records the worker now on the service's metrics port has committed since it started
+    (interdict_messages_in_total counts them when their batch commits)."""
+    counted = re.compile(r"^interdict_messages_in_total\{[^}]*\} (\S+)$", re.MULTILINE)
+    return sum(float(value) for value in counted.findall(metrics_text(settings, service) or ""))
 
 
 def wait_moving(

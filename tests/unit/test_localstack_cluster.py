@@ -172,3 +172,10 @@ def test_status_lists_each_broker_of_the_cluster(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 0, result.output
     for node, (broker, controller) in enumerate([(22192, 22193), (22194, 22195), (22196, 22197)], start=1):
         assert f"kafka-{node}" in result.output and f"127.0.0.1:{broker} (controller {controller})" in result.output
+
+
+def test_status_warns_of_a_port_in_the_ephemeral_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stack, "ephemeral_range", lambda: (32768, 60999))
+    assert stack.ephemeral_warning(_settings(tmp_path)) is None
+    warning = stack.ephemeral_warning(_settings(tmp_path, redis_url="redis://127.0.0.1:45379/0"))
+    assert warning is not None and "redis port 45379" in warning
