@@ -28,6 +28,7 @@ from services.desk.cli import (
     TOKEN,
     choices,
     desk_of,
+    one_choice,
     reporting,
 )
 from services.desk.render import safe, when
@@ -109,10 +110,7 @@ def _act(
 
 
 def _priority(value: str | None) -> Severity | None:
-    chosen = choices([value] if value else None, Severity, "--priority")
-    if len(chosen) > 1:
-        raise typer.BadParameter("give one priority", param_hint="--priority")
-    return chosen[0] if chosen else None
+    return one_choice(value, Severity, "--priority") if value else None
 
 
 # -- acting ---------------------------------------------------------------------------------------------------
@@ -168,10 +166,8 @@ def state(
     json_output: bool = JSON,
 ) -> None:
     """Move a case along: open → active → closed (or straight to closed)."""
-    chosen = choices([new_state], CaseState, "STATE")
-    if len(chosen) != 1:
-        raise typer.BadParameter("give one state", param_hint="STATE")
-    _act("state", country, token, json_output, lambda cases: cases.set_state(case_id, chosen[0], note))
+    chosen = one_choice(new_state, CaseState, "STATE")
+    _act("state", country, token, json_output, lambda cases: cases.set_state(case_id, chosen, note))
 
 
 @case_app.command("priority")

@@ -90,6 +90,14 @@ def choices(values: list[str] | None, kind: type[E], option: str, aliases: dict[
     return list(dict.fromkeys(chosen))
 
 
+def one_choice(value: str, kind: type[E], option: str) -> E:
+    """One value of an enumeration, as `choices` reads it; a list of several is refused."""
+    chosen = choices([value], kind, option)
+    if len(chosen) != 1:
+        raise typer.BadParameter(f"give one {option.lstrip('-').lower()}", param_hint=option)
+    return chosen[0]
+
+
 def moment(text: str | None, option: str) -> datetime | None:
     if text is None:
         return None
@@ -280,10 +288,8 @@ def close(
     json_output: bool = JSON,
 ) -> None:
     """Close an alert with its outcome; a false positive is remembered against the same party and entry."""
-    outcomes = choices([outcome], ClosingOutcome, "--outcome")
-    if len(outcomes) != 1:
-        raise typer.BadParameter("give one outcome", param_hint="--outcome")
-    _act("close", country, token, json_output, lambda ops: ops.close(alert_id, outcomes[0], note))
+    chosen = one_choice(outcome, ClosingOutcome, "--outcome")
+    _act("close", country, token, json_output, lambda ops: ops.close(alert_id, chosen, note))
 
 
 # -- watching -------------------------------------------------------------------------------------------------
