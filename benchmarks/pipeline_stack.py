@@ -26,6 +26,8 @@ from benchmarks import passthrough
 from services.localstack.ports import free_ports
 from services.localstack.workers import start_worker, stop_worker
 from services.shared.kafka_admin import delete_topics, ensure_topics
+from services.shared.kafka_clients import kafka_admin
+from services.shared.kafka_security import OPERATOR
 from services.shared.models.watchlist import WatchlistEntry
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics, group_id
@@ -131,7 +133,7 @@ class Namespace:
         while the benchmark measures."""
         groups = {group_id(self.settings, service): count for service, count in counts.items()}
         deadline = time.monotonic() + timeout_s
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        admin = kafka_admin(self.settings, OPERATOR)
         try:
             while not _groups_settled(admin, groups):
                 self._fail_if_exited()
@@ -197,8 +199,9 @@ class BatchTotals:
     def minus(self, earlier: BatchTotals) -> BatchTotals:
         before = earlier.seconds_buckets
         buckets = {bound: count - before.get(bound, 0.0) for bound, count in self.seconds_buckets.items()}
-        return BatchTotals(self.batches - earlier.batches, self.records - earlier.records,
-                           self.seconds - earlier.seconds, buckets)
+        return BatchTotals(
+            self.batches - earlier.batches, self.records - earlier.records, self.seconds - earlier.seconds, buckets
+        )
 
     def seconds_quantile(self, share: float) -> float | None:
         """The histogram bound under which `share` of the batches took their time."""

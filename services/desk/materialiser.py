@@ -14,11 +14,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from services.desk import metrics
 from services.desk.store import DeskStore, StoreRecord
 from services.shared import topics
+from services.shared.kafka_clients import kafka_consumer
 from services.shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,19 +29,24 @@ class TopicMissing(RuntimeError):
     """A desk topic does not exist on the broker (`interdict topics ensure` creates them)."""
 
 
+#: the desk store's Kafka principal: it reads every desk's alerts and actions, writes nothing
+DESKSTORE = "deskstore"
+
+
 class CatchUpTimeout(TimeoutError):
     """The topics could not be read to their end in the time given."""
 
 
 class Materialiser:
-    def __init__(self, settings: Settings, stores: Mapping[str, DeskStore]) -> None:
+    def __init__(self, settings: Settings, stores: Mapping[str, DeskStore], principal: str = DESKSTORE) -> None:
         self._stores = dict(stores)
         self._kinds: dict[str, tuple[str, str]] = {}  # topic -> (desk, record kind)
         for desk in self._stores:
             self._kinds[topics.desk_topic(settings, desk)] = (desk, "alert")
             self._kinds[topics.actions_topic(settings, desk)] = (desk, "action")
-        self._consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap,
+        self._consumer = kafka_consumer(
+            settings,
+            principal,
             enable_auto_commit=False,
             isolation_level="read_committed",  # an aborted transaction's alerts never enter a store
             client_id="interdict-desk-store",

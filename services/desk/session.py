@@ -19,6 +19,7 @@ from services.desk.operations import DeskOperations, authorise
 from services.desk.store import DeskStore
 from services.shared import topics
 from services.shared.kafka_clients import make_producer
+from services.shared.kafka_security import desk_principal
 from services.shared.models.desk import DeskAction
 from services.shared.settings import Settings
 
@@ -27,14 +28,15 @@ PUBLISH_TIMEOUT_S = 30.0
 
 
 class KafkaActionPublisher:
-    def __init__(self, settings: Settings, desk: str) -> None:
+    def __init__(self, settings: Settings, desk: str, principal: str) -> None:
         self._topic = topics.actions_topic(settings, desk)
         self._settings = settings
+        self._principal = principal
         self._producer: KafkaProducer | None = None
 
     def publish(self, action: DeskAction) -> None:
         if self._producer is None:
-            self._producer = make_producer(self._settings)
+            self._producer = make_producer(self._settings, self._principal)
         sent = self._producer.send(self._topic, key=action.alert_id.encode(), value=action.model_dump_json().encode())
         sent.get(timeout=PUBLISH_TIMEOUT_S)
 
@@ -67,10 +69,10 @@ def desk_session(
         stack.callback(store.close)
         catch_up = _no_sync
         if sync or acting:  # an action is read back from the store: it must see the topics
-            materialiser = Materialiser(settings, {desk: store})
+            materialiser = Materialiser(settings, {desk: store}, desk_principal(desk))
             stack.callback(materialiser.close)
             catch_up = materialiser.catch_up
-        publisher = KafkaActionPublisher(settings, desk)
+        publisher = KafkaActionPublisher(settings, desk, desk_principal(desk))
         stack.callback(publisher.close)
         yield DeskOperations(desk, officer, store, catch_up, publisher)
 
