@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from services.localstack.config import is_secured
+from services.localstack.security import grant_namespace, revoke_namespace
 from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
+from services.shared.kafka_security import credentials_file
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics
 from services.watchlist.demo_source import demo_ofac_dir
@@ -69,11 +72,18 @@ def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Sett
             "rescreener_metrics_port": ports[6],
             "admin_port": ports[7],
             "deskstore_metrics_port": ports[8],
+            # the stack's principals, wherever this test keeps its own state
+            "kafka_credentials_file": credentials_file(stack_settings),
         }
     )
+    secured = is_secured(settings)
+    if secured:  # every principal's rights on this namespace's topics and groups, as on the stack's
+        grant_namespace(settings)
     ensure_topics(settings)
     yield settings
     delete_topics(settings, all_topics(settings))
+    if secured:
+        revoke_namespace(settings)
     client = redis.Redis.from_url(settings.redis_url)
     for key in client.scan_iter(match=f"{settings.redis_key_prefix}*", count=1000):
         client.delete(key)

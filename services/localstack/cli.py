@@ -7,10 +7,11 @@ from kafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
 
-from services.localstack import stack
+from services.localstack import security, stack
 from services.localstack.config import StackConfigError
 from services.localstack.prereqs import MissingPrerequisite
 from services.localstack.servers import StackError
+from services.shared.kafka_security import KafkaCredentialsMissing, credentials_file
 from services.shared.settings import get_settings
 
 stack_app = typer.Typer(
@@ -20,7 +21,14 @@ stack_app = typer.Typer(
 console = Console(stderr=True)
 
 #: Failures we can explain in one message; anything else is a bug and keeps its traceback.
-_EXPLAINED = (StackError, StackConfigError, MissingPrerequisite, KafkaError)
+_EXPLAINED = (
+    StackError,
+    StackConfigError,
+    MissingPrerequisite,
+    KafkaError,
+    security.SecurityError,
+    KafkaCredentialsMissing,
+)
 
 
 def _say(message: str) -> None:
@@ -52,6 +60,38 @@ def down(
     """Stop the servers this stack started; servers it did not start are left alone."""
     try:
         stack.down(get_settings(), timeout_s=timeout, say=_say)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+
+
+@stack_app.command("add-principal")
+def add_principal(
+    principal: str = typer.Argument(..., help="desk-<cc> for a desk, feed-<name> for a feed (README, Security)"),
+) -> None:
+    """Create a Kafka principal (a new desk or feed): its password goes to the credentials file."""
+    try:
+        security.add_principal(get_settings(), principal)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{principal}: created; its password is in {credentials_file(get_settings())}")
+
+
+@stack_app.command("rotate-password")
+def rotate_password(principal: str = typer.Argument(..., help="the principal whose password changes")) -> None:
+    """Give a principal a new password on the broker and in the credentials file."""
+    try:
+        security.rotate_password(get_settings(), principal)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{principal}: new password in {credentials_file(get_settings())}; restart its processes")
+
+
+@stack_app.command()
+def grant(revoke: bool = typer.Option(False, help="remove the namespace's ACLs instead")) -> None:
+    """Create (or remove) every principal's ACLs for the namespace of INTERDICT_TOPIC_PREFIX and
+    INTERDICT_APP_ID_PREFIX (benchmarks and tests run in namespaces of their own)."""
+    try:
+        (security.revoke_namespace if revoke else security.grant_namespace)(get_settings())
     except _EXPLAINED as error:
         raise _fail(error) from error
 

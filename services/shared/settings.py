@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     topic_replication: int = Field(default=1, ge=1)
     topic_prefix: str = Field(default="", description="prepended to every topic name (tests use it)")
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
-        default="PLAINTEXT",
+        default="SASL_PLAINTEXT",
         description="how clients connect: SASL (SCRAM-SHA-512), over TLS or not; PLAINTEXT: anonymous",
     )
     kafka_username: str = Field(
