@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from kafka.errors import KafkaError
 from rich.console import Console
@@ -94,6 +96,28 @@ def grant(revoke: bool = typer.Option(False, help="remove the namespace's ACLs i
         (security.revoke_namespace if revoke else security.grant_namespace)(get_settings())
     except _EXPLAINED as error:
         raise _fail(error) from error
+
+
+@stack_app.command()
+def provision() -> None:
+    """Create every principal of the credentials file on the brokers of INTERDICT_KAFKA_BOOTSTRAP,
+    and the ACLs of the namespace (deploy/ runs it once the brokers answer)."""
+    try:
+        security.provision(get_settings())
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+
+
+@stack_app.command("deploy-secrets")
+def deploy_secrets(
+    directory: Path = typer.Argument(Path("deploy/secrets"), help="where deploy/docker-compose.yml finds them"),
+) -> None:
+    """Make deploy/'s Kafka secrets: every principal's password, the brokers' TLS key and CA."""
+    try:
+        names = security.write_deploy_secrets(get_settings(), directory)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{len(names)} principals and the brokers' TLS files in {directory} (keep it out of version control)")
 
 
 @stack_app.command()

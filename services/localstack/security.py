@@ -307,3 +307,45 @@ def _create_acls(settings: Settings, grants: list[Grant]) -> None:
         result = admin.create_acls([grant.acl() for grant in grants])
     if result["failed"]:
         raise KafkaError(f"could not create ACLs: {result['failed'][:3]}")
+
+
+# -- deploy/ -----------------------------------------------------------------------------------------
+
+#: The brokers of deploy/docker-compose.yml: the names its certificate is valid for.
+DEPLOY_HOSTS = ("kafka-1", "kafka-2", "kafka-3", "localhost", "127.0.0.1")
+
+
+def write_deploy_secrets(settings: Settings, directory: Path) -> list[str]:
+    """What deploy/docker-compose.yml mounts as secrets, made once on the operator's machine:
+
+    - kafka-credentials.json: every principal's password (only the provisioning job reads it);
+    - kafka/<principal>.json: one principal's own, the one file its container is given;
+    - kafka-superuser, kafka-controller: the brokers' own passwords;
+    - tls/: the CA and the brokers' key and certificate (for kafka-1..3 and localhost).
+
+    Existing files are kept (a password already on the brokers must not change behind them).
+    Files are 0644 in a 0700 directory: compose mounts them as they are, into containers that run
+    as other users than the one who made them.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    everything = directory / "kafka-credentials.json"
+    passwords = ensure_credentials(settings.model_copy(update={"kafka_credentials_file": everything}),
+                                   [*principals(settings), "controller"])  # fmt: skip
+    for principal, password in passwords.items():
+        if principal in (SUPERUSER, "controller"):
+            _write_readable(directory / f"kafka-{principal}", password)
+        else:
+            _write_readable(directory / "kafka" / f"{principal}.json", json.dumps({principal: password}))
+    make_tls_files(directory / "tls", DEPLOY_HOSTS)
+    for path in [everything, *(directory / "tls").iterdir()]:
+        os.chmod(path, 0o644)
+    return sorted(passwords)
+
+
+def _write_readable(path: Path, text: str) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.chmod(path, 0o644)
