@@ -23,7 +23,9 @@ from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks import passthrough
+from services.localstack.config import is_secured
 from services.localstack.ports import free_ports
+from services.localstack.security import grant_namespace, revoke_namespace
 from services.localstack.workers import start_worker, stop_worker
 from services.shared.kafka_admin import delete_topics, ensure_topics
 from services.shared.kafka_clients import kafka_admin
@@ -75,6 +77,8 @@ class Namespace:
             }
         )
         namespace = cls(label, settings)
+        if is_secured(settings):  # the services' rights on this namespace, as on the stack's own
+            grant_namespace(settings)
         ensure_topics(settings, [*all_topics(settings), *passthrough.topics(settings)])
         return namespace
 
@@ -114,7 +118,8 @@ class Namespace:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, **self.settings.as_environment()},
+                # the pass-through is the benchmark's own, no service: it acts as the operator
+                env={**os.environ, **self.settings.as_environment(), "INTERDICT_KAFKA_USERNAME": OPERATOR},
                 cwd=PROJECT_ROOT,
                 start_new_session=True,  # a Ctrl-C meant for the benchmark must not kill it mid-batch
             )
@@ -158,6 +163,8 @@ class Namespace:
         """Stop the workers, delete the topics and the Redis keys: leave the stack as it was."""
         self.stop_workers()
         delete_topics(self.settings, [*all_topics(self.settings), *passthrough.topics(self.settings)])
+        if is_secured(self.settings):
+            revoke_namespace(self.settings)
         client = redis.Redis.from_url(self.settings.redis_url)
         try:
             keys = list(client.scan_iter(match=f"{self.settings.redis_key_prefix}:*", count=1000))

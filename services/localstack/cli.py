@@ -78,6 +78,16 @@ def add_principal(
     _say(f"{principal}: created; its password is in {credentials_file(get_settings())}")
 
 
+@stack_app.command("remove-principal")
+def remove_principal(principal: str = typer.Argument(..., help="the principal to remove")) -> None:
+    """Remove a principal (a desk or feed that has left): nobody can log in as it any more."""
+    try:
+        security.remove_principal(get_settings(), principal)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{principal}: removed")
+
+
 @stack_app.command("rotate-password")
 def rotate_password(principal: str = typer.Argument(..., help="the principal whose password changes")) -> None:
     """Give a principal a new password on the broker and in the credentials file."""

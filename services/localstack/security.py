@@ -34,6 +34,7 @@ from kafka.admin import (
     ResourcePattern,
     ResourceType,
     ScramMechanism,
+    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 from kafka.errors import KafkaError
@@ -277,6 +278,23 @@ def provision(settings: Settings, wanted: Iterable[str] | None = None) -> None:
 def add_principal(settings: Settings, principal: str) -> None:
     """A new principal (a desk or feed added later), with its password in the credentials file."""
     provision(settings, [*read_credentials_file(credentials_file(settings)), principal])
+
+
+def remove_principal(settings: Settings, principal: str) -> None:
+    """A principal's SCRAM credential off the broker and out of the credentials file (its ACLs
+    stay until its namespace is revoked: they grant nothing to a principal nobody can log in as)."""
+    if principal == SUPERUSER:
+        raise SecurityError("the super user cannot be removed: the broker itself logs in as it")
+    with admin_client(settings, principal=SUPERUSER) as admin:
+        result = admin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(principal, ScramMechanism.SCRAM_SHA_512)]
+        )
+    if result.get(principal):
+        raise SecurityError(f"could not remove {principal}: {result[principal]}")
+    path = credentials_file(settings)
+    passwords = read_credentials_file(path)
+    if passwords.pop(principal, None) is not None:
+        write_credentials(path, passwords)
 
 
 def grant_namespace(settings: Settings) -> None:

@@ -19,7 +19,7 @@ from kafka.errors import (
 from pydantic import SecretStr
 
 from services.localstack.config import stack_paths, tls_endpoint
-from services.localstack.security import SUPERUSER
+from services.localstack.security import SUPERUSER, add_principal, remove_principal, rotate_password
 from services.shared import topics
 from services.shared.kafka_clients import kafka_admin, kafka_consumer, kafka_producer
 from services.shared.kafka_security import (
@@ -177,3 +177,25 @@ def test_every_service_works_with_only_its_own_rights(secured: Settings, demo_wa
         wait_until_caught_up(secured)
         result = read_outputs(secured, start)
     assert set(result.alert_keys()) == expected_alerts()
+
+
+def test_a_new_principal_logs_in_and_a_rotated_password_replaces_the_old(secured: Settings) -> None:
+    principal = f"feed-test-{secured.app_id_prefix}"
+    add_principal(secured, principal)
+    try:
+        first = read_credentials_file(credentials_file(secured))[principal]
+        with kafka_admin(secured, principal) as admin:  # it logs in (it has no ACL yet, so sees nothing)
+            assert topics.qualified(secured, topics.MANIFESTS_RAW) not in admin.list_topics()
+        rotate_password(secured, principal)
+        assert read_credentials_file(credentials_file(secured))[principal] != first
+        with kafka_admin(secured, principal) as admin:
+            admin.list_topics()
+        old = secured.model_copy(update={"kafka_username": principal, "kafka_password": SecretStr(first)})
+        with pytest.raises(KafkaError):
+            kafka_admin(old, principal, bootstrap_timeout_ms=5000, request_timeout_ms=5000).list_topics()
+    finally:
+        remove_principal(secured, principal)
+    assert principal not in read_credentials_file(credentials_file(secured))
+    with pytest.raises(KafkaError):
+        kafka_admin(secured.model_copy(update={"kafka_username": principal, "kafka_password": SecretStr(first)}),
+                    principal, bootstrap_timeout_ms=5000, request_timeout_ms=5000).list_topics()  # fmt: skip
