@@ -41,6 +41,8 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def stack_settings() -> Settings:
     settings = Settings()
+    # the stack's principals, for every test's settings wherever it keeps its own state
+    settings = settings.model_copy(update={"kafka_credentials_file": credentials_file(settings)})
     reason = probe_kafka(settings)
     if reason is not None:
         pytest.fail(f"no Kafka at {settings.kafka_bootstrap} ({reason}); run the tests with `make test`")
@@ -72,8 +74,6 @@ def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Sett
             "rescreener_metrics_port": ports[6],
             "admin_port": ports[7],
             "deskstore_metrics_port": ports[8],
-            # the stack's principals, wherever this test keeps its own state
-            "kafka_credentials_file": credentials_file(stack_settings),
         }
     )
     secured = is_secured(settings)

@@ -95,7 +95,13 @@ def test_hostile_input_on_the_broker_ends_valid_or_dead_lettered(
 ) -> None:
     run = uuid.uuid4().hex[:10]
     config = stack_settings.model_copy(
-        update={"topic_prefix": f"hostile-{run}.", "topic_partitions": 1, "app_id_prefix": f"hostile-{run}"}
+        # a stage of its own, under a group of its own: run as the operator, not as the ingest service
+        update={
+            "topic_prefix": f"hostile-{run}.",
+            "topic_partitions": 1,
+            "app_id_prefix": f"hostile-{run}",
+            "kafka_username": OPERATOR,
+        }
     )
     ensure_topics(config)
     try:

@@ -95,7 +95,8 @@ async def run_until_committed(stage: Stage, transport: KafkaTransport, inputs: i
 
 
 def test_outputs_and_dead_letters_too_large_never_cost_an_input(isolated_settings: Settings) -> None:
-    settings = isolated_settings.model_copy(update={"max_message_bytes": LIMIT})
+    # a stage under a group of its own (ingest-<namespace>): as the operator, not as the ingest service
+    settings = isolated_settings.model_copy(update={"max_message_bytes": LIMIT, "kafka_username": OPERATOR})
     small, grows_too_large = manifest("OK-1", 2), manifest("BIG-1", 1000)
     hostile = b'{"kind": "shipment", "padding": "' + b"x" * (3 * LIMIT) + b'"}'
     assert len(grows_too_large) < LIMIT  # it only outgrows the limit once normalised
