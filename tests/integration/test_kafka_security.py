@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from kafka import TopicPartition
 from kafka.errors import (
+    GroupAuthorizationFailedError,
     KafkaError,
     TopicAuthorizationFailedError,
     TransactionalIdAuthorizationFailedError,
@@ -21,7 +22,7 @@ from pydantic import SecretStr
 from services.localstack.config import stack_paths, tls_endpoint
 from services.localstack.security import SUPERUSER, add_principal, remove_principal, rotate_password
 from services.shared import topics
-from services.shared.kafka_clients import kafka_admin, kafka_consumer, kafka_producer
+from services.shared.kafka_clients import kafka_admin, kafka_consumer, kafka_producer, make_consumer
 from services.shared.kafka_security import (
     ANY_FEED,
     OPERATOR,
@@ -199,3 +200,19 @@ def test_a_new_principal_logs_in_and_a_rotated_password_replaces_the_old(secured
     with pytest.raises(KafkaError):
         kafka_admin(secured.model_copy(update={"kafka_username": principal, "kafka_password": SecretStr(first)}),
                     principal, bootstrap_timeout_ms=5000, request_timeout_ms=5000).list_topics()  # fmt: skip
+
+
+def test_a_desk_resumes_in_groups_of_its_own_only(secured: Settings) -> None:
+    mx, alerts = desk_principal("MX"), topics.desk_topic(secured, "MX")
+    _write_one(secured, OPERATOR, alerts)
+
+    def first_poll(group: str) -> int:
+        consumer = make_consumer(secured, mx, [alerts], group_id=group, idle_timeout_ms=15_000)
+        try:
+            return len(next(iter(consumer)).value)
+        finally:
+            consumer.close()
+
+    assert first_poll(f"{mx}-{secured.app_id_prefix}") > 0
+    with pytest.raises(GroupAuthorizationFailedError):
+        first_poll(f"desk-us-{secured.app_id_prefix}")
