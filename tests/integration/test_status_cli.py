@@ -24,7 +24,7 @@ from tests.support.pipeline import marks, read_outputs, wait_for, workers
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 SAMPLE_FEED = PROJECT_ROOT / "feeds" / "sample-manifests.jsonl"
-ALL = ("ingest", "matcher", "notifier", "rescreener", "admin")
+ALL = ("ingest", "matcher", "notifier", "rescreener", "admin", "deskstore")
 
 
 def status(settings: Settings, *args: str) -> subprocess.CompletedProcess[bytes]:
