@@ -176,7 +176,7 @@ def test_cache_file_is_private_and_keyed_by_namespace(settings: Settings, source
     assert snapshot_cache.cache_path(other_prefix) != loaded.path
     assert load_engine(other_prefix, source).status == "miss"
     assert load_engine(settings, source).status == "hit"
-    assert list(loaded.path.parent.iterdir()) == sorted({loaded.path, snapshot_cache.cache_path(other_prefix)})
+    assert sorted(loaded.path.parent.iterdir()) == sorted({loaded.path, snapshot_cache.cache_path(other_prefix)})
 
 
 def test_a_changed_engine_or_threshold_does_not_use_the_old_pickle(settings: Settings, source: StubSource) -> None:
