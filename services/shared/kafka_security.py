@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from services.shared.settings import Settings
 
 SASL_MECHANISM = "SCRAM-SHA-512"
@@ -37,8 +39,9 @@ logging.getLogger("kafka.net.sasl.scram").setLevel(logging.ERROR)
 OPERATOR = "operator"
 
 
-class KafkaCredentialsMissing(RuntimeError):
-    """No password is known for the principal a process acts as."""
+class KafkaCredentialsMissing(KafkaError):
+    """No password is known for the principal a process acts as. A KafkaError, so that every
+    command explaining Kafka failures explains this one too."""
 
 
 @dataclass(frozen=True)
