@@ -72,8 +72,7 @@ from pathlib import Path
 from types import FrameType
 
 import orjson
-from aiokafka import AIOKafkaProducer
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
@@ -97,6 +96,8 @@ from services.ingest.formats.registry import FORMATS
 from services.ingest.validation import validate_document
 from services.localstack.workers import stop_worker
 from services.shared import topics
+from services.shared.kafka_clients import aio_producer, kafka_admin, kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models.ais import AisReport
 from services.shared.progress import end_offsets
 from services.shared.settings import Settings
@@ -146,8 +147,9 @@ def prepare_feed(fmt: str, count: int, hit_rate: float, seed: int) -> FormatFeed
 async def _publish(settings: Settings, feed: FormatFeed, destinations: Sequence[str]) -> None:
     # The stages' own producer settings, as the pipeline benchmark's feed: publishing is done before
     # any worker starts, so it is not measured, only made quick.
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    producer = aio_producer(
+        settings,
+        OPERATOR,
         client_id="interdict-bench-ingest-feed",
         acks="all",
         enable_idempotence=True,
@@ -312,7 +314,7 @@ def account(settings: Settings, inputs: int, counters: dict[str, float]) -> Acco
 def read_dead_letters(settings: Settings, keep: int = 3) -> tuple[Counter[str], list[str]]:
     """Ingest's dead letters in this namespace: how many by reason, and the first few messages."""
     topic = topics.qualified(settings, topics.MANIFESTS_DLQ)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False)
     reasons: Counter[str] = Counter()
     examples: list[str] = []
     try:
@@ -520,7 +522,7 @@ def destroy(space: Namespace) -> None:
     finally:
         groups = [topics.group_id(space.settings, service) for service in (INGEST, passthrough.SERVICE)]
         with _suppressed():
-            admin = KafkaAdminClient(bootstrap_servers=space.settings.kafka_bootstrap)
+            admin = kafka_admin(space.settings, OPERATOR)
             try:
                 admin.delete_groups(groups)
             finally:

@@ -23,10 +23,15 @@ from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks import passthrough
+from services.localstack.config import is_secured
 from services.localstack.ports import free_ports
-from services.localstack.redis_security import grant_namespace
+from services.localstack.redis_security import grant_namespace as grant_redis_namespace
+from services.localstack.security import grant_namespace as grant_kafka_namespace
+from services.localstack.security import revoke_namespace as revoke_kafka_namespace
 from services.localstack.workers import start_worker, stop_worker
 from services.shared.kafka_admin import delete_topics, ensure_topics
+from services.shared.kafka_clients import kafka_admin
+from services.shared.kafka_security import OPERATOR
 from services.shared.models.watchlist import WatchlistEntry
 from services.shared.redis_clients import RedisUser, credentials_path, stack_credentials, sync_client
 from services.shared.settings import PROJECT_ROOT, Settings
@@ -78,8 +83,10 @@ class Namespace:
         )
         if stack_credentials(settings) is not None:  # a Redis with the stack's ACL users
             with closing(sync_client(settings, RedisUser.STACK)) as client:
-                grant_namespace(client, run)
+                grant_redis_namespace(client, run)
         namespace = cls(label, settings)
+        if is_secured(settings):  # the services' rights on this namespace, as on the stack's own
+            grant_kafka_namespace(settings)
         ensure_topics(settings, [*all_topics(settings), *passthrough.topics(settings)])
         return namespace
 
@@ -119,7 +126,8 @@ class Namespace:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, **self.settings.as_environment()},
+                # the pass-through is the benchmark's own, no service: it acts as the operator
+                env={**os.environ, **self.settings.as_environment(), "INTERDICT_KAFKA_USERNAME": OPERATOR},
                 cwd=PROJECT_ROOT,
                 start_new_session=True,  # a Ctrl-C meant for the benchmark must not kill it mid-batch
             )
@@ -138,7 +146,7 @@ class Namespace:
         while the benchmark measures."""
         groups = {group_id(self.settings, service): count for service, count in counts.items()}
         deadline = time.monotonic() + timeout_s
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        admin = kafka_admin(self.settings, OPERATOR)
         try:
             while not _groups_settled(admin, groups):
                 self._fail_if_exited()
@@ -163,6 +171,8 @@ class Namespace:
         """Stop the workers, delete the topics and the Redis keys: leave the stack as it was."""
         self.stop_workers()
         delete_topics(self.settings, [*all_topics(self.settings), *passthrough.topics(self.settings)])
+        if is_secured(self.settings):
+            revoke_kafka_namespace(self.settings)
         client = sync_client(self.settings, RedisUser.STACK)
         try:
             keys = list(client.scan_iter(match=f"{self.settings.redis_key_prefix}:*", count=1000))
@@ -204,8 +214,9 @@ class BatchTotals:
     def minus(self, earlier: BatchTotals) -> BatchTotals:
         before = earlier.seconds_buckets
         buckets = {bound: count - before.get(bound, 0.0) for bound, count in self.seconds_buckets.items()}
-        return BatchTotals(self.batches - earlier.batches, self.records - earlier.records,
-                           self.seconds - earlier.seconds, buckets)
+        return BatchTotals(
+            self.batches - earlier.batches, self.records - earlier.records, self.seconds - earlier.seconds, buckets
+        )
 
     def seconds_quantile(self, share: float) -> float | None:
         """The histogram bound under which `share` of the batches took their time."""

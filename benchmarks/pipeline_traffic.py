@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as AIOTopicPartition
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import KafkaError
 
 from services.shared import topics
+from services.shared.kafka_clients import aio_consumer, aio_producer, kafka_admin, kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import PARTNER_COUNTRIES, Settings
 from services.shared.stage.records import PUBLISHED_AT_HEADER
 
@@ -41,8 +43,9 @@ class Message:
 def _producer(settings: Settings) -> AIOKafkaProducer:
     # The stages' own producer settings (services/shared/worker.py kafka_options): a feed that
     # batches as well as the services do, so that publishing is never what the run measures.
-    return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    return aio_producer(
+        settings,
+        OPERATOR,
         client_id="interdict-bench-feed",
         acks="all",
         enable_idempotence=True,
@@ -119,7 +122,7 @@ class CommitSampler(threading.Thread):
 
     def __init__(self, settings: Settings, inputs: dict[str, str], interval_s: float = SAMPLE_INTERVAL_S) -> None:
         super().__init__(name="commit-sampler", daemon=True)
-        self._servers = settings.kafka_bootstrap
+        self._settings = settings
         self._inputs = inputs  # group -> its input topic
         self._interval_s = interval_s
         self._stop_event = threading.Event()
@@ -128,7 +131,7 @@ class CommitSampler(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        admin = KafkaAdminClient(bootstrap_servers=self._servers)
+        admin = kafka_admin(self._settings, OPERATOR)
         try:
             while not self._stop_event.is_set():
                 began = time.time()
@@ -209,7 +212,7 @@ class DrainCheck:
         self._sampler = sampler
         self._pending = list(stages.items())
         self._deadline = time.monotonic() + timeout_s
-        self._consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed")
+        self._consumer = kafka_consumer(settings, OPERATOR, isolation_level="read_committed")
 
     def done(self) -> bool:
         """One look (short: it never waits); raises TimeoutError past the deadline."""
@@ -288,7 +291,7 @@ class ReceivedAlert:
 
 def desk_marks(settings: Settings) -> dict[TopicPartition, int]:
     """Where every desk topic ends now: the alerts of what is published next come after."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed")
+    consumer = kafka_consumer(settings, OPERATOR, isolation_level="read_committed")
     try:
         partitions = [
             TopicPartition(topic, partition)
@@ -306,9 +309,7 @@ def _desk_topics(settings: Settings) -> list[str]:
 
 def read_alerts(settings: Settings, since: dict[TopicPartition, int]) -> list[ReceivedAlert]:
     """Every committed alert on the desk topics after `since`, up to their end now."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-    )
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_committed")
     alerts: list[ReceivedAlert] = []
     try:
         consumer.assign(list(since))
@@ -333,28 +334,34 @@ def _received(
         evidence = match.get("evidence") or [{}]
         for sighting in match["occurrences"]:
             timed = not received
-            received.append(ReceivedAlert(
-                desk=alert["desk_country"],
-                alert_id=alert["alert_id"],
-                version=int(alert["version"]),
-                feed=sighting["feed"],
-                manifest_id=sighting["manifest_id"],
-                # an identity conflict names no entry: the conflict stands in for it (never a planted one)
-                entry_id=match["entry"]["entry_id"] if match.get("entry") else f"identity:{match['conflict']['kind']}",
-                entry_name=match["entry"]["primary_name"] if match.get("entry") else match["conflict"]["vessel_name"],
-                score=float(match["score"]),
-                query_value=str(evidence[0].get("query_value", "")),
-                sent_at_ms=sent_at_ms,
-                published_at_ms=_published_at(headers) if timed else None,
-                received_at_ms=received_at_ms if timed else None,
-                first_of_record=timed,
-            ))
+            received.append(
+                ReceivedAlert(
+                    desk=alert["desk_country"],
+                    alert_id=alert["alert_id"],
+                    version=int(alert["version"]),
+                    feed=sighting["feed"],
+                    manifest_id=sighting["manifest_id"],
+                    # an identity conflict names no entry: the conflict stands in for it (never a planted one)
+                    entry_id=match["entry"]["entry_id"]
+                    if match.get("entry")
+                    else f"identity:{match['conflict']['kind']}",
+                    entry_name=match["entry"]["primary_name"]
+                    if match.get("entry")
+                    else match["conflict"]["vessel_name"],
+                    score=float(match["score"]),
+                    query_value=str(evidence[0].get("query_value", "")),
+                    sent_at_ms=sent_at_ms,
+                    published_at_ms=_published_at(headers) if timed else None,
+                    received_at_ms=received_at_ms if timed else None,
+                    first_of_record=timed,
+                )
+            )
     return received
 
 
 def topic_marks(settings: Settings, names: Sequence[str]) -> dict[TopicPartition, int]:
     """Where these topics end now."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed")
+    consumer = kafka_consumer(settings, OPERATOR, isolation_level="read_committed")
     try:
         partitions = [
             TopicPartition(topic, partition)
@@ -371,7 +378,7 @@ def send_times(settings: Settings, since: dict[TopicPartition, int]) -> dict[str
 
     The stages key every record by manifest (`<feed>:<manifest_id>`), so these say when ingest and
     the matcher were done with each manifest: the steps of its feed-to-desk latency."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False)
     times: dict[str, dict[bytes, int]] = {tp.topic: {} for tp in since}
     try:
         consumer.assign(list(since))
@@ -408,8 +415,9 @@ class LatencyRun:
 
 async def _watch_desks(settings: Settings, since: dict[TopicPartition, int], stop: asyncio.Event) -> list[_Timed]:
     """Read the desk topics as alerts become visible, until `stop` is set and the end is reached."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    consumer = aio_consumer(
+        settings,
+        OPERATOR,
         enable_auto_commit=False,
         isolation_level="read_committed",
         fetch_max_wait_ms=20,  # the broker answers at once when records arrive; this only bounds a miss

@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.localstack.redis_security import grant_namespace
+from services.localstack import redis_security
+from services.localstack.config import is_secured
+from services.localstack.security import grant_namespace, revoke_namespace
 from services.shared.kafka_admin import delete_topics, ensure_topics, probe_kafka
+from services.shared.kafka_security import credentials_file
 from services.shared.redis_clients import RedisUser, credentials_path, stack_credentials, with_login
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.shared.topics import all_topics
@@ -40,7 +43,7 @@ def _log_in_as_the_stack() -> None:
     os.environ["INTERDICT_REDIS_URL"] = with_login(settings.redis_url, RedisUser.STACK.value, password)
     os.environ["INTERDICT_REDIS_CREDENTIALS_FILE"] = str(credentials_path(settings).resolve())
     with contextlib.suppress(redis.exceptions.ConnectionError):  # stack_settings fails the tests, saying so
-        grant_namespace(redis.Redis.from_url(os.environ["INTERDICT_REDIS_URL"]), TEST_KEY_PREFIXES)
+        redis_security.grant_namespace(redis.Redis.from_url(os.environ["INTERDICT_REDIS_URL"]), TEST_KEY_PREFIXES)
 
 
 _log_in_as_the_stack()
@@ -62,6 +65,8 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def stack_settings() -> Settings:
     settings = Settings()
+    # the stack's principals, for every test's settings wherever it keeps its own state
+    settings = settings.model_copy(update={"kafka_credentials_file": credentials_file(settings)})
     reason = probe_kafka(settings)
     if reason is not None:
         pytest.fail(f"no Kafka at {settings.kafka_bootstrap} ({reason}); run the tests with `make test`")
@@ -96,9 +101,14 @@ def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Sett
             "console_port": ports[9],
         }
     )
+    secured = is_secured(settings)
+    if secured:  # every principal's rights on this namespace's topics and groups, as on the stack's
+        grant_namespace(settings)
     ensure_topics(settings)
     yield settings
     delete_topics(settings, all_topics(settings))
+    if secured:
+        revoke_namespace(settings)
     client = redis.Redis.from_url(settings.redis_url)
     for key in client.scan_iter(match=f"{settings.redis_key_prefix}*", count=1000):
         client.delete(key)

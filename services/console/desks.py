@@ -29,6 +29,10 @@ from services.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: The console's Kafka principal: it reads every desk's topics and the cases, and publishes the
+#: actions and case events of the officers whose tokens it checked.
+CONSOLE = "console"
+
 #: How long one poll of the topics may wait: how soon a sync request is served while idle.
 POLL_MS = 200
 
@@ -49,8 +53,8 @@ class ConsoleDesks:
     def __init__(self, settings: Settings, desks: Sequence[str]) -> None:
         self._settings = settings
         self.stores = {desk: DeskStore(settings.desk_store_path(desk), desk) for desk in desks}
-        self.publishers = {desk: KafkaActionPublisher(settings, desk) for desk in desks}
-        self.case_publisher = KafkaCasePublisher(settings)  # `cases` is every desk's
+        self.publishers = {desk: KafkaActionPublisher(settings, desk, CONSOLE) for desk in desks}
+        self.case_publisher = KafkaCasePublisher(settings, CONSOLE)  # `cases` is every desk's
         self.heartbeat = Heartbeat()
         self._materialiser: Materialiser | None = None
         self._lock = threading.Condition()
@@ -142,7 +146,7 @@ class ConsoleDesks:
         self._close_consumer()
 
     def _follow(self, backoff: Backoff) -> None:
-        self._materialiser = Materialiser(self._settings, self.stores)
+        self._materialiser = Materialiser(self._settings, self.stores, CONSOLE)
         self._materialiser.catch_up(timeout_s=600, on_progress=self.heartbeat.beat)
         self._following = True
         backoff.reset()

@@ -307,7 +307,9 @@ def watch(
     json_output: bool = typer.Option(False, "--json", help="one alert per line, as JSON, for machines"),
     from_beginning: bool = typer.Option(True, "--from-beginning/--new-only", help="show past alerts first"),
     follow: bool = typer.Option(True, "--follow/--no-follow", help="keep watching (--no-follow: show and stop)"),
-    group: str | None = typer.Option(None, help="consumer group, to resume where this desk left off"),
+    group: str | None = typer.Option(
+        None, help="consumer group, to resume where this desk left off; its name starts with desk-<cc>-"
+    ),
     idle_timeout: float | None = typer.Option(None, help="stop after this many seconds without a record"),
     max_alerts: int | None = typer.Option(None, help="stop after this many alerts"),
 ) -> None:

@@ -22,6 +22,7 @@ from services.desk import metrics
 from services.desk.case_store import CaseRecord
 from services.desk.store import DeskStore, StoreRecord
 from services.shared import topics
+from services.shared.kafka_clients import kafka_consumer
 from services.shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,13 +32,18 @@ class TopicMissing(RuntimeError):
     """A desk topic does not exist on the broker (`interdict topics ensure` creates them)."""
 
 
+#: the desk store's Kafka principal: it reads every desk's alerts and actions, writes nothing
+DESKSTORE = "deskstore"
+
+
 class CatchUpTimeout(TimeoutError):
     """The topics could not be read to their end in the time given."""
 
 
 class Materialiser:
-    def __init__(self, settings: Settings, stores: Mapping[str, DeskStore]) -> None:
+    def __init__(self, settings: Settings, stores: Mapping[str, DeskStore], principal: str = DESKSTORE) -> None:
         self._settings = settings
+        self._principal = principal
         self._stores = dict(stores)
         self._kinds: dict[str, tuple[list[str], str]] = {}  # topic -> (desks, record kind)
         for desk in self._stores:
@@ -49,8 +55,9 @@ class Materialiser:
         self._partitions = self._assign()
 
     def _new_consumer(self) -> KafkaConsumer:
-        return KafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap,
+        return kafka_consumer(
+            self._settings,
+            self._principal,
             enable_auto_commit=False,
             isolation_level="read_committed",  # an aborted transaction's alerts never enter a store
             client_id="interdict-desk-store",

@@ -24,7 +24,7 @@ from kafka.errors import KafkaError
 
 from services.desk import metrics
 from services.desk.escalation import Escalator
-from services.desk.materialiser import CatchUpTimeout, Materialiser
+from services.desk.materialiser import DESKSTORE, CatchUpTimeout, Materialiser
 from services.desk.session import KafkaActionPublisher
 from services.desk.store import DeskStore
 from services.shared.backoff import Backoff
@@ -45,7 +45,7 @@ class DeskStoreService:
         self._started = clock()  # first responses before this were observed by an earlier run, or never live
         metrics.desk_series_at_zero(desks)
         self.stores = {desk: DeskStore(settings.desk_store_path(desk), desk) for desk in desks}
-        self._publishers = {desk: KafkaActionPublisher(settings, desk) for desk in desks}
+        self._publishers = {desk: KafkaActionPublisher(settings, desk, DESKSTORE) for desk in desks}
         deadlines = settings.escalation_deadline()
         self._escalators = {
             desk: Escalator(store, self._publishers[desk], deadlines, clock) for desk, store in self.stores.items()

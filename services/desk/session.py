@@ -19,6 +19,7 @@ from services.desk.operations import DeskOperations, authorise
 from services.desk.store import DeskStore
 from services.shared import topics
 from services.shared.kafka_clients import make_producer
+from services.shared.kafka_security import desk_principal
 from services.shared.models.case import CaseEvent
 from services.shared.models.desk import DeskAction
 from services.shared.redis_clients import RedisUser, sync_client
@@ -29,14 +30,15 @@ PUBLISH_TIMEOUT_S = 30.0
 
 
 class KafkaActionPublisher:
-    def __init__(self, settings: Settings, desk: str) -> None:
+    def __init__(self, settings: Settings, desk: str, principal: str) -> None:
         self._topic = topics.actions_topic(settings, desk)
         self._settings = settings
+        self._principal = principal
         self._producer: KafkaProducer | None = None
 
     def publish(self, action: DeskAction) -> None:
         if self._producer is None:
-            self._producer = make_producer(self._settings)
+            self._producer = make_producer(self._settings, self._principal)
         sent = self._producer.send(self._topic, key=action.alert_id.encode(), value=action.model_dump_json().encode())
         sent.get(timeout=PUBLISH_TIMEOUT_S)
 
@@ -48,14 +50,15 @@ class KafkaActionPublisher:
 class KafkaCasePublisher:
     """Case events on `cases`, keyed by case id: a case's events stay in order on one partition."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, principal: str) -> None:
         self._topic = topics.cases_topic(settings)
         self._settings = settings
+        self._principal = principal
         self._producer: KafkaProducer | None = None
 
     def publish(self, event: CaseEvent) -> None:
         if self._producer is None:
-            self._producer = make_producer(self._settings)
+            self._producer = make_producer(self._settings, self._principal)
         sent = self._producer.send(self._topic, key=event.case_id.encode(), value=event.model_dump_json().encode())
         sent.get(timeout=PUBLISH_TIMEOUT_S)
 
@@ -81,7 +84,7 @@ def desk_session(
     """DeskOperations for the holder of `token` on `desk`; raises DeskRefused (recorded) otherwise."""
     with ExitStack() as stack:
         officer, store, catch_up = _open(stack, settings, token, desk, acting=acting, command=command, sync=sync)
-        publisher = KafkaActionPublisher(settings, desk)
+        publisher = KafkaActionPublisher(settings, desk, desk_principal(desk))
         stack.callback(publisher.close)
         yield DeskOperations(desk, officer, store, catch_up, publisher)
 
@@ -93,7 +96,7 @@ def case_session(
     """CaseOperations for the holder of `token` on `desk`; raises DeskRefused (recorded) otherwise."""
     with ExitStack() as stack:
         officer, store, catch_up = _open(stack, settings, token, desk, acting=acting, command=command, sync=sync)
-        publisher = KafkaCasePublisher(settings)
+        publisher = KafkaCasePublisher(settings, desk_principal(desk))
         stack.callback(publisher.close)
         yield CaseOperations(desk, officer, store, catch_up, publisher)
 
@@ -110,7 +113,7 @@ def _open(
     stack.callback(store.close)
     catch_up: Callable[[], object] = _no_sync
     if sync or acting:  # an action is read back from the store: it must see the topics
-        materialiser = Materialiser(settings, {desk: store})
+        materialiser = Materialiser(settings, {desk: store}, desk_principal(desk))
         stack.callback(materialiser.close)
         catch_up = materialiser.catch_up
     return officer, store, catch_up

@@ -29,6 +29,7 @@ from services.desk.render import render_desk_alert, safe
 from services.shared import topics
 from services.shared.i18n import Translator
 from services.shared.kafka_clients import make_consumer
+from services.shared.kafka_security import desk_principal
 from services.shared.models import Alert, Programme, Severity
 from services.shared.models.desk import ActionKind, AlertState, AlertStatus, DeskAction, DeskAlert
 from services.shared.settings import Settings
@@ -152,7 +153,7 @@ def watch_alerts(settings: Settings, desk: str, filters: WatchFilter, options: W
     feed = DeskFeed(filters)
     printer = _Printer(options)
     names = {topics.desk_topic(settings, desk): "alert", topics.actions_topic(settings, desk): "action"}
-    consumer = _consumer(settings, list(names), options)
+    consumer = _consumer(settings, list(names), options, desk_principal(desk))
     try:
         if options.from_beginning and options.group is None:
             for record in _to_the_end(consumer):
@@ -172,10 +173,10 @@ def watch_alerts(settings: Settings, desk: str, filters: WatchFilter, options: W
         consumer.close()
 
 
-def _consumer(settings: Settings, names: list[str], options: WatchOptions) -> KafkaConsumer:
+def _consumer(settings: Settings, names: list[str], options: WatchOptions, principal: str) -> KafkaConsumer:
     if options.group is not None:
-        return make_consumer(settings, names, options.group, options.from_beginning)
-    consumer = make_consumer(settings, [], None, options.from_beginning)
+        return make_consumer(settings, principal, names, options.group, options.from_beginning)
+    consumer = make_consumer(settings, principal, [], None, options.from_beginning)
     partitions = []
     for name in names:
         numbers = consumer.partitions_for_topic(name)

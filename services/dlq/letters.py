@@ -17,11 +17,13 @@ from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import CorruptRecordError
 
 from services.shared import topics
 from services.shared.dead_letter import HEADER_PREFIX
+from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 
 #: A record header as the Kafka client gives it: a value may be null.
@@ -346,8 +348,9 @@ class LetterReader:
         self._stall_timeout_s = stall_timeout_s
         self._poll_ms = poll_ms
         self._max_poll_records = max_poll_records
-        self._consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap,
+        self._consumer = kafka_consumer(
+            settings,
+            OPERATOR,
             group_id=None,  # an inspection: it must not move any service's committed offsets
             enable_auto_commit=False,
             # an aborted transaction's dead letter was never real (its batch was read again)

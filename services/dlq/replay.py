@@ -25,6 +25,8 @@ from kafka.producer.future import FutureRecordMetadata
 
 from services.dlq.letters import REPLAYED_AT, REPLAYED_FROM, DeadLetter, Header
 from services.shared import topics
+from services.shared.kafka_clients import kafka_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 
 #: Why a letter is skipped, as counted in the report (the letter's particulars go with each notice).
@@ -98,8 +100,9 @@ def replay_headers(letter: DeadLetter, now: datetime) -> list[Header]:
 
 
 def make_replay_producer(settings: Settings) -> KafkaProducer:
-    return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    return kafka_producer(
+        settings,
+        OPERATOR,
         client_id="interdict-dlq-replay",
         acks="all",
         # no duplicate from the client's own retries; order kept per partition

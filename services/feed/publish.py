@@ -32,6 +32,7 @@ from services.ingest.formats.registry import FORMATS, detect
 from services.shared import topics
 from services.shared.dead_letter import dead_letter_headers
 from services.shared.kafka_clients import make_producer
+from services.shared.kafka_security import feed_principal
 from services.shared.settings import Settings, get_settings
 from services.shared.stage import InputRecord
 
@@ -102,7 +103,7 @@ def publish_handle(handle: IO[bytes], settings: Settings, format_name: str | Non
     raw_topic = topics.qualified(settings, topics.MANIFESTS_RAW)
     headers = [(FORMAT_HEADER, chosen.name.encode())] + ([(FEED_HEADER, feed.encode())] if feed else [])
     report = PublishReport()
-    producer = make_producer(settings)
+    producer = make_producer(settings, feed_principal(feed))
     pending = []
     try:
         for message in messages:

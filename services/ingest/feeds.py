@@ -44,6 +44,10 @@ class FeedDirectory:
     def __len__(self) -> int:
         return len(self._exact) + len(self._patterns)
 
+    def exact_names(self) -> list[str]:
+        """The feeds named in full (a pattern names a family, not a feed that can log in)."""
+        return sorted(self._exact)
+
 
 def _is_pattern(name: str) -> bool:
     return any(char in name for char in "*?[")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from kafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
 
-from services.localstack import stack
+from services.localstack import security, stack
 from services.localstack.cluster import brokers_in_state, with_brokers
 from services.localstack.config import StackConfigError, broker_endpoints, stack_paths
 from services.localstack.prereqs import MissingPrerequisite
 from services.localstack.servers import StackError
+from services.shared.kafka_security import KafkaCredentialsMissing, credentials_file
 from services.shared.settings import Settings, get_settings
 
 stack_app = typer.Typer(
@@ -21,7 +24,14 @@ stack_app = typer.Typer(
 console = Console(stderr=True)
 
 #: Failures we can explain in one message; anything else is a bug and keeps its traceback.
-_EXPLAINED = (StackError, StackConfigError, MissingPrerequisite, KafkaError)
+_EXPLAINED = (
+    StackError,
+    StackConfigError,
+    MissingPrerequisite,
+    KafkaError,
+    security.SecurityError,
+    KafkaCredentialsMissing,
+)
 
 
 def _say(message: str) -> None:
@@ -74,6 +84,70 @@ def down(
         stack.down(_stack_settings(brokers), timeout_s=timeout, say=_say)
     except _EXPLAINED as error:
         raise _fail(error) from error
+
+
+@stack_app.command("add-principal")
+def add_principal(
+    principal: str = typer.Argument(..., help="desk-<cc> for a desk, feed-<name> for a feed (README, Security)"),
+) -> None:
+    """Create a Kafka principal (a new desk or feed): its password goes to the credentials file."""
+    try:
+        security.add_principal(get_settings(), principal)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{principal}: created; its password is in {credentials_file(get_settings())}")
+
+
+@stack_app.command("remove-principal")
+def remove_principal(principal: str = typer.Argument(..., help="the principal to remove")) -> None:
+    """Remove a principal (a desk or feed that has left): nobody can log in as it any more."""
+    try:
+        security.remove_principal(get_settings(), principal)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{principal}: removed")
+
+
+@stack_app.command("rotate-password")
+def rotate_password(principal: str = typer.Argument(..., help="the principal whose password changes")) -> None:
+    """Give a principal a new password on the broker and in the credentials file."""
+    try:
+        security.rotate_password(get_settings(), principal)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{principal}: new password in {credentials_file(get_settings())}; restart its processes")
+
+
+@stack_app.command()
+def grant(revoke: bool = typer.Option(False, help="remove the namespace's ACLs instead")) -> None:
+    """Create (or remove) every principal's ACLs for the namespace of INTERDICT_TOPIC_PREFIX and
+    INTERDICT_APP_ID_PREFIX (benchmarks and tests run in namespaces of their own)."""
+    try:
+        (security.revoke_namespace if revoke else security.grant_namespace)(get_settings())
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+
+
+@stack_app.command()
+def provision() -> None:
+    """Create every principal of the credentials file on the brokers of INTERDICT_KAFKA_BOOTSTRAP,
+    and the ACLs of the namespace (deploy/ runs it once the brokers answer)."""
+    try:
+        security.provision(get_settings())
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+
+
+@stack_app.command("deploy-secrets")
+def deploy_secrets(
+    directory: Path = typer.Argument(Path("deploy/secrets"), help="where deploy/docker-compose.yml finds them"),
+) -> None:
+    """Make deploy/'s Kafka secrets: every principal's password, the brokers' TLS key and CA."""
+    try:
+        names = security.write_deploy_secrets(get_settings(), directory)
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+    _say(f"{len(names)} principals and the brokers' TLS files in {directory} (keep it out of version control)")
 
 
 @stack_app.command()

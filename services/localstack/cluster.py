@@ -15,7 +15,6 @@ broker may die without losing an acknowledged record or stopping the pipeline.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +25,12 @@ from services.localstack.config import (
     StackConfigError,
     StackPaths,
     broker_endpoints,
+    is_secured,
     new_cluster_id,
-    render_log4j_properties,
 )
 from services.localstack.pidfile import PidFile
-from services.localstack.servers import KafkaBroker, RedisServer, Say, Server, StackError, fetch_kafka_jars, servers
+from services.localstack.security import SUPERUSER
+from services.localstack.servers import KafkaBroker, RedisServer, Server, servers
 from services.shared.kafka_admin import admin_client
 from services.shared.settings import Settings
 
@@ -136,7 +136,9 @@ def render_node_properties(settings: Settings, node: Node, nodes: list[Node], da
 
 
 class ClusterNode(KafkaBroker):
-    """One node of the local cluster: a KafkaBroker with its own directory, id and quorum."""
+    """One node of the local cluster: a KafkaBroker with its own directory, id and quorum, and no
+    TLS listener (the single broker's TLS port lies among the nodes' ports; TLS is the single
+    broker's and deploy/'s)."""
 
     def __init__(self, settings: Settings, paths: StackPaths, node: Node, nodes: list[Node]) -> None:
         self.settings = settings
@@ -149,6 +151,8 @@ class ClusterNode(KafkaBroker):
         self.pid_file = PidFile(self.workdir / "kafka.pid", self.workdir)
         self.broker = node.broker
         self.controller = node.controller
+        self.secured = is_secured(settings)
+        self.tls = None
 
     @property
     def properties(self) -> Path:
@@ -163,41 +167,26 @@ class ClusterNode(KafkaBroker):
         # Every node must be formatted with the same cluster id, or they refuse each other.
         return self.paths.kafka_dir / "cluster.id"
 
-    def prepare(self, say: Say) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.properties.write_text(render_node_properties(self.settings, self.node, self.nodes, self.data_dir))
-        self.paths.log4j_properties.write_text(render_log4j_properties())
-        if not self.jars_ready():
-            say(f"fetching Kafka {self.settings.kafka_version} jars from Maven Central (first run only)")
-            fetch_kafka_jars(self.paths, self.settings.kafka_version)
-        if not (self.data_dir / "meta.properties").exists():
-            say(f"formatting KRaft storage of {self.name} in {self.data_dir}")
-            self._format_node()
+    def render_properties(self, security: dict[str, str] | None) -> str:
+        return render_node_properties(self.settings, self.node, self.nodes, self.data_dir) + "".join(
+            f"{key}={value}\n" for key, value in (security or {}).items()
+        )
 
-    def _cluster_id(self) -> str:
+    def cluster_id(self) -> str:
         if not self.cluster_id_file.exists():
             self.cluster_id_file.parent.mkdir(parents=True, exist_ok=True)
             self.cluster_id_file.write_text(new_cluster_id() + "\n")
         return self.cluster_id_file.read_text().strip()
 
-    def _format_node(self) -> None:
-        command = self._java("kafka.tools.StorageTool", "format", "-t", self._cluster_id(), "-c", str(self.properties))
-        result = subprocess.run(command, cwd=self.workdir, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            raise StackError(f"formatting Kafka storage of {self.name} failed:\n{result.stdout}{result.stderr}")
-
-    def command(self) -> list[str]:
-        return self._java("kafka.Kafka", str(self.properties))
-
     def probe(self) -> str | None:
         """None once this node answers and the cluster counts it among its live brokers."""
         alone = self.settings.model_copy(update={"kafka_bootstrap": str(self.broker)})
-        try:
-            with admin_client(alone, timeout_ms=2000) as admin:
+        try:  # as the super user: the other principals exist only once `up` has provisioned them
+            with admin_client(alone, timeout_ms=2000, principal=SUPERUSER) as admin:
                 cluster = admin.describe_cluster()
         except (KafkaError, OSError) as error:
             return str(error) or type(error).__name__
-        if cluster.get("cluster_id") != self._cluster_id():
+        if cluster.get("cluster_id") != self.cluster_id():
             # e.g. the single-broker stack on the first node's port: not a node of this cluster
             return f"another Kafka cluster ({cluster.get('cluster_id')}) answers on {self.broker}"
         # DescribeCluster lists fenced brokers too (kafka-python asks for them): not yet serving.

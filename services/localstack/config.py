@@ -94,6 +94,21 @@ def controller_endpoint(settings: Settings) -> Endpoint:
     return Endpoint(broker.host, port)
 
 
+def tls_endpoint(settings: Settings) -> Endpoint:
+    """The broker's SASL_SSL listener, beside its SASL_PLAINTEXT one (INTERDICT_KAFKA_TLS_PORT)."""
+    broker = kafka_endpoint(settings)
+    what = f"INTERDICT_KAFKA_TLS_PORT={settings.kafka_tls_port}"
+    port = _checked_port(str(settings.kafka_tls_port), what)
+    if port in (broker.port, settings.kafka_controller_port):
+        raise StackConfigError(f"{what}: must differ from the broker and controller ports")
+    return Endpoint(broker.host, port)
+
+
+def is_secured(settings: Settings) -> bool:
+    """The stack authenticates and authorises unless the settings ask for an anonymous broker."""
+    return settings.kafka_security_protocol != "PLAINTEXT"
+
+
 def redis_endpoint(settings: Settings) -> RedisEndpoint:
     what = f"INTERDICT_REDIS_URL={settings.redis_url!r}"
     parts = urlsplit(settings.redis_url)
@@ -147,6 +162,15 @@ class StackPaths:
         return self.kafka_dir / "log4j.properties"
 
     @property
+    def kafka_tls_dir(self) -> Path:
+        return self.kafka_dir / "tls"
+
+    @property
+    def kafka_ca(self) -> Path:
+        """The CA clients trust to reach the TLS listener (INTERDICT_KAFKA_SSL_CAFILE)."""
+        return self.kafka_tls_dir / "ca.pem"
+
+    @property
     def kafka_log(self) -> Path:
         return self.kafka_dir / "broker.log"
 
@@ -179,8 +203,10 @@ def stack_paths(settings: Settings) -> StackPaths:
     return StackPaths(Path(settings.state_dir).resolve(), settings.kafka_version)
 
 
-def render_server_properties(settings: Settings, paths: StackPaths) -> str:
-    """A single-node KRaft broker+controller on loopback, topics created only on request."""
+def render_server_properties(settings: Settings, paths: StackPaths, security: dict[str, str] | None = None) -> str:
+    """A single-node KRaft broker+controller on loopback, topics created only on request.
+
+    `security` (services/localstack/security.py) replaces the listeners with authenticated ones."""
     broker = kafka_endpoint(settings)
     controller = controller_endpoint(settings)
     lines = {
@@ -203,6 +229,7 @@ def render_server_properties(settings: Settings, paths: StackPaths) -> str:
         # A typo in a topic name must fail, not create a stray one-partition topic.
         "auto.create.topics.enable": "false",
     }
+    lines |= security or {}
     header = "# Written by `interdict stack up` from settings; edits are overwritten.\n"
     return header + "".join(f"{key}={value}\n" for key, value in lines.items())
 

@@ -25,6 +25,8 @@ PACKAGES: dict[str, str] = {
     "java": "default-jre-headless",
     "mvn": "maven",
     "redis-server": "redis-server",
+    # the local broker's TLS listener: its CA and certificate
+    "openssl": "openssl",
     # Debian's Prometheus: the tests run the real server on a running pipeline, and promtool
     # checks deploy/prometheus. On a machine with systemd the package also starts its own
     # service on :9090; nothing here uses it.

@@ -20,15 +20,25 @@ from services.localstack.config import (
     Endpoint,
     StackPaths,
     controller_endpoint,
+    is_secured,
     kafka_endpoint,
     new_cluster_id,
     redis_endpoint,
     render_log4j_properties,
     render_redis_conf,
     render_server_properties,
+    tls_endpoint,
 )
 from services.localstack.pidfile import PidFile
-from services.localstack.redis_security import ensure_credentials, render_acl_lines
+from services.localstack.redis_security import ensure_credentials as ensure_redis_credentials
+from services.localstack.redis_security import render_acl_lines
+from services.localstack.security import (
+    SUPERUSER,
+    broker_properties,
+    ensure_credentials,
+    make_tls_files,
+    storage_format_arguments,
+)
 from services.shared.kafka_admin import probe_kafka
 from services.shared.redis_clients import RedisUser, credentials_path, login
 from services.shared.settings import Settings
@@ -112,32 +122,70 @@ class KafkaBroker(Server):
         self.paths = paths
         self.broker = kafka_endpoint(settings)
         self.controller = controller_endpoint(settings)
+        self.secured = is_secured(settings)
+        self.tls = tls_endpoint(settings) if self.secured else None
         self.workdir = paths.kafka_dir
         self.log_path = paths.kafka_log
         self.pid_file = PidFile(paths.kafka_pid, paths.kafka_dir)
 
     def address(self) -> str:
-        return f"{self.broker} (controller {self.controller.port})"
+        tls = f", TLS {self.tls.port}" if self.tls else ""
+        return f"{self.broker} (controller {self.controller.port}{tls})"
 
     def ports(self) -> list[Endpoint]:
-        return [self.broker, self.controller]
+        return [self.broker, self.controller, *([self.tls] if self.tls else [])]
 
     def jars_ready(self) -> bool:
         return (self.paths.kafka_libs / ".complete").exists()
 
     def programs_needed(self) -> list[str]:
-        return ["java"] if self.jars_ready() else ["java", "mvn"]
+        needed = ["java"] if self.jars_ready() else ["java", "mvn"]
+        return needed + (["openssl"] if self.secured else [])
+
+    @property
+    def properties(self) -> Path:
+        return self.paths.server_properties
+
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.kafka_data
+
+    @property
+    def secured_marker(self) -> Path:
+        """Written at format time: a storage without it was formatted before the stack had
+        security, so it knows no SCRAM user and nobody could log in."""
+        return self.data_dir / "interdict-secured"
+
+    def render_properties(self, security: dict[str, str] | None) -> str:
+        return render_server_properties(self.settings, self.paths, security)
+
+    def cluster_id(self) -> str:
+        return new_cluster_id()
 
     def prepare(self, say: Say) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.paths.server_properties.write_text(render_server_properties(self.settings, self.paths))
+        formatted = (self.data_dir / "meta.properties").exists()
+        if self.secured and formatted and not self.secured_marker.exists():
+            raise StackError(
+                f"{self.data_dir} was formatted before the stack had authentication: its broker "
+                "knows no user. Delete it (`make clean`) and start again"
+            )
+        security = self._security() if self.secured else None
+        self.properties.write_text(self.render_properties(security))
         self.paths.log4j_properties.write_text(render_log4j_properties())
         if not self.jars_ready():
             say(f"fetching Kafka {self.settings.kafka_version} jars from Maven Central (first run only)")
             fetch_kafka_jars(self.paths, self.settings.kafka_version)
-        if not (self.paths.kafka_data / "meta.properties").exists():
-            say(f"formatting KRaft storage in {self.paths.kafka_data}")
+        if not formatted:
+            say(f"formatting KRaft storage of {self.name} in {self.data_dir}")
             self._format_storage()
+
+    def _security(self) -> dict[str, str]:
+        password = ensure_credentials(self.settings, [SUPERUSER])[SUPERUSER]
+        if self.tls is not None:
+            make_tls_files(self.paths.kafka_tls_dir, [self.broker.host, "localhost"])
+        tls = str(self.tls) if self.tls else None
+        return broker_properties(str(self.broker), tls, str(self.controller), self.paths.kafka_tls_dir, password)
 
     def _java(self, main_class: str, *arguments: str) -> list[str]:
         return [
@@ -152,18 +200,23 @@ class KafkaBroker(Server):
         ]
 
     def _format_storage(self) -> None:
-        command = self._java(
-            "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(self.paths.server_properties)
-        )
+        scram = []
+        if self.secured:  # the super user must be in the metadata before anybody can log in
+            scram = storage_format_arguments(ensure_credentials(self.settings, [SUPERUSER])[SUPERUSER])
+        command = self._java("kafka.tools.StorageTool", "format", "-t", self.cluster_id(), "-c", str(self.properties),
+                             *scram)  # fmt: skip
         result = subprocess.run(command, cwd=self.workdir, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
-            raise StackError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+            raise StackError(f"formatting Kafka storage of {self.name} failed:\n{result.stdout}{result.stderr}")
+        if self.secured:
+            self.secured_marker.write_text("formatted with the SCRAM super user\n")
 
     def command(self) -> list[str]:
-        return self._java("kafka.Kafka", str(self.paths.server_properties))
+        return self._java("kafka.Kafka", str(self.properties))
 
     def probe(self) -> str | None:
-        return probe_kafka(self.settings, timeout_ms=2000)
+        # the super user exists from the start; the others only once `up` has provisioned them
+        return probe_kafka(self.settings, timeout_ms=2000, principal=SUPERUSER)
 
 
 def fetch_kafka_jars(paths: StackPaths, version: str) -> None:
@@ -214,7 +267,7 @@ class RedisServer(Server):
 
     def prepare(self, say: Say) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        credentials = ensure_credentials(self.settings)
+        credentials = ensure_redis_credentials(self.settings)
         acl = render_acl_lines(credentials, self.settings.redis_key_prefix)
         self.paths.redis_conf.write_text(render_redis_conf(self.settings, self.paths, acl))
         self.paths.redis_conf.chmod(0o600)

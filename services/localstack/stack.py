@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 from services.localstack.cluster import stack_servers, topic_settings
-from services.localstack.config import StackConfigError, StackPaths, stack_paths
+from services.localstack.config import StackConfigError, StackPaths, is_secured, stack_paths
 from services.localstack.ephemeral import ephemeral_range, refuse_ephemeral_ports
 from services.localstack.pidfile import stop_process
 from services.localstack.prereqs import ensure_programs
+from services.localstack.security import provision
 from services.localstack.servers import Say, Server, StackError, log_tail, port_in_use
 from services.shared.kafka_admin import ensure_topics
 from services.shared.settings import Settings
@@ -99,6 +100,9 @@ def up(settings: Settings, timeout_s: float, say: Say = print) -> list[str]:
             processes = dict((s.name, p) for s, p in started)
             for server in stack:
                 _wait_healthy(server, processes.get(server.name), deadline, timeout_s)
+            if is_secured(settings):
+                say("creating the Kafka principals and their ACLs")
+                provision(settings)
             created = ensure_topics(topic_settings(settings))
         except BaseException:
             for server, process in reversed(started):

@@ -14,6 +14,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
+from services.shared.kafka_clients import RECORD_BATCH_OVERHEAD_BYTES, kafka_admin
+from services.shared.kafka_security import OPERATOR, KafkaCredentialsMissing
 from services.shared.settings import Settings
 from services.shared.topics import MANIFESTS_VALID, all_topics, is_desk_record, qualified
 
@@ -26,21 +28,23 @@ class KafkaNotReady(TimeoutError):
     """The broker did not answer within the allowed time."""
 
 
-def admin_client(settings: Settings, timeout_ms: int = 30000) -> KafkaAdminClient:
-    return KafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap,
+def admin_client(settings: Settings, timeout_ms: int = 30000, principal: str = OPERATOR) -> KafkaAdminClient:
+    """Topics are the operator's: creating and deleting them is no service's right."""
+    return kafka_admin(
+        settings,
+        principal,
         client_id=_CLIENT_ID,
         bootstrap_timeout_ms=timeout_ms,
         request_timeout_ms=timeout_ms,
     )
 
 
-def probe_kafka(settings: Settings, timeout_ms: int = _PROBE_TIMEOUT_MS) -> str | None:
+def probe_kafka(settings: Settings, timeout_ms: int = _PROBE_TIMEOUT_MS, principal: str = OPERATOR) -> str | None:
     """None when a broker answers cluster metadata with at least one live broker, else why not."""
     try:
-        with admin_client(settings, timeout_ms) as admin:
+        with admin_client(settings, timeout_ms, principal) as admin:
             cluster = admin.describe_cluster()
-    except (KafkaError, OSError) as error:
+    except (KafkaError, OSError, KafkaCredentialsMissing) as error:
         # kafka-python's messages already start with the error class name.
         return str(error) or type(error).__name__
     if not cluster.get("brokers"):
@@ -95,12 +99,6 @@ def ensure_topics(
         # CreateTopics only says the controller accepted them; producers need partition leaders.
         admin.wait_for_topics(created, timeout_ms=30000)
     return created
-
-
-#: What a record batch adds around one record at most (batch header, record framing, key and
-#: headers), so that every record a producer accepts under INTERDICT_MAX_MESSAGE_BYTES also fits
-#: the topic, whatever the broker's own default.
-RECORD_BATCH_OVERHEAD_BYTES = 64 * 1024
 
 
 def topic_configs(settings: Settings, name: str) -> dict[str, str]:

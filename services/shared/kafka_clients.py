@@ -1,21 +1,53 @@
-"""Plain Kafka clients (kafka-python) for the command-line tools: feeds publishing, desks reading.
+"""Every Kafka client of the project is made here (kafka-python: the command-line tools, the
+operator's readings, the tests; aiokafka: the stages), so that each one connects as a principal,
+with the security settings of services/shared/kafka_security.py.
 
-The services themselves run on faust; these are for short-lived commands and tests.
+The services themselves run on faust and aiokafka; the kafka-python clients are for short-lived
+commands and tests.
 """
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer, KafkaProducer
+from typing import Any
 
-from services.shared.kafka_admin import RECORD_BATCH_OVERHEAD_BYTES
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+
+from services.shared.kafka_security import aiokafka_options, kafka_python_options
 from services.shared.settings import Settings
 
+#: What a record batch adds around one record at most (batch header, record framing, key and
+#: headers), so that every record a producer accepts under INTERDICT_MAX_MESSAGE_BYTES also fits
+#: the topic, whatever the broker's own default.
+RECORD_BATCH_OVERHEAD_BYTES = 64 * 1024
 
-def make_producer(settings: Settings) -> KafkaProducer:
+
+def kafka_producer(settings: Settings, principal: str, **options: Any) -> KafkaProducer:
+    return KafkaProducer(**kafka_python_options(settings, principal), **options)
+
+
+def kafka_consumer(settings: Settings, principal: str, *topics: str, **options: Any) -> KafkaConsumer:
+    return KafkaConsumer(*topics, **kafka_python_options(settings, principal), **options)
+
+
+def kafka_admin(settings: Settings, principal: str, **options: Any) -> KafkaAdminClient:
+    return KafkaAdminClient(**kafka_python_options(settings, principal), **options)
+
+
+def aio_producer(settings: Settings, principal: str, **options: Any) -> AIOKafkaProducer:
+    return AIOKafkaProducer(**aiokafka_options(settings, principal), **options)
+
+
+def aio_consumer(settings: Settings, principal: str, *topics: str, **options: Any) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(*topics, **aiokafka_options(settings, principal), **options)
+
+
+def make_producer(settings: Settings, principal: str) -> KafkaProducer:
     # acks=all and idempotence-free retries: a feed's message is either on the broker or the
     # command fails loudly; duplicates are harmless downstream thanks to deterministic ids.
-    return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    return kafka_producer(
+        settings,
+        principal,
         acks="all",
         retries=5,
         linger_ms=5,
@@ -27,14 +59,16 @@ def make_producer(settings: Settings) -> KafkaProducer:
 
 def make_consumer(
     settings: Settings,
+    principal: str,
     topics: list[str],
     group_id: str | None = None,
     from_beginning: bool = True,
     idle_timeout_ms: int | None = None,
 ) -> KafkaConsumer:
-    return KafkaConsumer(
+    return kafka_consumer(
+        settings,
+        principal,
         *topics,
-        bootstrap_servers=settings.kafka_bootstrap,
         group_id=group_id,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=group_id is not None,

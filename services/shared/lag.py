@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from services.shared import metrics
+from services.shared.kafka_clients import kafka_admin, kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,16 +48,19 @@ class PartitionLag:
 class LagReader:
     """An admin client and a consumer, kept open across readings (a monitor reads every few seconds)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._admin = KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap,
+    def __init__(self, settings: Settings, principal: str = OPERATOR) -> None:
+        # a service reads its own group's lag as itself; operators' readings as the operator
+        self._admin = kafka_admin(
+            settings,
+            principal,
             client_id="interdict-lag",
             request_timeout_ms=_TIMEOUT_MS,
             bootstrap_timeout_ms=_TIMEOUT_MS,
         )
         try:
-            self._consumer = KafkaConsumer(
-                bootstrap_servers=settings.kafka_bootstrap,
+            self._consumer = kafka_consumer(
+                settings,
+                principal,
                 client_id="interdict-lag",
                 enable_auto_commit=False,
                 isolation_level="read_committed",  # our consumers read committed: the end is the LSO
@@ -107,8 +112,11 @@ def total(readings: Sequence[PartitionLag]) -> int:
 class LagMonitor:
     """Exports one group's lag on its input topics as a gauge, every `interval_s` seconds."""
 
-    def __init__(self, settings: Settings, group: str, topics: Sequence[str], interval_s: float) -> None:
+    def __init__(
+        self, settings: Settings, group: str, topics: Sequence[str], interval_s: float, principal: str = OPERATOR
+    ) -> None:
         self._settings = settings
+        self._principal = principal
         self._group = group
         self._topics = list(topics)
         self._interval_s = interval_s
@@ -123,7 +131,7 @@ class LagMonitor:
             while True:
                 try:
                     if reader is None:
-                        reader = await asyncio.to_thread(LagReader, self._settings)
+                        reader = await asyncio.to_thread(LagReader, self._settings, self._principal)
                     self._export(await asyncio.to_thread(reader.measure, [self._group], self._topics))
                 except Exception as error:  # a monitoring fault must not stop the service
                     self._unknown(error)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from services.shared import topics
 from services.shared.dead_letter import decode_headers
+from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert
 from services.shared.progress import end_offsets
 from services.shared.settings import PARTNER_COUNTRIES, Settings
@@ -72,9 +74,7 @@ def marks(settings: Settings) -> dict[TopicPartition, int]:
 
 def read_outputs(settings: Settings, since: dict[TopicPartition, int]) -> Outputs:
     """Every committed alert and dead letter written after `since`, up to the end now."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-    )
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_committed")
     outputs = Outputs()
     dead_letter_topic = topics.qualified(settings, topics.MANIFESTS_DLQ)
     try:

@@ -6,19 +6,19 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from services.shared import lag, topics
+from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.lag import LagReader
 from services.shared.settings import Settings
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[TopicPartition, int]:
     """The last stable offset of each partition: what a read-committed consumer can reach."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-    )
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_committed")
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         return consumer.end_offsets([TopicPartition(topic, partition) for partition in partitions])

@@ -35,6 +35,22 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=4, ge=1, description="partitions of every topic we create")
     topic_replication: int = Field(default=1, ge=1)
     topic_prefix: str = Field(default="", description="prepended to every topic name (tests use it)")
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="SASL_PLAINTEXT",
+        description="how clients connect: SASL (SCRAM-SHA-512), over TLS or not; PLAINTEXT: anonymous",
+    )
+    kafka_username: str = Field(
+        default="", description="the Kafka principal of this process; empty: the one its code names (README, Security)"
+    )
+    kafka_password: SecretStr | None = Field(
+        default=None, description="the password of INTERDICT_KAFKA_USERNAME; empty: from the credentials file"
+    )
+    kafka_credentials_file: Path | None = Field(
+        default=None, description="JSON {principal: password}; default <state dir>/kafka-credentials.json"
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None, description="the CA that signed the brokers' certificates (SASL_SSL); empty: the system's"
+    )
 
     # Redis
     redis_url: str = "redis://127.0.0.1:16379/0"
@@ -129,8 +145,20 @@ class Settings(BaseSettings):
     # Local stack
     kafka_version: str = "3.9.1"
     kafka_controller_port: int = 19093
+    kafka_tls_port: int = Field(
+        default=19094, description="the local broker's SASL_SSL listener (its CA: <state dir>/kafka/tls/ca.pem)"
+    )
 
-    @field_validator("feeds_file", "unlocode_file", "desk_store_dir", "redis_credentials_file", mode="before")
+    @field_validator(
+        "feeds_file",
+        "unlocode_file",
+        "desk_store_dir",
+        "redis_credentials_file",
+        "kafka_credentials_file",
+        "kafka_ssl_cafile",
+        "kafka_password",
+        mode="before",
+    )
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value

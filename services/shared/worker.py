@@ -19,6 +19,7 @@ from faust.app.base import BootStrategy
 
 from services.shared import metrics
 from services.shared.health import Health
+from services.shared.kafka_security import aiokafka_options
 from services.shared.lag import LagMonitor, total
 from services.shared.logs import quiet_repeated_client_errors
 from services.shared.operator_http import serve_operator_endpoints
@@ -40,7 +41,7 @@ class WorkerApp(faust.App):
 
 def kafka_options(settings: Settings, service: str) -> KafkaOptions:
     return KafkaOptions(
-        bootstrap=settings.kafka_bootstrap,
+        connection=aiokafka_options(settings, service),
         group_id=group_id(settings, service),
         client_id=f"interdict-{service}",
         max_record_bytes=settings.max_message_bytes,
@@ -127,7 +128,7 @@ def host_stage(
     app.health.require("connected", lambda: not stage.stalled)  # no dependency away
     app.health.describe(lambda: {"batches": stage.batches})
     # every worker measures its own group's lag: why there and not in one process, see lag.py
-    monitor = LagMonitor(settings, group_id(settings, service), sources, settings.lag_interval_seconds)
+    monitor = LagMonitor(settings, group_id(settings, service), sources, settings.lag_interval_seconds, service)
 
     @app.task
     async def export_lag() -> None:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from kafka import KafkaConsumer, TopicPartition
 
 from services.shared import topics
+from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.lag import LagReader, PartitionLag, total
 from services.shared.settings import Settings
 
@@ -73,8 +75,9 @@ def read_broker(settings: Settings, sample_s: float) -> BrokerState:
 
 
 def _consumer(settings: Settings) -> KafkaConsumer:
-    return KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    return kafka_consumer(
+        settings,
+        OPERATOR,
         client_id="interdict-status",
         enable_auto_commit=False,
         isolation_level="read_committed",  # as desks read: an aborted alert is no alert

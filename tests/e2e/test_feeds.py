@@ -18,6 +18,7 @@ from services.ingest.formats.registry import FORMATS
 from services.shared import topics
 from services.shared.dead_letter import dead_letter_headers
 from services.shared.kafka_clients import make_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models.ais import AisReport
 from services.shared.progress import wait_until_caught_up
 from services.shared.settings import PARTNER_COUNTRIES, PROJECT_ROOT, Settings, get_settings
@@ -197,7 +198,7 @@ def test_replaying_a_dead_letter_twice_gives_its_alerts_once(
     raw = topics.qualified(settings, topics.MANIFESTS_RAW)
     source = InputRecord(raw, 0, 0, planted.key, planted.to_json())
     headers = dead_letter_headers(source, "InvalidManifest", "refused by an older ingest", "ingest", "invalid_code")
-    producer = make_producer(settings)
+    producer = make_producer(settings, OPERATOR)
     dead_letters = topics.qualified(settings, topics.MANIFESTS_DLQ)
     producer.send(dead_letters, key=planted.key, value=planted.to_json(), headers=list(headers.items())).get(30)
     producer.close()

@@ -22,12 +22,14 @@ from tests.support import free_ports
 
 @pytest.fixture
 def private_stack(tmp_path: Path) -> Iterator[Settings]:
-    kafka, controller, redis_port, *web = free_ports(9)
+    kafka, controller, tls, redis_port, *web = free_ports(10)
     settings = Settings().model_copy(
         update={
             "state_dir": tmp_path / "stack",
             "kafka_bootstrap": f"127.0.0.1:{kafka}",
             "kafka_controller_port": controller,
+            "kafka_tls_port": tls,
+            "kafka_credentials_file": None,  # the private stack's own, in its state dir
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
             "redis_credentials_file": None,  # its own, in its state dir (not the shared stack's)
             "topic_partitions": 2,

@@ -7,12 +7,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.feed.publish import publish_file
 from services.shared import topics
+from services.shared.kafka_clients import kafka_consumer, kafka_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.lag import LagReader, total
 from services.shared.settings import PROJECT_ROOT, Settings
 from tests.support import free_port
@@ -24,7 +26,7 @@ SAMPLE_FEED = PROJECT_ROOT / "feeds" / "sample-manifests.jsonl"
 
 
 def produce(settings: Settings, topic: str, per_partition: dict[int, int]) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    producer = kafka_producer(settings, OPERATOR)
     for partition, count in per_partition.items():
         for number in range(count):
             producer.send(topic, f"record {number}".encode(), partition=partition)
@@ -33,7 +35,7 @@ def produce(settings: Settings, topic: str, per_partition: dict[int, int]) -> No
 
 
 def commit(settings: Settings, group: str, offsets: dict[TopicPartition, int]) -> None:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = kafka_consumer(settings, OPERATOR, group_id=group, enable_auto_commit=False)
     consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()})
     consumer.close()
 

@@ -11,6 +11,7 @@ from services.desk.materialiser import Materialiser
 from services.desk.store import AlertQuery, DeskStore
 from services.shared import topics
 from services.shared.kafka_clients import make_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert
 from services.shared.models.desk import ActionKind, AlertState, DeskAction
 from services.shared.settings import Settings
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 
 def send(settings: Settings, topic: str, key: str, values: list[bytes]) -> None:
-    producer = make_producer(settings)
+    producer = make_producer(settings, OPERATOR)
     for value in values:
         producer.send(topic, key=key.encode(), value=value)
     producer.flush(30)
@@ -28,15 +29,25 @@ def send(settings: Settings, topic: str, key: str, values: list[bytes]) -> None:
 
 
 def acknowledge(alert: Alert) -> DeskAction:
-    return DeskAction(event_id=f"ack-{alert.alert_id}", alert_id=alert.alert_id, desk_country="MX",
-                      action=ActionKind.ACKNOWLEDGE, actor="ana.mx", at=datetime(2026, 11, 20, 10, tzinfo=UTC),
-                      alert_version=alert.version)
+    return DeskAction(
+        event_id=f"ack-{alert.alert_id}",
+        alert_id=alert.alert_id,
+        desk_country="MX",
+        action=ActionKind.ACKNOWLEDGE,
+        actor="ana.mx",
+        at=datetime(2026, 11, 20, 10, tzinfo=UTC),
+        alert_version=alert.version,
+    )
 
 
 def snapshot(store: DeskStore) -> list[tuple[str, int, str, list[str]]]:
     return [
-        (item.alert.alert_id, item.alert.version, item.status.state.value,
-         [history.effect for history in store.history(item.alert.alert_id)])
+        (
+            item.alert.alert_id,
+            item.alert.version,
+            item.status.state.value,
+            [history.effect for history in store.history(item.alert.alert_id)],
+        )
         for item in store.query(AlertQuery(limit=100))
     ]
 

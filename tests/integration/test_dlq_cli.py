@@ -11,13 +11,15 @@ from typing import Any
 
 import orjson
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 from typer.testing import CliRunner, Result
 
 from services.dlq.cli import dlq_app
 from services.shared import topics
 from services.shared.dead_letter import dead_letter_headers, decode_headers
+from services.shared.kafka_clients import kafka_admin, kafka_consumer, kafka_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
@@ -78,7 +80,7 @@ def excerpt_letter(settings: Settings, original: bytes, key: bytes) -> tuple[byt
 def produce(
     settings: Settings, letters: list[tuple[bytes | None, bytes, list[Header]]], partition: int = 0, **extra: Any
 ) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    producer = kafka_producer(settings, OPERATOR, acks="all")
     dlq = topics.qualified(settings, topics.MANIFESTS_DLQ)
     for key, value, headers in letters:
         producer.send(dlq, key=key, value=value, headers=headers, partition=partition, **extra).get(timeout=30)
@@ -86,7 +88,7 @@ def produce(
 
 
 def produce_aborted(settings: Settings, letter: tuple[bytes | None, bytes, list[Header]], partition: int) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, transactional_id=f"dlq-test-{uuid.uuid4()}")
+    producer = kafka_producer(settings, OPERATOR, transactional_id=f"dlq-test-{uuid.uuid4()}")
     producer.init_transactions()
     producer.begin_transaction()
     key, value, headers = letter
@@ -99,9 +101,7 @@ def produce_aborted(settings: Settings, letter: tuple[bytes | None, bytes, list[
 
 
 def read_topic(settings: Settings, base: str) -> list[tuple[bytes | None, bytes, list[Header]]]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed", enable_auto_commit=False
-    )
+    consumer = kafka_consumer(settings, OPERATOR, isolation_level="read_committed", enable_auto_commit=False)
     name = topics.qualified(settings, base)
     partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
     consumer.assign(partitions)
@@ -286,7 +286,7 @@ def test_a_refused_send_fails_the_command_naming_the_letter(settings: Settings) 
             stage_letter(settings, big, b"acme:M-2", "schema_violation"),
         ],
     )
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = kafka_admin(settings, OPERATOR)
     raw = topics.qualified(settings, topics.MANIFESTS_RAW)
     admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, raw, configs={"max.message.bytes": "2048"})])
     admin.close()

@@ -15,13 +15,14 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kafka import KafkaProducer
 
 from services.feed.generate import FORMAT_KINDS, ManifestGenerator, as_sent, load_demo_watchlist
 from services.ingest.formats.base import FEED_HEADER, FORMAT_HEADER
 from services.ingest.formats.registry import FORMATS
 from services.shared import topics
 from services.shared.kafka_admin import delete_topics, ensure_topics
+from services.shared.kafka_clients import kafka_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 from services.shared.stage import InputRecord, KafkaTransport, Stage, StageConfig
 from services.shared.topics import all_topics
@@ -94,12 +95,18 @@ def test_hostile_input_on_the_broker_ends_valid_or_dead_lettered(
 ) -> None:
     run = uuid.uuid4().hex[:10]
     config = stack_settings.model_copy(
-        update={"topic_prefix": f"hostile-{run}.", "topic_partitions": 1, "app_id_prefix": f"hostile-{run}"}
+        # a stage of its own, under a group of its own: run as the operator, not as the ingest service
+        update={
+            "topic_prefix": f"hostile-{run}.",
+            "topic_partitions": 1,
+            "app_id_prefix": f"hostile-{run}",
+            "kafka_username": OPERATOR,
+        }
     )
     ensure_topics(config)
     try:
         fates = expected_fates(records)
-        producer = KafkaProducer(bootstrap_servers=config.kafka_bootstrap, max_request_size=4 * 1024 * 1024)
+        producer = kafka_producer(config, OPERATOR, max_request_size=4 * 1024 * 1024)
         raw = topics.qualified(config, topics.MANIFESTS_RAW)
         for value, headers in records:
             producer.send(raw, value=value, headers=headers)

@@ -10,6 +10,7 @@ from kafka import TopicPartition
 
 from services.shared import topics
 from services.shared.kafka_clients import make_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert, EntityKind, EntrySummary, Evidence, ManifestRef, Match
 from services.shared.models.alert import alert_id_for, match_id_for
 from services.shared.outputs import marks, read_outputs
@@ -20,9 +21,14 @@ from tests.support.pipeline import wait_for, workers
 pytestmark = pytest.mark.integration
 
 REFERENCE = ManifestRef(
-    manifest_id="MZO-GROUP-1", kind="shipment", feed="port-manzanillo-mx",
-    reported_at=datetime(2026, 11, 20, 8, 15, tzinfo=UTC), bill_of_lading="MEDUBN1",
-    route_ports=["COBUN", "MXZLO"], route_countries=["CO", "MX"], version=1,
+    manifest_id="MZO-GROUP-1",
+    kind="shipment",
+    feed="port-manzanillo-mx",
+    reported_at=datetime(2026, 11, 20, 8, 15, tzinfo=UTC),
+    bill_of_lading="MEDUBN1",
+    route_ports=["COBUN", "MXZLO"],
+    route_countries=["CO", "MX"],
+    version=1,
 )
 
 
@@ -30,17 +36,31 @@ def hit(entry_id: str, name: str) -> Match:
     return Match(
         match_id=match_id_for(REFERENCE.feed, REFERENCE.manifest_id, entry_id),
         manifest=REFERENCE,
-        entry=EntrySummary(entry_id=entry_id, list_id="us-test", list_version=1, kind=EntityKind.ORGANIZATION,
-                           primary_name=name, owner_country="US"),
+        entry=EntrySummary(
+            entry_id=entry_id,
+            list_id="us-test",
+            list_version=1,
+            kind=EntityKind.ORGANIZATION,
+            primary_name=name,
+            owner_country="US",
+        ),
         score=0.93,
-        evidence=[Evidence(where="parties[1] (consignee)", method="name:fuzzy", query_value=name.title(),
-                           matched_value=name, contribution=0.93, explanation="names match")],
+        evidence=[
+            Evidence(
+                where="parties[1] (consignee)",
+                method="name:fuzzy",
+                query_value=name.title(),
+                matched_value=name,
+                contribution=0.93,
+                explanation="names match",
+            )
+        ],
         explanation="names match",
     )
 
 
 def publish_matches(settings: Settings, *matches: Match) -> None:
-    producer = make_producer(settings)
+    producer = make_producer(settings, OPERATOR)
     key = f"{REFERENCE.feed}:{REFERENCE.manifest_id}".encode()
     for match in matches:
         producer.send(topics.qualified(settings, topics.MATCHES), key=key, value=match.model_dump_json().encode())

@@ -8,11 +8,13 @@ import hashlib
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
 from prometheus_client import REGISTRY
 
 from services.shared import topics
 from services.shared.dead_letter import decode_headers
+from services.shared.kafka_clients import kafka_consumer, kafka_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 from services.shared.stage import KafkaTransport, Stage, StageConfig
 from services.shared.worker import kafka_options
@@ -42,7 +44,7 @@ def manifest(manifest_id: str, containers: int) -> bytes:
 
 
 def publish(settings: Settings, values: list[bytes]) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, max_request_size=4 * 1024 * 1024)
+    producer = kafka_producer(settings, OPERATOR, max_request_size=4 * 1024 * 1024)
     for value in values:
         producer.send(topics.qualified(settings, topics.MANIFESTS_RAW), value=value, key=b"k")
     producer.flush()
@@ -50,8 +52,9 @@ def publish(settings: Settings, values: list[bytes]) -> None:
 
 
 def read_all(settings: Settings, base: str) -> list[tuple[bytes, dict[str, str]]]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    consumer = kafka_consumer(
+        settings,
+        OPERATOR,
         isolation_level="read_committed",
         enable_auto_commit=False,
         max_partition_fetch_bytes=4 * 1024 * 1024,
@@ -92,7 +95,8 @@ async def run_until_committed(stage: Stage, transport: KafkaTransport, inputs: i
 
 
 def test_outputs_and_dead_letters_too_large_never_cost_an_input(isolated_settings: Settings) -> None:
-    settings = isolated_settings.model_copy(update={"max_message_bytes": LIMIT})
+    # a stage under a group of its own (ingest-<namespace>): as the operator, not as the ingest service
+    settings = isolated_settings.model_copy(update={"max_message_bytes": LIMIT, "kafka_username": OPERATOR})
     small, grows_too_large = manifest("OK-1", 2), manifest("BIG-1", 1000)
     hostile = b'{"kind": "shipment", "padding": "' + b"x" * (3 * LIMIT) + b'"}'
     assert len(grows_too_large) < LIMIT  # it only outgrows the limit once normalised

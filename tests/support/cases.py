@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from services.shared import topics
+from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert
 from services.shared.models.case import CaseEvent
 from services.shared.models.watchlist import Sharing, SharingScope
@@ -14,7 +16,7 @@ from tests.support.desk import publish
 
 
 def events_on(settings: Settings) -> list[CaseEvent]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False)
     try:
         topic = topics.cases_topic(settings)
         partitions = [TopicPartition(topic, number) for number in consumer.partitions_for_topic(topic) or ()]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from services.shared import topics
-from services.shared.kafka_clients import make_producer
+from services.shared.kafka_clients import kafka_consumer, make_producer
+from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert
 from services.shared.models.desk import DeskAction
 from services.shared.settings import Settings
@@ -13,16 +14,19 @@ from services.shared.settings import Settings
 
 def publish(settings: Settings, *sent: Alert, key: str | None = None) -> None:
     """Put alerts on their desks' topics, keyed by alert id as the notifier does (or all by `key`)."""
-    producer = make_producer(settings)
+    producer = make_producer(settings, OPERATOR)
     for alert in sent:
-        producer.send(topics.desk_topic(settings, alert.desk_country), key=(key or alert.alert_id).encode(),
-                      value=alert.model_dump_json().encode())
+        producer.send(
+            topics.desk_topic(settings, alert.desk_country),
+            key=(key or alert.alert_id).encode(),
+            value=alert.model_dump_json().encode(),
+        )
     producer.flush(30)
     producer.close()
 
 
 def actions_on(settings: Settings, country: str) -> list[DeskAction]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False)
     try:
         topic = topics.actions_topic(settings, country)
         partitions = [TopicPartition(topic, number) for number in consumer.partitions_for_topic(topic) or ()]

@@ -13,6 +13,7 @@ from services.localstack.ephemeral import DEFAULT_RANGE
 from services.shared.settings import PROJECT_ROOT
 
 COMPOSE = PROJECT_ROOT / "deploy" / "docker-compose.yml"
+BROKER_TEMPLATE = PROJECT_ROOT / "deploy" / "kafka" / "server.properties"
 
 
 def compose() -> dict[str, Any]:
@@ -20,32 +21,40 @@ def compose() -> dict[str, Any]:
     return document
 
 
+def broker_properties() -> dict[str, str]:
+    """The brokers' shared configuration (start.sh fills in each node's ${...} from its environment)."""
+    lines = (line.strip() for line in BROKER_TEMPLATE.read_text().splitlines())
+    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
 def kafka_services(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: service for name, service in document["services"].items() if name.startswith("kafka-")}
+    return {name: service for name, service in document["services"].items() if re.fullmatch(r"kafka-\d+", name)}
 
 
 def test_three_kafka_nodes_all_voting() -> None:
     nodes = kafka_services(compose())
     assert sorted(nodes) == ["kafka-1", "kafka-2", "kafka-3"]
-    ids = {str(node["environment"]["KAFKA_NODE_ID"]) for node in nodes.values()}
+    ids = {str(node["environment"]["NODE_ID"]) for node in nodes.values()}
     assert ids == {"1", "2", "3"}
+    properties = broker_properties()
+    voters = properties["controller.quorum.voters"].split(",")
+    hosts_by_id = {str(node["environment"]["NODE_ID"]): node["environment"]["HOST"] for node in nodes.values()}
+    assert {voter.split("@")[0]: voter.split("@")[1].split(":")[0] for voter in voters} == hosts_by_id
+    assert "controller" in properties["process.roles"]
     for name, node in nodes.items():
-        environment = node["environment"]
-        voters = environment["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
-        assert sorted(voter.split("@")[0] for voter in voters) == ["1", "2", "3"], name
-        assert "controller" in environment["KAFKA_PROCESS_ROLES"], name
-        assert f"kafka-{environment['KAFKA_NODE_ID']}-data" in " ".join(node["volumes"]), "a disk of its own"
+        assert node["environment"]["HOST"] == name, "the name the other nodes reach it by"
+        assert f"{name}-data" in " ".join(node["volumes"]), "a disk of its own"
 
 
 def test_every_topic_three_replicas_writes_need_two() -> None:
-    for name, node in kafka_services(compose()).items():
-        environment = {key: str(value) for key, value in node["environment"].items()}
-        for key in ("KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
-                    "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"):  # fmt: skip
-            assert environment[key] == "3", f"{name}: {key}"
-        assert environment["KAFKA_MIN_INSYNC_REPLICAS"] == "2", name
-        assert environment["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2", name
-        assert environment["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false", name
+    properties = broker_properties()
+    for key in ("default.replication.factor", "offsets.topic.replication.factor",
+                "transaction.state.log.replication.factor"):  # fmt: skip
+        assert properties[key] == "3", key
+    assert properties["min.insync.replicas"] == "2"
+    assert properties["transaction.state.log.min.isr"] == "2"
+    assert properties["auto.create.topics.enable"] == "false"
 
 
 def test_services_create_topics_with_three_replicas_and_know_every_broker() -> None:

@@ -23,7 +23,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka import TopicPartition as KafkaTopicPartition
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 class KafkaOptions:
     """Client settings of one stage (see Settings for the defaults and why)."""
 
-    bootstrap: str
+    #: where and as whom to connect: services/shared/kafka_security.py's aiokafka_options
+    connection: Mapping[str, Any] = field(repr=False)
     group_id: str
     client_id: str
     max_record_bytes: int = 1024 * 1024
@@ -54,7 +56,7 @@ class KafkaOptions:
 def new_producer(options: KafkaOptions, transactional_id: str | None = None) -> AIOKafkaProducer:
     """Idempotent, acks from every in-sync replica; transactional when given an id."""
     return AIOKafkaProducer(
-        bootstrap_servers=options.bootstrap,
+        **options.connection,
         client_id=options.client_id,
         acks="all",
         enable_idempotence=True,
@@ -88,7 +90,7 @@ class KafkaTransport:
     async def start(self) -> None:
         options = self._options
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=options.bootstrap,
+            **options.connection,
             group_id=options.group_id,
             client_id=options.client_id,
             enable_auto_commit=False,
@@ -265,7 +267,7 @@ class KafkaRangeTransport:
     async def start(self) -> None:
         options = self._options
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=options.bootstrap,
+            **options.connection,
             client_id=options.client_id,
             enable_auto_commit=False,
             isolation_level="read_committed",
