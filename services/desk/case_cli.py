@@ -1,94 +1,99 @@
 """`interdict case ...`: joint cases of several desks, in the desk's language.
 
-Each command is one call of services/desk/cases.py (which a web console calls the same way): this
-module only reads the options, and prints the answer or the refusal. Exit statuses as for
-`interdict desk` (cli.py): 0 done; 1 unreachable; 2 refused (token, or an invitation the alerts'
-scopes or recipients do not allow); 3 the case's state does not allow it; 4 no such case or alert.
+Each command is one call of the desk console's case API (services/console/client.py), which runs
+services/desk/cases.py for the officer whose token it was sent: cases span desks, so only the
+console publishes their events (a desk's own Kafka principal reaches its own topics only). This
+module reads the options and prints the answer or the refusal. Exit statuses as for `interdict
+desk` (cli.py): 0 done; 1 no console, or it cannot read the topics; 2 refused (token, or an
+invitation the alerts' scopes or recipients do not allow); 3 the case's state does not allow it;
+4 no such case or alert.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from typing import TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.desk.cases import CaseBadRequest, CaseNotAllowed, CaseNotFound, CaseOperations, CaseResult, InviteRefused
+from services.console import client as console_client
+from services.console.client import ConsoleCases, ConsoleRefused, ConsoleUnreachable, console_url
+from services.console.models import CaseAnswer
 from services.desk.cli import (
     COUNTRY,
     EXIT_NOT_ALLOWED,
     EXIT_NOT_FOUND,
     EXIT_REFUSED,
+    EXIT_UNREACHABLE,
     JSON,
     NOTE,
-    SYNC,
     TOKEN,
     choices,
     desk_of,
     one_choice,
-    reporting,
 )
 from services.desk.render import safe, when
-from services.desk.session import case_session
 from services.shared.i18n import Translator
 from services.shared.models import Severity
 from services.shared.models.case import CaseState, CaseStatus, CaseView
 from services.shared.settings import get_settings
 
-case_app = typer.Typer(no_args_is_help=True, help="Joint cases: desks investigating alerts together.")
+case_app = typer.Typer(
+    no_args_is_help=True, help="Joint cases: desks investigating alerts together (through the console)."
+)
 
 CASE = typer.Argument(..., help="the case's id, e.g. case-3f2a...")
 PRIORITY = typer.Option(None, "--priority", help="critical, high, medium or low")
 
+#: The console's refusals that are the case's state, not the officer's rights.
+_STATE_REFUSALS = 409
+#: Invitations refused for the alerts' recipients or scopes: refusals of the officer's request.
+_INVITE_REFUSALS = {"case-not-received", "case-scope"}
+
+T = TypeVar("T")
+
+
+def exit_status(refused: ConsoleRefused) -> int:
+    if refused.status == 404:
+        return EXIT_NOT_FOUND
+    if refused.status == 503:
+        return EXIT_UNREACHABLE
+    if refused.status == _STATE_REFUSALS and refused.code not in _INVITE_REFUSALS:
+        return EXIT_NOT_ALLOWED
+    return EXIT_REFUSED  # 401, 403, 422 and the refused invitations
+
 
 @contextmanager
-def case_reporting(desk: str, translate: Translator) -> Iterator[None]:
-    """A refusal said in the desk's language, with its exit status; the desk's own refusals as for alerts."""
+def case_reporting(translate: Translator) -> Iterator[None]:
+    """The console's refusal as it said it (in the desk's language), with its exit status."""
     errors = Console(stderr=True)
-    with reporting(desk, translate):
-        try:
-            yield
-        except CaseNotFound as missing:
-            errors.print(f"[red]{translate('refused.case-not-found', case=missing.detail, desk=desk)}[/]")
-            raise typer.Exit(EXIT_NOT_FOUND) from None
-        except InviteRefused as refused:
-            errors.print(f"[red]{translate(f'refused.{refused.code}', invited=refused.desk, detail=refused.detail)}[/]")
-            raise typer.Exit(EXIT_REFUSED) from None
-        except CaseNotAllowed as refused:
-            state = translate.label("case_state", refused.case.state.value)
-            why = translate(f"case_effect.{refused.code}")
-            errors.print(f"[red]{translate('refused.case-state', case=refused.detail, state=state, why=why)}[/]")
-            raise typer.Exit(EXIT_NOT_ALLOWED) from None
-        except CaseBadRequest as bad:
-            errors.print(f"[red]{translate(f'refused.{bad.code}', detail=bad.detail)}[/]")
-            raise typer.Exit(EXIT_REFUSED) from None
+    try:
+        yield
+    except ConsoleUnreachable as error:
+        url = console_url(get_settings())
+        errors.print(f"[red]{safe(translate('refused.console-unreachable', url=url, error=error))}[/]")
+        raise typer.Exit(EXIT_UNREACHABLE) from None
+    except ConsoleRefused as refused:
+        errors.print(f"[red]{safe(refused.detail)}[/]")
+        raise typer.Exit(exit_status(refused)) from None
 
 
-def _run(
-    command: str, country: str, token: str | None, acting: bool, sync: bool, call: Callable[[CaseOperations], object]
-) -> tuple[object, Translator]:
+def _run(country: str, token: str | None, call: Callable[[ConsoleCases], T]) -> tuple[T, Translator]:
     desk = desk_of(country)
-    translate = Translator(get_settings().desk_language(desk))
-    with (
-        case_reporting(desk, translate),
-        case_session(get_settings(), token, desk, acting=acting, command=f"case {command}", sync=sync) as cases,
-    ):
-        return call(cases), translate
+    settings = get_settings()
+    translate = Translator(settings.desk_language(desk))
+    with case_reporting(translate), closing(console_client.make_http_client(settings)) as http:
+        return call(ConsoleCases(http, desk, token)), translate
 
 
-def _act(
-    command: str, country: str, token: str | None, json_output: bool, call: Callable[[CaseOperations], CaseResult]
-) -> None:
-    result, translate = _run(command, country, token, True, True, call)
-    assert isinstance(result, CaseResult)
+def _act(country: str, token: str | None, json_output: bool, call: Callable[[ConsoleCases], CaseAnswer]) -> None:
+    result, translate = _run(country, token, call)
     if json_output:
-        case = result.case.model_dump_json() if result.case else "null"
-        sys.stdout.write(
-            f'{{"event": {result.event.model_dump_json()}, "effect": "{result.effect}", "case": {case}}}\n'
-        )
+        sys.stdout.write(result.model_dump_json() + "\n")
     if result.effect == "applied":
         if not json_output:
             Console().print(
@@ -128,7 +133,7 @@ def open_case(
 ) -> None:
     """Open a case on some of the desk's alerts (priority: their highest severity unless given)."""
     chosen = _priority(priority)
-    _act("open", country, token, json_output, lambda cases: cases.open(alert, title, chosen, note))
+    _act(country, token, json_output, lambda cases: cases.open(alert, title, chosen, note))
 
 
 @case_app.command("invite")
@@ -141,7 +146,7 @@ def invite(
     json_output: bool = JSON,
 ) -> None:
     """Invite a desk that received the case's alerts (refused, and recorded, otherwise)."""
-    _act("invite", country, token, json_output, lambda cases: cases.invite(case_id, desk, note))
+    _act(country, token, json_output, lambda cases: cases.invite(case_id, desk, note))
 
 
 @case_app.command("note")
@@ -153,7 +158,7 @@ def note(
     json_output: bool = JSON,
 ) -> None:
     """Add a note to a case."""
-    _act("note", country, token, json_output, lambda cases: cases.note(case_id, text))
+    _act(country, token, json_output, lambda cases: cases.note(case_id, text))
 
 
 @case_app.command("state")
@@ -167,7 +172,7 @@ def state(
 ) -> None:
     """Move a case along: open → active → closed (or straight to closed)."""
     chosen = one_choice(new_state, CaseState, "STATE")
-    _act("state", country, token, json_output, lambda cases: cases.set_state(case_id, chosen, note))
+    _act(country, token, json_output, lambda cases: cases.set_state(case_id, chosen, note))
 
 
 @case_app.command("priority")
@@ -182,7 +187,7 @@ def priority(
     """Change a case's priority (the opening desk only)."""
     chosen = _priority(new_priority)
     assert chosen is not None
-    _act("priority", country, token, json_output, lambda cases: cases.set_priority(case_id, chosen, note))
+    _act(country, token, json_output, lambda cases: cases.set_priority(case_id, chosen, note))
 
 
 # -- reading --------------------------------------------------------------------------------------------------
@@ -193,14 +198,12 @@ def list_cases(
     country: str = COUNTRY,
     token: str | None = TOKEN,
     state: list[str] | None = typer.Option(None, "--state", help="open, active, closed (repeatable)"),
-    limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="at most this many"),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000, help="at most this many"),
     json_output: bool = JSON,
-    sync: bool = SYNC,
 ) -> None:
     """The desk's cases, the most relevant first: the highest priority, then the latest changed."""
     states = choices(state, CaseState, "--state")
-    found, translate = _run("list", country, token, False, sync, lambda cases: cases.cases(states, limit))
-    assert isinstance(found, list)
+    found, translate = _run(country, token, lambda cases: cases.cases(states, limit))
     if json_output:
         for case in found:
             sys.stdout.write(case.model_dump_json() + "\n")
@@ -214,11 +217,9 @@ def show(
     country: str = COUNTRY,
     token: str | None = TOKEN,
     json_output: bool = JSON,
-    sync: bool = SYNC,
 ) -> None:
     """One case: its desks, its alerts as this desk has them, and every event (the audit trail)."""
-    view, translate = _run("show", country, token, False, sync, lambda cases: cases.case(case_id))
-    assert isinstance(view, CaseView)
+    view, translate = _run(country, token, lambda cases: cases.case(case_id))
     if json_output:
         sys.stdout.write(view.model_dump_json() + "\n")
         return

@@ -41,7 +41,11 @@ class CatchUpTimeout(TimeoutError):
 
 
 class Materialiser:
-    def __init__(self, settings: Settings, stores: Mapping[str, DeskStore], principal: str = DESKSTORE) -> None:
+    def __init__(
+        self, settings: Settings, stores: Mapping[str, DeskStore], principal: str = DESKSTORE, with_cases: bool = True
+    ) -> None:
+        """`with_cases`: also fold `cases` into the stores (the desk store service and the console,
+        whose principals may read it; a desk's own principal may not)."""
         self._settings = settings
         self._principal = principal
         self._stores = dict(stores)
@@ -50,7 +54,8 @@ class Materialiser:
             self._kinds[topics.desk_topic(settings, desk)] = ([desk], "alert")
             self._kinds[topics.actions_topic(settings, desk)] = ([desk], "action")
         self._cases_topic = topics.cases_topic(settings)
-        self._kinds[self._cases_topic] = (list(self._stores), "case")
+        if with_cases:
+            self._kinds[self._cases_topic] = (list(self._stores), "case")
         self._consumer = self._new_consumer()
         self._partitions = self._assign()
 

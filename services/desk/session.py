@@ -13,7 +13,6 @@ from kafka import KafkaProducer
 
 from services.admin.denied import DeniedLog
 from services.admin.tokens import Principal, TokenStore
-from services.desk.cases import CaseOperations
 from services.desk.materialiser import Materialiser
 from services.desk.operations import DeskOperations, authorise
 from services.desk.store import DeskStore
@@ -89,18 +88,6 @@ def desk_session(
         yield DeskOperations(desk, officer, store, catch_up, publisher)
 
 
-@contextmanager
-def case_session(
-    settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool = True
-) -> Iterator[CaseOperations]:
-    """CaseOperations for the holder of `token` on `desk`; raises DeskRefused (recorded) otherwise."""
-    with ExitStack() as stack:
-        officer, store, catch_up = _open(stack, settings, token, desk, acting=acting, command=command, sync=sync)
-        publisher = KafkaCasePublisher(settings, desk_principal(desk))
-        stack.callback(publisher.close)
-        yield CaseOperations(desk, officer, store, catch_up, publisher)
-
-
 def _open(
     stack: ExitStack, settings: Settings, token: str | None, desk: str, *, acting: bool, command: str, sync: bool
 ) -> tuple[Principal, DeskStore, Callable[[], object]]:
@@ -113,7 +100,8 @@ def _open(
     stack.callback(store.close)
     catch_up: Callable[[], object] = _no_sync
     if sync or acting:  # an action is read back from the store: it must see the topics
-        materialiser = Materialiser(settings, {desk: store}, desk_principal(desk))
+        # the desk's own topics only: joint cases are the console's and the desk store's (case_cli.py)
+        materialiser = Materialiser(settings, {desk: store}, desk_principal(desk), with_cases=False)
         stack.callback(materialiser.close)
         catch_up = materialiser.catch_up
     return officer, store, catch_up

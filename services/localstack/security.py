@@ -254,8 +254,8 @@ def namespace_grants(settings: Settings) -> list[Grant]:
     for country in PARTNER_COUNTRIES:
         desk = desk_principal(country)
         own_actions = topics.actions_topic(settings, country)
-        grants += _reads(desk, [topics.desk_topic(settings, country), own_actions, cases])
-        grants += _writes(desk, [own_actions, cases])
+        # not `cases`: a case spans desks, so its events are the console's to publish (case_cli.py)
+        grants += _reads(desk, [topics.desk_topic(settings, country), own_actions]) + _writes(desk, [own_actions])
     feeds = [ANY_FEED, *(feed_principal(feed) for feed in load_feeds(settings.feeds_file).exact_names())]
     for feed in feeds:
         # a feed dead-letters what is too large to send, so that nothing it was given is lost

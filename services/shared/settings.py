@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     console_port: int = Field(
         default=8471, description="the desk console (`interdict desk serve`), with its /metrics, /healthz, /readyz"
     )
+    console_url: str = Field(
+        default="",
+        description="the console `interdict case` calls (cases go through it); empty: http://127.0.0.1:<console port>",
+    )
     console_sync_timeout_seconds: float = Field(
         default=15.0, gt=0, description="how long a console page or action waits for the desk's topics to be read"
     )

@@ -1,6 +1,7 @@
-"""`interdict case ...` and the desk store service on the real broker and Redis: the `cases` topic, each
-desk's store holding its own cases only, an invited desk's store reading the case's past back from
-the topic, refusals recorded, and time to acknowledge observed by the service."""
+"""`interdict case ...` through a desk console served over HTTP, and the desk store service, on the real
+broker and Redis: the `cases` topic, each desk's store holding its own cases only, an invited desk's
+store reading the case's past back from the topic, refusals recorded, and time to acknowledge
+observed by the service."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from typer.testing import CliRunner, Result
 
 from services.admin.tokens import Role, TokenStore
 from services.desk.case_cli import case_app
-from services.desk.cli import EXIT_NOT_FOUND, EXIT_REFUSED, desk_app
+from services.desk.cli import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, desk_app
 from services.desk.service import DeskStoreService
 from services.shared.models.case import CaseAction, CaseState, CaseStatus, CaseView
 from services.shared.settings import Settings, get_settings
 from tests.fakes import sample
 from tests.support.cases import events_on, route_alerts
+from tests.support.console import serving_console
 from tests.support.pipeline import wait_for
 
 pytestmark = pytest.mark.integration
@@ -36,7 +38,14 @@ def settings(isolated_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 @pytest.fixture
-def tokens(settings: Settings) -> dict[str, str]:
+def console(settings: Settings) -> Iterator[str]:
+    """The console the case commands call (it alone may publish case events)."""
+    with serving_console(settings, ["MX", "CO", "PA", "BR"]) as url:
+        yield url
+
+
+@pytest.fixture
+def tokens(settings: Settings, console: str) -> dict[str, str]:
     store = TokenStore(redis.Redis.from_url(settings.redis_url), settings)
     return {
         "mx": store.create("ana.mx", Role.DESK, "MX"),
@@ -164,3 +173,10 @@ async def test_the_desk_store_service_keeps_each_desks_cases_and_observes_time_t
         assert sample("interdict_desk_cases", desk="CO", state="open") == 1
     finally:
         service.close()
+
+
+def test_without_a_console_the_case_commands_say_how_to_start_one(settings: Settings) -> None:
+    # the settings' console port is free (nothing serves it in this test), so nothing answers there
+    listed = case("any-token", "list", "--country", "mx")
+    assert listed.exit_code == EXIT_UNREACHABLE
+    assert "interdict desk serve" in listed.output and str(settings.console_port) in listed.output

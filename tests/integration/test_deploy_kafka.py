@@ -30,10 +30,14 @@ PRINCIPAL_OF = {
     "matcher": "matcher",
     "notifier": "notifier",
     "rescreener": "rescreener",
+    "deskstore": "deskstore",
+    "console": "console",
     "topics": "operator",
     "cli": "operator",
     "kafka-principals": "all",
 }
+#: Containers with the common environment that never connect to Kafka (the admin API: Redis only).
+USES_NO_KAFKA = {"admin"}
 
 
 def _compose() -> dict[str, Any]:
@@ -50,8 +54,9 @@ def test_every_interdict_container_uses_tls_and_only_its_own_credentials() -> No
     compose = _compose()
     for name, service in compose["services"].items():
         environment = service.get("environment") or {}
-        if "INTERDICT_KAFKA_BOOTSTRAP" not in environment or name not in PRINCIPAL_OF:
+        if "INTERDICT_KAFKA_BOOTSTRAP" not in environment or name in USES_NO_KAFKA:
             continue
+        assert name in PRINCIPAL_OF, f"{name}: which principal is it? (PRINCIPAL_OF)"
         assert environment["INTERDICT_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL", name
         assert environment["INTERDICT_KAFKA_SSL_CAFILE"] == "/run/secrets/kafka-ca", name
         secrets = {s["target"]: s["source"] for s in service["secrets"] if isinstance(s, dict)}

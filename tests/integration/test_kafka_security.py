@@ -106,6 +106,17 @@ def test_a_desk_writes_its_own_actions_only(secured: Settings) -> None:
         _write_one(secured, mx, topics.desk_topic(secured, "MX"))  # alerts are the notifier's
 
 
+def test_joint_cases_are_the_consoles_no_desk_reads_or_forges_them(secured: Settings) -> None:
+    cases = topics.cases_topic(secured)
+    _write_one(secured, "console", cases)
+    _read_one(secured, "console", cases)
+    mx = desk_principal("MX")
+    with pytest.raises(TopicAuthorizationFailedError):
+        _write_one(secured, mx, cases)  # an event claiming another desk's officer
+    with pytest.raises(TopicAuthorizationFailedError):
+        _read_one(secured, mx, cases)  # cases between other desks
+
+
 def test_a_feed_writes_manifests_and_reads_no_alert_nor_writes_matches(secured: Settings) -> None:
     for feed in (ANY_FEED, "feed-customs-anam-mx"):
         _write_one(secured, feed, topics.qualified(secured, topics.MANIFESTS_RAW))

@@ -108,8 +108,6 @@ def test_a_desk_reads_its_own_alerts_and_writes_its_own_actions_only(tmp_path: P
         (ResourceType.TOPIC, "ns.alerts.mx", ACLOperation.READ),
         (ResourceType.TOPIC, "ns.actions.mx", ACLOperation.READ),
         (ResourceType.TOPIC, "ns.actions.mx", ACLOperation.WRITE),
-        (ResourceType.TOPIC, "ns.cases", ACLOperation.READ),  # for now: joint cases are every desk's topic
-        (ResourceType.TOPIC, "ns.cases", ACLOperation.WRITE),
     }
 
 
@@ -127,6 +125,16 @@ def test_only_the_notifier_writes_alerts_and_only_the_operator_has_everything(tm
     writers = {g.principal for g in grants if g.name == "alerts.us" and g.operation is ACLOperation.WRITE}
     assert writers == {"notifier"}
     assert {g.principal for g in grants if g.name == "*"} == {OPERATOR}
+
+
+def test_joint_cases_are_written_by_the_console_only_and_read_by_no_desk(tmp_path: Path) -> None:
+    grants = namespace_grants(_settings(tmp_path))
+    on_cases = {(g.principal, g.operation) for g in grants if g.name == "cases"}
+    assert on_cases == {
+        ("console", ACLOperation.READ),
+        ("console", ACLOperation.WRITE),
+        ("deskstore", ACLOperation.READ),
+    }
 
 
 def test_the_secured_broker_has_no_anonymous_client_listener(tmp_path: Path) -> None:
