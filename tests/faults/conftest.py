@@ -63,6 +63,7 @@ def private_cluster(tmp_path: Path) -> Iterator[Settings]:
             "state_dir": tmp_path / "cluster",
             "kafka_bootstrap": ",".join(f"127.0.0.1:{port}" for port in brokers),
             "kafka_controller_port": base + 1,
+            "kafka_credentials_file": None,  # the private cluster's own, in its state dir
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
             "redis_credentials_file": None,  # its own, in its state dir (not the shared stack's)
             "topic_partitions": 2,
