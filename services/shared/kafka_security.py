@@ -88,17 +88,7 @@ def credentials(settings: Settings, principal: str) -> Credentials | None:
 
 def kafka_python_options(settings: Settings, principal: str) -> dict[str, Any]:
     """Keyword arguments of kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient."""
-    options: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap,
-        "security_protocol": settings.kafka_security_protocol,
-    }
-    found = credentials(settings, principal)
-    if found is not None:
-        options |= {
-            "sasl_mechanism": SASL_MECHANISM,
-            "sasl_plain_username": found.username,
-            "sasl_plain_password": found.password,
-        }
+    options = _login_options(settings, principal)
     if settings.kafka_security_protocol == "SASL_SSL":
         options["ssl_cafile"] = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
         options["ssl_check_hostname"] = True
@@ -107,6 +97,14 @@ def kafka_python_options(settings: Settings, principal: str) -> dict[str, Any]:
 
 def aiokafka_options(settings: Settings, principal: str) -> dict[str, Any]:
     """Keyword arguments of aiokafka's AIOKafkaProducer and AIOKafkaConsumer."""
+    options = _login_options(settings, principal)
+    if settings.kafka_security_protocol == "SASL_SSL":
+        options["ssl_context"] = ssl_context(settings)
+    return options
+
+
+def _login_options(settings: Settings, principal: str) -> dict[str, Any]:
+    """What both client libraries name alike: the brokers, the protocol and the SCRAM login."""
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap,
         "security_protocol": settings.kafka_security_protocol,
@@ -118,8 +116,6 @@ def aiokafka_options(settings: Settings, principal: str) -> dict[str, Any]:
             "sasl_plain_username": found.username,
             "sasl_plain_password": found.password,
         }
-    if settings.kafka_security_protocol == "SASL_SSL":
-        options["ssl_context"] = ssl_context(settings)
     return options
 
 
