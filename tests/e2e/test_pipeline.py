@@ -10,14 +10,21 @@ import pytest
 import redis
 from kafka import TopicPartition
 
-from services.shared import topics
 from services.shared.models import Alert, EntityKind, EntryName, Sharing, SharingScope, WatchlistEntry
 from services.shared.models.alert import alert_id_for
-from services.shared.progress import end_offsets, group_lag, wait_until_caught_up
+from services.shared.progress import wait_until_caught_up
 from services.shared.settings import PROJECT_ROOT, Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 from services.watchlist.writer import WatchlistWriter
-from tests.support.pipeline import Outputs, Workers, marks, read_outputs, wait_for, workers
+from tests.support.pipeline import (
+    Outputs,
+    input_progress,
+    kill_mid_stream,
+    marks,
+    read_outputs,
+    wait_for,
+    workers,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -124,29 +131,6 @@ def many_copies(path: Path, copies: int) -> tuple[Path, list[str]]:
                 document["manifest_id"] = str(document.get("manifest_id", "")) + suffix
                 out.write(orjson.dumps(document) + b"\n")
     return path, suffixes
-
-
-def input_progress(settings: Settings, service: str) -> tuple[int, int]:
-    """(records of the service's input its group has committed, records on that input)."""
-    topic = topics.qualified(settings, topics.SERVICE_INPUTS[service])
-    total = sum(end_offsets(settings, topic).values())
-    lag = group_lag(settings, topics.group_id(settings, service), topic)
-    return total - (total if lag is None else lag), total
-
-
-def kill_mid_stream(running: Workers, settings: Settings, service: str, fraction: float) -> None:
-    """SIGKILL `service` once its group has committed `fraction` of its input, then prove the
-    kill fell mid-stream: a dead worker commits nothing more, so work left now was left then."""
-    wait_for(
-        lambda: (done := input_progress(settings, service))[0] >= fraction * done[1] > 0,
-        f"{service} to commit {fraction:.0%} of its input",
-        timeout_s=300,
-        poll_s=0.02,
-    )
-    running.kill(service)
-    done, total = input_progress(settings, service)
-    assert done < total, f"{service} had finished its input when killed; the kill proves nothing"
-    running.start(service)
 
 
 @pytest.mark.timeout(900)

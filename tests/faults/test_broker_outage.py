@@ -18,11 +18,10 @@ from services.shared.settings import Settings
 from tests.e2e.test_pipeline import (
     expected_alerts,
     import_watchlist,
-    input_progress,
     many_copies,
     publish,
 )
-from tests.support.pipeline import Workers, marks, read_outputs, wait_for, workers
+from tests.support.pipeline import Workers, input_progress, marks, read_outputs, wait_for, workers
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 

@@ -25,9 +25,9 @@ from services.shared.redis_clients import RedisUser, sync_client
 from services.shared.settings import Settings
 from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 from services.watchlist.writer import WatchlistWriter
-from tests.e2e.test_pipeline import assert_each_alert_once, expected_alerts, input_progress, many_copies, publish
+from tests.e2e.test_pipeline import assert_each_alert_once, expected_alerts, many_copies, publish
 from tests.support import free_ports
-from tests.support.pipeline import wait_for, workers
+from tests.support.pipeline import input_progress, wait_for, workers
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 

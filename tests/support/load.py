@@ -24,10 +24,9 @@ from tests.e2e.test_pipeline import (
     assert_each_alert_once,
     expected_alerts,
     import_watchlist,
-    input_progress,
     publish,
 )
-from tests.support.pipeline import Outputs, marks, read_outputs, wait_for
+from tests.support.pipeline import Outputs, input_progress, marks, read_outputs, wait_for
 
 SERVICES = ("ingest", "matcher", "notifier")
 #: Copies of the sample feed: each is 14 messages (10 manifests), 20 expected deliveries.

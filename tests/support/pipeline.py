@@ -15,10 +15,22 @@ from pathlib import Path
 from typing import TypeVar
 
 from services.localstack.workers import start_worker, stop_worker
+from services.shared import topics
 from services.shared.outputs import DeadLetter, Outputs, marks, read_outputs
+from services.shared.progress import end_offsets, group_lag
 from services.shared.settings import Settings
 
-__all__ = ["DeadLetter", "Outputs", "Workers", "marks", "read_outputs", "wait_for", "workers"]
+__all__ = [
+    "DeadLetter",
+    "Outputs",
+    "Workers",
+    "input_progress",
+    "kill_mid_stream",
+    "marks",
+    "read_outputs",
+    "wait_for",
+    "workers",
+]
 
 T = TypeVar("T")
 
@@ -81,3 +93,26 @@ def workers(settings: Settings, log_dir: Path, *services: str) -> Iterator[Worke
         stack.callback(running.stop_all)
         running.start(*services)
         yield running
+
+
+def input_progress(settings: Settings, service: str) -> tuple[int, int]:
+    """(records of the service's input its group has committed, records on that input)."""
+    topic = topics.qualified(settings, topics.SERVICE_INPUTS[service])
+    total = sum(end_offsets(settings, topic).values())
+    lag = group_lag(settings, topics.group_id(settings, service), topic)
+    return total - (total if lag is None else lag), total
+
+
+def kill_mid_stream(running: Workers, settings: Settings, service: str, fraction: float) -> None:
+    """SIGKILL `service` once its group has committed `fraction` of its input, then prove the
+    kill fell mid-stream: a dead worker commits nothing more, so work left now was left then."""
+    wait_for(
+        lambda: (done := input_progress(settings, service))[0] >= fraction * done[1] > 0,
+        f"{service} to commit {fraction:.0%} of its input",
+        timeout_s=300,
+        poll_s=0.02,
+    )
+    running.kill(service)
+    done, total = input_progress(settings, service)
+    assert done < total, f"{service} had finished its input when killed; the kill proves nothing"
+    running.start(service)
