@@ -18,6 +18,7 @@ import orjson
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
+from services.shared.progress import wait_until_caught_up
 from services.shared.settings import Settings
 from tests.e2e.test_pipeline import (
     SAMPLE_FEED,
@@ -26,7 +27,17 @@ from tests.e2e.test_pipeline import (
     import_watchlist,
     publish,
 )
-from tests.support.pipeline import Outputs, input_progress, marks, read_outputs, wait_for
+from tests.support.pipeline import (
+    Kill,
+    Outputs,
+    ProgressReader,
+    Workers,
+    input_progress,
+    kill_when_committed,
+    marks,
+    read_outputs,
+    wait_for,
+)
 
 SERVICES = ("ingest", "matcher", "notifier")
 #: Copies of the sample feed: each is 14 messages (10 manifests), 20 expected deliveries.
@@ -88,15 +99,34 @@ def committed(settings: Settings) -> dict[str, tuple[int, int]] | None:
         return None
 
 
-def under_way(settings: Settings, service: str = "matcher") -> dict[str, tuple[int, int]]:
+def kill_with_work_left(
+    running: Workers, settings: Settings, watchlist: Path, work_dir: Path, service: str, attempts: int = 3
+) -> tuple[Load, Kill]:
+    """Stop `service`, publish a load it meets as a backlog, start it again and SIGKILL it once it
+    has committed part of that load. A worker quick enough to finish the load before the kill lands
+    has proved nothing: that load is let through, and another tried."""
+    for attempt in range(attempts):
+        running.stop(service)
+        load = publish_load(settings, watchlist, work_dir, copies=300, tag=f"{service[0]}{attempt}")
+        running.start(service)
+        kill = kill_when_committed(running, settings, service)
+        if kill.mid_stream:
+            return load, kill
+        running.start(service)
+        wait_until_caught_up(settings, timeout_s=300)
+    raise AssertionError(f"{service} finished each of {attempts} loads before it could be killed")
+
+
+def under_way(settings: Settings, service: str = "matcher") -> None:
     """Wait until `service` has committed part of its input but not all: a fault now falls
-    mid-stream. Returns the progress of every stage seen then."""
+    mid-stream."""
+    with ProgressReader(settings) as progress:
 
-    def mid_stream() -> dict[str, tuple[int, int]] | None:
-        seen = committed(settings)
-        return seen if seen and 0 < seen[service][0] < seen[service][1] else None
+        def mid_stream() -> bool:
+            seen = progress.of(service)
+            return seen is not None and 0 < seen[0] < seen[1]
 
-    return wait_for(mid_stream, f"{service} to be part way through its input", 180, poll_s=0.05)
+        wait_for(mid_stream, f"{service} to be part way through its input", 180, poll_s=0.05)
 
 
 def metrics_text(settings: Settings, service: str) -> str | None:
