@@ -27,7 +27,7 @@ from services.watchlist.importers.ofac_sdn import parse_ofac_sdn
 from services.watchlist.writer import WatchlistWriter
 from tests.e2e.test_pipeline import assert_each_alert_once, expected_alerts, many_copies, publish
 from tests.support import free_ports
-from tests.support.pipeline import input_progress, wait_for, workers
+from tests.support.pipeline import ProgressReader, wait_for, workers
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
@@ -69,6 +69,7 @@ def private_redis(isolated_settings: Settings, tmp_path: Path) -> Iterator[tuple
             # each copy of the feed an alert of its own (they share bills of lading and voyages)
             "suppression_window_seconds": 0,
             "kafka_session_timeout_seconds": 6.0,
+            "batch_max_records": 100,
         }
     )
     server = PrivateRedis(settings)
@@ -100,18 +101,20 @@ def test_redis_killed_mid_stream_loses_no_watchlist_change_and_no_alert(
     feed, suffixes = many_copies(tmp_path / "feed.jsonl", copies=200)
     start = marks(settings)
     publish(settings, feed)
-    with workers(settings, tmp_path / "logs", *SERVICES) as running:
-        wait_for(
-            lambda: (done := input_progress(settings, "notifier"))[0] >= 0.2 * done[1] > 0 or None,
-            "the notifier to be a fifth of the way through",
-            timeout_s=300,
-            poll_s=0.02,
-        )
-        # A change made just before the kill, acknowledged by Redis: it must survive.
-        admin.create_list("pa-uaf", owner_country="PA", actor="ana.pa")
-        version = admin.add(listed_by_panama(), actor="ana.pa")
-        server.kill()
-        done, total = input_progress(settings, "notifier")
+    with workers(settings, tmp_path / "logs", "ingest", "matcher") as running:
+        # The notifier meets every match as a backlog, worked through in small batches: Redis dies
+        # while it is part way through (started with the others, it could catch up with the
+        # matcher between two readings and be idle when Redis dies).
+        wait_until_caught_up(settings, timeout_s=300, services=("ingest", "matcher"))
+        running.start("notifier")
+        with ProgressReader(settings) as progress:
+            wait_for(lambda: (seen := progress.of("notifier")) and seen[0] > 0, "the notifier to commit", 300, 0.02)
+            # A change made just before the kill, acknowledged by Redis: it must survive.
+            admin.create_list("pa-uaf", owner_country="PA", actor="ana.pa")
+            version = admin.add(listed_by_panama(), actor="ana.pa")
+            server.kill()
+            # read once Redis is dead: work left now was left then
+            done, total = wait_for(lambda: progress.of("notifier"), "the notifier's progress", 60)
         assert done < total, "the notifier had finished when Redis died: the kill proves nothing"
         server.start()
         wait_until_caught_up(settings, timeout_s=300)
