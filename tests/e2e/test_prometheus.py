@@ -129,10 +129,11 @@ def test_deploy_monitoring_on_a_healthy_pipeline(
             for selector in {match.group(0) for match in SELECTOR.finditer(expr)}:
                 assert prom.query(selector), f"rule {name} reads {selector}, which has no data"
 
-        matching: list[str] = []
+        matching: dict[str, list[dict[str, Any]]] = {}
 
         def quiet() -> bool:
-            matching[:] = [name for name, expr in alert_expressions() if prom.query(expr)]
+            matching.clear()
+            matching.update({name: found for name, expr in alert_expressions() if (found := prom.query(expr))})
             return not matching
 
         try:
