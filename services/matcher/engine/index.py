@@ -602,16 +602,16 @@ class NameIndex:
         anchors = self.anchor_postings
         found = []
         for position, probe in enumerate(probes):
-            others: BitMap | None = None  # the names holding another query word's expansion, once
             for length in range(2, len(probes)):
                 anchored = probe.anchoring(length, anchors)
                 if not anchored:
                     continue
-                if others is None:
-                    others = _union([other.names() for at, other in enumerate(probes) if at != position and other.size])
-                # in C first: the names anchored here that hold another query word's expansion too
-                if within := anchored & others:
-                    found.append(within)
+                # in C first: the names anchored here that hold another query word's expansion too.
+                # Anchored names are few and another word's names may be many (GARCIA in a list of
+                # a million): each is met with the few, never gathered into one set
+                for at, other in enumerate(probes):
+                    if at != position and other.size and (within := anchored & other.names()):
+                        found.append(within)
         if not found:
             return []
         expansions = {word for probe in probes for word in probe.listed}
