@@ -112,6 +112,16 @@ class TokenProbe:
         """The names of found holding any expansion."""
         return found & self.names()
 
+    def meeting_few(self, few: BitMap) -> BitMap | None:
+        """meeting for a small set, None when none of it holds an expansion. The expansions'
+        postings are met one by one unless gathered already: gathering the postings of a common
+        word's many neighbours (in a list of a million names) costs more than meeting a few names."""
+        if self._names is None and len(self.postings) > 1:
+            met = [few & posting for posting in self.postings if few.intersect(posting)]
+            return _union(met) if met else None
+        names = self.names()
+        return few & names if few.intersect(names) else None
+
 
 @dataclass(slots=True, frozen=True)
 class IndexedName:
@@ -615,8 +625,8 @@ class NameIndex:
             # Anchored names are few and another word's names may be many (GARCIA in a list of a
             # million): each is met with the few, never gathered into one set
             for at, other in enumerate(probes):
-                if at != position and other.size and anchored.intersect(names := other.names()):
-                    found.append(anchored & names)
+                if at != position and other.size and (within := other.meeting_few(anchored)):
+                    found.append(within)
         if not found:
             return []
         expansions = {word for probe in probes for word in probe.listed}
