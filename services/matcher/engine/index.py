@@ -70,6 +70,9 @@ _LARGE_CANDIDATE_SET = 256
 _GROUP_MARGIN = 1.25
 #: other cuts of a query into words tried at most (see regroupings)
 _MAX_REGROUPINGS = 6
+#: postings holding more names than this in all are gathered by pyroaring's union of many, which
+#: costs some 20 us to set up: fewer are gathered one by one, several times faster
+_LARGE_UNION = 8192
 
 
 @dataclass(slots=True)
@@ -711,7 +714,12 @@ def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
     """The names in any of postings (a single posting itself: callers only read what they get)."""
     if len(postings) == 1:
         return postings[0]
-    return BitMap.union(*postings) if postings else BitMap()
+    if sum(map(len, postings)) > _LARGE_UNION:
+        return BitMap.union(*postings)
+    found = BitMap()
+    for posting in postings:
+        found |= posting
+    return found
 
 
 def _restricted(found: BitMap, probe: TokenProbe) -> TokenProbe:
