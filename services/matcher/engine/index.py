@@ -113,17 +113,18 @@ class TokenProbe:
 
     def meeting(self, found: BitMap) -> BitMap:
         """The names of found holding any expansion."""
-        return found & self.names()
+        return self.meeting_if_any(found) or BitMap()
 
-    def meeting_few(self, few: BitMap) -> BitMap | None:
-        """meeting for a small set, None when none of it holds an expansion. The expansions'
-        postings are met one by one unless gathered already: gathering the postings of a common
-        word's many neighbours (in a list of a million names) costs more than meeting a few names."""
-        if self._names is None and len(self.postings) > 1:
-            met = [few & posting for posting in self.postings if few.intersect(posting)]
+    def meeting_if_any(self, found: BitMap) -> BitMap | None:
+        """meeting, None when none of found holds an expansion. Unless they were gathered already,
+        the expansions' names are met posting by posting when found is the smaller: gathering the
+        postings of a word's many neighbours (in a list of a million names) costs more than meeting
+        each with a few names."""
+        if self._names is None and len(self.postings) > 1 and len(found) < self.size:
+            met = [found & posting for posting in self.postings if found.intersect(posting)]
             return _union(met) if met else None
         names = self.names()
-        return few & names if few.intersect(names) else None
+        return found & names if found.intersect(names) else None
 
 
 @dataclass(slots=True, frozen=True)
@@ -628,7 +629,7 @@ class NameIndex:
             # Anchored names are few and another word's names may be many (GARCIA in a list of a
             # million): each is met with the few, never gathered into one set
             for at, other in enumerate(probes):
-                if at != position and other.size and (within := other.meeting_few(anchored)):
+                if at != position and other.size and (within := other.meeting_if_any(anchored)):
                     found.append(within)
         if not found:
             return []
@@ -715,7 +716,8 @@ def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
     if len(postings) == 1:
         return postings[0]
     if sum(map(len, postings)) > _LARGE_UNION:
-        return BitMap.union(*postings)
+        found: BitMap = BitMap.union(*postings)
+        return found
     found = BitMap()
     for posting in postings:
         found |= posting
