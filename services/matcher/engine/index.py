@@ -70,6 +70,8 @@ _LARGE_CANDIDATE_SET = 256
 _GROUP_MARGIN = 1.25
 #: other cuts of a query into words tried at most (see regroupings)
 _MAX_REGROUPINGS = 6
+#: a probe's postings are gathered once it has been met this many times (see TokenProbe.meeting_if_any)
+_MEETINGS_BEFORE_GATHERING = 8
 #: postings holding more names than this in all are gathered by pyroaring's union of many, which
 #: costs some 20 us to set up: fewer are gathered one by one, several times faster
 _LARGE_UNION = 8192
@@ -87,6 +89,7 @@ class TokenProbe:
     weight: float  # what the query token weighs in the score
     _names: BitMap | None = None
     _anchoring: dict[int, BitMap] | None = None
+    _meetings: int = 0  # how often met posting by posting (see meeting_if_any)
 
     def anchoring(self, shorter_than: int, anchors: dict[int, dict[str, BitMap]]) -> BitMap:
         """The names of two words or more, fewer than shorter_than, anchored on an expansion (see
@@ -116,11 +119,14 @@ class TokenProbe:
         return self.meeting_if_any(found) or BitMap()
 
     def meeting_if_any(self, found: BitMap) -> BitMap | None:
-        """meeting, None when none of found holds an expansion. Unless they were gathered already,
-        the expansions' names are met posting by posting when found is the smaller: gathering the
-        postings of a word's many neighbours (in a list of a million names) costs more than meeting
-        each with a few names."""
-        if self._names is None and len(self.postings) > 1 and len(found) < self.size:
+        """meeting, None when none of found holds an expansion. The expansions' postings are met
+        one by one with a found smaller than they are, the first few times: gathering the postings
+        of a word's many neighbours (in a list of a million names) costs more than meeting each
+        with a few names, and most words seen first (a typo, a rare word) are not seen again. A word
+        that comes back has them gathered once."""
+        gathered = self._names is not None or len(self.postings) == 1
+        if not gathered and self._meetings < _MEETINGS_BEFORE_GATHERING and len(found) < self.size:
+            self._meetings += 1
             met = [found & posting for posting in self.postings if found.intersect(posting)]
             return _union(met) if met else None
         names = self.names()
