@@ -205,29 +205,33 @@ class MatchingEngine:
         assert query.name is not None
         needed = self._needed_name_score(query)
         abjad = is_abjad(query.name)
+        index = self._index
         for tokens, persons in _query_readings(query.name, query.kind):
-            self._screen_tokens(tokens, persons, needed, hits, abjad=abjad)
-            regroupings = self._index.consonant_regroupings if abjad else self._index.regroupings
-            for regrouped, factor, how in regroupings(tokens):
-                self._screen_tokens(regrouped, persons, needed, hits, factor, how, abjad)
+            reading = _reading(tokens, abjad)
+            self._screen_tokens(tokens, reading, persons, needed, hits)
+            if abjad:
+                regroupings = index.consonant_regroupings(tokens)
+            else:
+                regroupings = index.regroupings(tokens, syllabic=reading == SYLLABIC)
+            for regrouped, factor, how in regroupings:
+                self._screen_tokens(regrouped, _reading(regrouped, abjad), persons, needed, hits, factor, how)
 
     def _screen_tokens(
         self,
         tokens: tuple[str, ...],
+        reading: str,
         persons: bool | None,
         needed: float,
         hits: dict[str, _Hit],
         factor: float = 1.0,
         regrouped: str = "",
-        abjad: bool = False,
     ) -> None:
-        """Compare the listed names found through the index with these query tokens (persons: only
-        listed persons, or only the others); factor: what a score keeps when the tokens are the
-        query's words cut otherwise (see NameIndex.regroupings)."""
+        """Compare the listed names found through the index with these query tokens, read as reading
+        says (see _reading; persons: only listed persons, or only the others); factor: what a score
+        keeps when the tokens are the query's words cut otherwise (see NameIndex.regroupings)."""
         if not tokens:
             return
         index = self._index
-        reading = CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
         probes = [index.probe(token, reading) for token in tokens]
         weights = [probe.weight for probe in probes]
         inverse: dict[str, list[tuple[int, float]]] | None = None  # built for the first candidate, if any
@@ -497,6 +501,11 @@ def _query_readings(name: str, kind: EntityKind) -> list[tuple[tuple[str, ...], 
             # each listed name is compared with the reading of the query that fits its kind
             readings += [(as_person, True), (as_entity, False)]
     return readings
+
+
+def _reading(tokens: tuple[str, ...], abjad: bool) -> str:
+    """How the index is to read the query's tokens (see NameIndex.expand)."""
+    return CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
 
 
 def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:

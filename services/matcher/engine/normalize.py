@@ -155,6 +155,8 @@ def _latin_lower(text: str) -> tuple[str, ...]:
     if not text.isupper() and _CAMEL_CASE.search(text):
         split = _CAMEL_CASE.sub(r"\1 \2", text)
         return tuple(dict.fromkeys(reading.lower() for reading in (*latin_readings(split), *latin_readings(text))))
+    if text.isascii():  # most names: their one reading, without filling latin_readings' cache with them
+        return (text.lower(),)
     return tuple(reading.lower() for reading in latin_readings(text))
 
 
