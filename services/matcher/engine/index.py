@@ -753,20 +753,18 @@ def _probe_half_keys(token: str) -> tuple[set[str], set[str]]:
 
     A listed word of length m (token's length, give or take two) has a head of m // 2 letters,
     which is the token's head of that length within one edit: the same, less a letter, or one
-    letter longer; so for the tail.
+    letter longer; so for the tail. The same head and the head less a letter are among the
+    deletions of the heads one letter longer: every deletion of those heads is every key.
     """
     lengths = range(max(_LONG_WORD, len(token) - 2), len(token) + 3)
-    heads: set[str] = set()
-    for middle in {length // 2 for length in lengths}:
-        heads.add(token[:middle])
-        heads.add(token[: middle - 1])
-        heads.update(deletions(token[:middle]), deletions(token[: middle + 1]))
-    tails: set[str] = set()
-    for tail in {length - length // 2 for length in lengths}:
-        tails.add(token[-tail:])
-        tails.add(token[-(tail - 1) :])
-        tails.update(deletions(token[-tail:]), deletions(token[-(tail + 1) :]))
-    return heads, tails
+    heads = {token[: length // 2 + longer] for length in lengths for longer in (0, 1)}
+    tails = {token[-(length - length // 2 + longer) :] for length in lengths for longer in (0, 1)}
+    return _every_deletion(heads), _every_deletion(tails)
+
+
+def _every_deletion(words: set[str]) -> set[str]:
+    """The words less one letter, every letter in turn (deletions of each, in one pass)."""
+    return {word[:i] + word[i + 1 :] for word in words for i in range(len(word))}
 
 
 def _repeated(tokens: tuple[str, ...]) -> set[str]:
