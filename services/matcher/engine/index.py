@@ -658,6 +658,11 @@ class NameIndex:
         found = BitMap()
         for a, first in enumerate(probes):
             for second in probes[a + 1 :]:
+                if second.expansions.keys().isdisjoint(first.listed):
+                    # no listed word stands for both: a name holding one of each holds two words,
+                    # found in one intersection instead of one per pair of their listed words
+                    found |= first.names() & second.names()
+                    continue
                 for left_word, left in zip(first.listed, first.postings, strict=True):
                     for right_word, right in zip(second.listed, second.postings, strict=True):
                         if left_word != right_word:
