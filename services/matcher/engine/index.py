@@ -445,8 +445,11 @@ class NameIndex:
         one letter between them typed for the space (ALOHASSAN). A word run into a word names drop
         (AGUILACLTDA, LAMCANDELARIA, with the letter typed for the space) is the listed word alone."""
         found = []
+        vocabulary = self.postings
         for cut in range(2, len(token) - 1):
             head = token[:cut]
+            if head not in vocabulary and head not in DROPPED_WORDS:
+                continue  # _pieces wants the head listed, or dropped from names: most cuts are neither
             for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
                 if (pieces := self._pieces(head, tail, factor == BOUNDARY_TYPO_FACTOR)) is not None:
                     found.append((pieces, factor))
