@@ -41,7 +41,8 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     consultores consultants contractors equipment machinery plastics printing medical health salud
     pharmacy farmacia drogueria distribution distributors wholesale retail stores realty properties
     inmobiliaria developers ventures assets insurance seguros exchange cambios manufacturing fabrica
-    factory industrial industrias electronica tecnologia technologies""".split()
+    factory industrial industrias electronica tecnologia technologies petrochemical petrochemicals industry
+    navigation metal tech electronic production offshore jewellery tourism business""".split()
 )
 try:  # the lists behind remove_person_prefixes and remove_obj_prefixes; without them every name
     # goes through rigour's regexes
@@ -74,7 +75,7 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",
                 "e i r l", "eirl", "cia ltda", "sa de cv", "sapi de cv", "s a p i de c v", "fze", "fzco",
-                "fz llc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao", "tov",
+                "fz llc", "dmcc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao", "tov",
                 # the long forms, in several languages: cut whole, never in half ("... Joint Stock
                 # Company" used to lose "company" here and keep "joint stock")
                 "limited liability company", "limited liability co", "limited liability partnership",

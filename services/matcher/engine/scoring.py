@@ -133,7 +133,7 @@ def compare_tokens(
     found_by_lone_word = unmatched_query == 0.0 and pairs[0][1] == lone if len(pairs) == 1 else False
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not found_by_lone_word:
         score = min(score, SINGLE_TOKEN_CAP)
-    if syllabic and len(pairs) < len(listed_tokens):
+    if syllabic and len(pairs) < len(listed_tokens) and _syllable_left_out(listed_tokens, listed_used):
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
@@ -149,6 +149,12 @@ def compare_tokens(
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
+
+
+def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
+    """Whether a listed word the query lacks is a syllable of the name, not a descriptive word
+    (SHIPPING in JUI CHENG SHIPPING parses as syllables, and a company filed without it is itself)."""
+    return any(not used[j] and token not in GENERIC_WORDS for j, token in enumerate(listed_tokens))
 
 
 def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...], used: list[bool]) -> bool:
