@@ -22,7 +22,14 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from services.matcher.engine.normalize import DROPPED_WORDS, GENERIC_WORDS, consonants, fold, phonetic_key
+from services.matcher.engine.normalize import (
+    DROPPED_WORDS,
+    GENERIC_WORDS,
+    consonants,
+    fold,
+    phonetic_key,
+    same_final_sound,
+)
 from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
@@ -569,7 +576,7 @@ class NameIndex:
         for listed, similarity, _ in extract(token, bucket, scorer=ratio, score_cutoff=60, limit=None):
             if listed in found or listed not in self.postings:
                 continue
-            if similarity >= 70 or listed[-1] == token[-1]:
+            if similarity >= 70 or same_final_sound(listed, token):
                 found[listed], how[listed] = SIM_SOUND_ALIKE, SOUNDS_ALIKE
 
     def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:

@@ -75,7 +75,8 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",
                 "e i r l", "eirl", "cia ltda", "sa de cv", "sapi de cv", "s a p i de c v", "fze", "fzco",
-                "fz llc", "dmcc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao", "tov",
+                "fz llc", "dmcc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao",
+                "tov",
                 # the long forms, in several languages: cut whole, never in half ("... Joint Stock
                 # Company" used to lose "company" here and keep "joint stock")
                 "limited liability company", "limited liability co", "limited liability partnership",
@@ -240,7 +241,32 @@ def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]
     kept = _remove_person_prefixes(text) or text
     if words is None or kept is not text:
         words = _words(kept)
-    return _without_particles([token for token in words if token not in PERSON_TITLES])
+    return _without_particles(_arabic_forms([token for token in words if token not in PERSON_TITLES]))
+
+
+# Romanised Arabic names write a few very common words many ways: MUHAMMAD shortened (MOHD, MD),
+# and ABD (servant of) with the article joined or apart (ABDUL, ABDEL, ABD AL-, ABD EL-). Each is
+# written one way on both sides, so the spellings cost nothing.
+_ARABIC_WORD_FORMS = {
+    "mohd": "muhammad", "muhd": "muhammad", "mohmd": "muhammad",
+    "mohmed": "muhammad", "mohmad": "muhammad", "muhmad": "muhammad",
+    "abdel": "abdul", "abdal": "abdul", "abdil": "abdul", "abdol": "abdul",
+}
+_ARABIC_ARTICLES = frozenset({"al", "el", "ul", "ol", "il"})
+
+
+def _arabic_forms(tokens: list[str]) -> list[str]:
+    """The tokens with the common words of romanised Arabic names written one way (see
+    _ARABIC_WORD_FORMS): ABD AL KHALIQ and ABDUL KHALIQ are one name."""
+    if not any(token in _ARABIC_WORD_FORMS or token == "abd" for token in tokens):
+        return tokens
+    forms: list[str] = []
+    for token in tokens:
+        if token in _ARABIC_ARTICLES and forms and forms[-1] == "abd":
+            forms[-1] = "abdul"
+        else:
+            forms.append(_ARABIC_WORD_FORMS.get(token, token))
+    return forms
 
 
 def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
@@ -341,6 +367,15 @@ def phonetic_key(token: str) -> str:
         return token
     key = metaphone(token)
     return key if len(key) >= 2 else token
+
+
+#: letters romanisations write for one sound at the end of a word (TARIQ / TAREK, SHAFIQ / CHAFIK)
+_FINAL_SOUNDS = str.maketrans("qc", "kk")
+
+
+def same_final_sound(left: str, right: str) -> bool:
+    """Whether two words end on the same letter, or on letters that stand for one sound."""
+    return left[-1:].translate(_FINAL_SOUNDS) == right[-1:].translate(_FINAL_SOUNDS)
 
 
 _FOLDS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"))
