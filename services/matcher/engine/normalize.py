@@ -231,8 +231,10 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
     engine screens an unknown query both ways.
     """
-    tokens = _person_tokens if is_person_kind(kind) else _entity_tokens
-    readings = (tokens(text) for text in _latin_lower(name))
+    if is_person_kind(kind):
+        readings = (reading for text in _latin_lower(name) for reading in _person_readings(_person_tokens(text)))
+    else:
+        readings = (_entity_tokens(text) for text in _latin_lower(name))
     return tuple(dict.fromkeys(reading for reading in readings if reading))
 
 
@@ -244,29 +246,41 @@ def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]
     return _without_particles(_arabic_forms([token for token in words if token not in PERSON_TITLES]))
 
 
-# Romanised Arabic names write a few very common words many ways: MUHAMMAD shortened (MOHD, MD),
-# and ABD (servant of) with the article joined or apart (ABDUL, ABDEL, ABD AL-, ABD EL-). Each is
-# written one way on both sides, so the spellings cost nothing.
-_ARABIC_WORD_FORMS = {
-    "mohd": "muhammad", "muhd": "muhammad", "mohmd": "muhammad",
-    "mohmed": "muhammad", "mohmad": "muhammad", "muhmad": "muhammad",
-    "abdel": "abdul", "abdal": "abdul", "abdil": "abdul", "abdol": "abdul",
-}
+# Romanised Arabic names shorten MUHAMMAD (MOHD, MOHMED): written out on both sides, the
+# abbreviations cost nothing
+_MUHAMMAD_FORMS = frozenset({"mohd", "muhd", "mohmd", "mohmed", "mohmad", "muhmad"})
+# ABD (servant of) and the article, joined or apart: ABDUL, ABDEL, ABD AL-, ABD EL-
+_ABD_WITH_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdol"})
 _ARABIC_ARTICLES = frozenset({"al", "el", "ul", "ol", "il"})
 
 
 def _arabic_forms(tokens: list[str]) -> list[str]:
-    """The tokens with the common words of romanised Arabic names written one way (see
-    _ARABIC_WORD_FORMS): ABD AL KHALIQ and ABDUL KHALIQ are one name."""
-    if not any(token in _ARABIC_WORD_FORMS or token == "abd" for token in tokens):
+    """The tokens with MUHAMMAD's abbreviations written out."""
+    if not _MUHAMMAD_FORMS.intersection(tokens):
         return tokens
-    forms: list[str] = []
+    return ["muhammad" if token in _MUHAMMAD_FORMS else token for token in tokens]
+
+
+def _abd_apart(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A person's tokens with ABD apart and its article left out (ABDUL KHALIQ, ABD EL-KHALIQ: ABD
+    KHALIQ; the article says nothing, and kept as a word of its own it would count as one more word
+    in common), or None if the name has no such words. A second reading of the name: the tokens as
+    written stay, so that ABDUL still meets its typos and the names it is run into."""
+    if not any(token in _ABD_WITH_ARTICLE or token == "abd" for token in tokens):
+        return None
+    apart: list[str] = []
     for token in tokens:
-        if token in _ARABIC_ARTICLES and forms and forms[-1] == "abd":
-            forms[-1] = "abdul"
-        else:
-            forms.append(_ARABIC_WORD_FORMS.get(token, token))
-    return forms
+        if token in _ABD_WITH_ARTICLE:
+            apart.append("abd")
+        elif not (token in _ARABIC_ARTICLES and apart and apart[-1] == "abd"):
+            apart.append(token)
+    return tuple(apart) if tuple(apart) != tokens else None
+
+
+def _person_readings(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A person's tokens, and the same with ABD and its article apart when that differs."""
+    apart = _abd_apart(tokens)
+    return (tokens,) if apart is None else (tokens, apart)
 
 
 def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
@@ -342,6 +356,8 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
         person = None if _ends_like_an_organisation(words) else _person_tokens(text, words)
         if entity or person:
             readings.append((person, entity))
+        if person and (apart := _abd_apart(person)) is not None:
+            readings.append((apart, ()))  # read as a person's only
     return readings
 
 
