@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import GENERIC_WORDS
+from services.matcher.engine.syllables import FAMILY_NAMES
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -133,7 +134,12 @@ def compare_tokens(
     found_by_lone_word = unmatched_query == 0.0 and pairs[0][1] == lone if len(pairs) == 1 else False
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not found_by_lone_word:
         score = min(score, SINGLE_TOKEN_CAP)
-    if syllabic and len(pairs) < len(listed_tokens) and _syllable_left_out(listed_tokens, listed_used):
+    if (
+        syllabic
+        and len(pairs) < len(listed_tokens)
+        and _syllable_left_out(listed_tokens, listed_used)
+        and not _given_name_split(query_tokens, listed_tokens, pairs)
+    ):
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
@@ -155,6 +161,19 @@ def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool
     """Whether a listed word the query lacks is a syllable of the name, not a descriptive word
     (SHIPPING in JUI CHENG SHIPPING parses as syllables, and a company filed without it is itself)."""
     return any(not used[j] and token not in GENERIC_WORDS for j, token in enumerate(listed_tokens))
+
+
+def _given_name_split(
+    query_tokens: tuple[str, ...], listed_tokens: tuple[str, ...], pairs: list[tuple[str, str, float]]
+) -> bool:
+    """Whether the query is the Western form of a listed Korean or Chinese name: given name first,
+    family name last, and the given name's second syllable left out as if it were a middle name
+    (CHUN CHOE for CHOE CHUN YONG), as forms with a first, a middle and a last name split it. Written
+    in the name's own order (KIM CHOL for KIM CHOL NAM), the missing syllable makes another name."""
+    if len(query_tokens) != 2 or len(listed_tokens) != 3 or len(pairs) != 2 or listed_tokens[0] not in FAMILY_NAMES:
+        return False
+    listed_for = {given: listed for given, listed, _ in pairs}
+    return listed_for.get(query_tokens[1]) == listed_tokens[0] and listed_for.get(query_tokens[0]) == listed_tokens[1]
 
 
 def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...], used: list[bool]) -> bool:
