@@ -269,10 +269,10 @@ def _abd_apart(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
     if not any(token in _ABD_WITH_ARTICLE or token == "abd" for token in tokens):
         return None
     apart: list[str] = []
-    for token in tokens:
+    for previous, token in zip(("", *tokens), tokens, strict=False):
         if token in _ABD_WITH_ARTICLE:
             apart.append("abd")
-        elif not (token in _ARABIC_ARTICLES and apart and apart[-1] == "abd"):
+        elif not (token in _ARABIC_ARTICLES and previous == "abd"):  # (ABDUL AL-KAWARI: the next name's)
             apart.append(token)
     return tuple(apart) if tuple(apart) != tokens else None
 
