@@ -256,10 +256,8 @@ class MatchingEngine:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
                 listed_weights = index.name_weights(name_id, name.tokens)
-                # a Korean name lacking a listed syllable is another name, not a shortened one
-                discount_missing = is_person and not name.syllabic
                 comparison = compare_tokens(
-                    tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic,
+                    tokens, inverse, weights, name.tokens, listed_weights, is_person, needed_here, name.syllabic,
                     name.lone, needs_rarest=not is_person,
                 )
                 if comparison.score * factor >= needed:

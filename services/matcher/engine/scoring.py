@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import GENERIC_WORDS
-from services.matcher.engine.syllables import FAMILY_NAMES
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -68,7 +67,8 @@ def compare_tokens(
 
     listed_is_person: listed words the query lacks cost half (a middle name left out); syllabic:
     the listed name is a Korean, Chinese or Vietnamese one, where a syllable left out makes
-    another name (KIM CHOL is not KIM CHOL NAM); lone: the listed name's lone word (see
+    another name (KIM CHOL is not KIM CHOL NAM), unless the query is the name in Western order
+    (see _given_name_split); lone: the listed name's lone word (see
     normalize.lone_word); needs_rarest: the listed name is a company's or a vessel's, which the
     query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
@@ -122,10 +122,12 @@ def compare_tokens(
         unmatched_query *= EXTRA_QUERY_DISCOUNT
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
-    if listed_is_person and unmatched_query == 0.0 and len(pairs) >= 2:
+    western_order = syllabic and listed_is_person and _given_name_split(query_tokens, listed_tokens, pairs)
+    if listed_is_person and (not syllabic or western_order) and unmatched_query == 0.0 and len(pairs) >= 2:
         # every word of the query is in the listed person's name: what the listed name has on top
         # is most likely a middle name or second surname the manifest left out, which costs half.
-        # Not so for companies: a missing distinctive word (COMPUTER, PIEDRA) is another company.
+        # Not so for companies: a missing distinctive word (COMPUTER, PIEDRA) is another company,
+        # nor for a Korean or Chinese name in its own order: a missing syllable is another name.
         listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
@@ -134,12 +136,7 @@ def compare_tokens(
     found_by_lone_word = unmatched_query == 0.0 and pairs[0][1] == lone if len(pairs) == 1 else False
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not found_by_lone_word:
         score = min(score, SINGLE_TOKEN_CAP)
-    if (
-        syllabic
-        and len(pairs) < len(listed_tokens)
-        and _syllable_left_out(listed_tokens, listed_used)
-        and not _given_name_split(query_tokens, listed_tokens, pairs)
-    ):
+    if syllabic and not western_order and _syllable_left_out(listed_tokens, listed_used):
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
@@ -170,7 +167,7 @@ def _given_name_split(
     family name last, and the given name's second syllable left out as if it were a middle name
     (CHUN CHOE for CHOE CHUN YONG), as forms with a first, a middle and a last name split it. Written
     in the name's own order (KIM CHOL for KIM CHOL NAM), the missing syllable makes another name."""
-    if len(query_tokens) != 2 or len(listed_tokens) != 3 or len(pairs) != 2 or listed_tokens[0] not in FAMILY_NAMES:
+    if len(query_tokens) != 2 or len(listed_tokens) != 3 or len(pairs) != 2:
         return False
     listed_for = {given: listed for given, listed, _ in pairs}
     return listed_for.get(query_tokens[1]) == listed_tokens[0] and listed_for.get(query_tokens[0]) == listed_tokens[1]
