@@ -26,6 +26,7 @@ from services.matcher.engine.scoring import (
     NameComparison,
     compare_tokens,
     invert,
+    lineage_coverage,
     min_query_coverage,
 )
 from services.matcher.engine.scripts import is_abjad, scripts_in
@@ -240,7 +241,7 @@ class MatchingEngine:
         two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        candidates = index.candidates(probes, min_query_coverage(needed_here), two_words)
+        candidates = index.candidates(probes, lineage_coverage(tokens, min_query_coverage(needed_here)), two_words)
         found: Iterable[int] = candidates
         if len(tokens) >= 3:  # a listed name held whole among extra words (see NameIndex.held_whole)
             found = _also(candidates, index.held_whole(probes))

@@ -8,6 +8,7 @@ strong match on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import GENERIC_WORDS
@@ -19,6 +20,10 @@ SINGLE_TOKEN_CAP = 0.7
 SHORT_SINGLE_NAME_CAP = 0.75
 #: weight kept by listed words absent from a query whose own words all matched
 MISSING_LISTED_DISCOUNT = 0.5
+#: weight kept by query words of an Arabic name's lineage (see lineage_start) absent from the listed name
+LINEAGE_DISCOUNT = 0.5
+#: the words for "son of" and "daughter of" that start the lineage of an Arabic name (its nasab)
+LINEAGE_MARKERS: frozenset[str] = frozenset({"bin", "ibn", "ben", "bint", "ould"})
 #: weight kept by query words absent from a listed name whose own words all matched: a second given
 #: name, a patronymic, a branch ("JOAQUIN ARCHIVALDO GUZMAN LOERA" for "JOAQUIN GUZMAN LOERA")
 EXTRA_QUERY_DISCOUNT = 0.5
@@ -39,6 +44,34 @@ def min_query_coverage(name_threshold: float) -> float:
     the query holds that name whole (extra query words are discounted then: NameIndex.held_whole
     finds those names)."""
     return max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
+
+
+def lineage_start(tokens: tuple[str, ...]) -> int:
+    """Where the lineage of an Arabic name starts: its first BIN, IBN, BEN, BINT or OULD after the
+    first word (TUAH FEBRIWANSYAH BIN ARIF HASRUDIN: the father's and grandfather's names, which
+    lists often leave out); len(tokens) when the name has none."""
+    if LINEAGE_MARKERS.isdisjoint(tokens):
+        return len(tokens)
+    return next((i for i, token in enumerate(tokens) if i and token in LINEAGE_MARKERS), len(tokens))
+
+
+def lineage_coverage(tokens: tuple[str, ...], min_coverage: float) -> float:
+    """The share of the query's weight a listed name must cover (min_query_coverage) once the query
+    words it leaves out may be lineage words, which weigh less (LINEAGE_DISCOUNT): a name covering m
+    of a weight w has then a coverage of m / (m + d (w - m)) at best."""
+    if lineage_start(tokens) == len(tokens) or min_coverage >= 1.0:
+        return min_coverage
+    kept = LINEAGE_DISCOUNT * min_coverage
+    return kept / (1.0 - min_coverage + kept)
+
+
+def _unmatched_weight(query_weights: list[float], matched: Sequence[bool], lineage: int) -> float:
+    """The weight of the query words not matched, lineage words (from position lineage on) discounted."""
+    total = 0.0
+    for i, weight in enumerate(query_weights):
+        if not matched[i]:
+            total += weight * LINEAGE_DISCOUNT if i >= lineage else weight
+    return total
 
 
 def invert(expansions: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
@@ -90,9 +123,8 @@ def compare_tokens(
         return _NO_MATCH
     # the query words no listed word explains: discounted at best when the listed name may be whole
     # in the query (the margin: the bound adds the same weights in another order than the score)
-    unexplained = sum(query_weights)
-    for i in explained:
-        unexplained -= query_weights[i]
+    lineage = lineage_start(query_tokens)
+    unexplained = _unmatched_weight(query_weights, [i in explained for i in range(len(query_tokens))], lineage)
     if every_listed_word and len(listed_tokens) >= 2 and len(explained) >= 2:
         unexplained *= EXTRA_QUERY_DISCOUNT
     if _best_possible(explainable, unexplained, sum(listed_weights), listed_is_person) < at_least - 1e-9:
@@ -112,10 +144,7 @@ def compare_tokens(
         matched_weight += weight * sim
         matched_plain += weight
         pairs.append((query_tokens[i], listed_tokens[j], sim))
-    unmatched_query = 0.0
-    for i, weight in enumerate(query_weights):
-        if not query_used[i]:
-            unmatched_query += weight
+    unmatched_query = _unmatched_weight(query_weights, query_used, lineage)
     if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
         # every listed word is in the query: what the query has on top is a second given name,
         # a patronymic, a title or a branch more often than another party
