@@ -120,6 +120,11 @@ for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
 _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
     "limited", "company", "corporation", "incorporated", "limitada", "sociedad", "anonima", "compania",
 )
+# ...but real words as close to them are no typos: a name ending with one keeps it (ISLAMIC REGIONAL
+# COOPERATION, CENTRAL COMMAND, NUESTRA SENORA DE LA SOLEDAD)
+_WORDS_NEAR_LEGAL_WORDS = frozenset(
+    {"cooperation", "command", "companion", "soledad", "antonia", "romania"}
+)
 
 _APOSTROPHES = re.compile(r"['’`´‘ʿʾ]")
 # "ACME TRADING (PANAMA)", "(BRANCH)", "(SUCURSAL COLOMBIA)": the branch of a listed company is the
@@ -168,7 +173,7 @@ def _ascii_lower(text: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def _is_fuzzy_legal_word(token: str) -> bool:
-    if len(token) < 6:
+    if len(token) < 6 or token in _WORDS_NEAR_LEGAL_WORDS:
         return False
     limit = 1 if len(token) < 7 else 2
     return extractOne(token, _FUZZY_LEGAL_WORDS, scorer=OSA.distance, score_cutoff=limit) is not None
