@@ -8,7 +8,7 @@ strong match on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import GENERIC_WORDS
@@ -48,11 +48,12 @@ def min_query_coverage(name_threshold: float) -> float:
 
 def lineage_start(tokens: tuple[str, ...]) -> int:
     """Where the lineage of an Arabic name starts: its first BIN, IBN, BEN, BINT or OULD after the
-    first word (TUAH FEBRIWANSYAH BIN ARIF HASRUDIN: the father's and grandfather's names, which
-    lists often leave out); len(tokens) when the name has none."""
+    first word and before two more (TUAH FEBRIWANSYAH BIN ARIF HASRUDIN: the father's and
+    grandfather's names, which lists often leave out; in USAMA BIN LADEN, BIN LADEN is the family
+    name); len(tokens) when the name has none."""
     if LINEAGE_MARKERS.isdisjoint(tokens):
         return len(tokens)
-    return next((i for i, token in enumerate(tokens) if i and token in LINEAGE_MARKERS), len(tokens))
+    return next((i for i in range(1, len(tokens) - 2) if tokens[i] in LINEAGE_MARKERS), len(tokens))
 
 
 def lineage_coverage(tokens: tuple[str, ...], min_coverage: float) -> float:
@@ -65,13 +66,10 @@ def lineage_coverage(tokens: tuple[str, ...], min_coverage: float) -> float:
     return kept / (1.0 - min_coverage + kept)
 
 
-def _unmatched_weight(query_weights: list[float], matched: Sequence[bool], lineage: int) -> float:
-    """The weight of the query words not matched, lineage words (from position lineage on) discounted."""
-    total = 0.0
-    for i, weight in enumerate(query_weights):
-        if not matched[i]:
-            total += weight * LINEAGE_DISCOUNT if i >= lineage else weight
-    return total
+def _lineage_relief(query_weights: list[float], matched: Container[int], lineage: int) -> float:
+    """What the lineage words (from position lineage on) not in matched weigh less once discounted."""
+    left_out = sum(query_weights[i] for i in range(lineage, len(query_weights)) if i not in matched)
+    return left_out * (1.0 - LINEAGE_DISCOUNT)
 
 
 def invert(expansions: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
@@ -123,11 +121,17 @@ def compare_tokens(
         return _NO_MATCH
     # the query words no listed word explains: discounted at best when the listed name may be whole
     # in the query (the margin: the bound adds the same weights in another order than the score)
+    unexplained = sum(query_weights)
+    for i in explained:
+        unexplained -= query_weights[i]
     lineage = lineage_start(query_tokens)
-    unexplained = _unmatched_weight(query_weights, [i in explained for i in range(len(query_tokens))], lineage)
+    if lineage < len(query_tokens):
+        unexplained -= _lineage_relief(query_weights, explained, lineage)
     if every_listed_word and len(listed_tokens) >= 2 and len(explained) >= 2:
         unexplained *= EXTRA_QUERY_DISCOUNT
-    if _best_possible(explainable, unexplained, sum(listed_weights), listed_is_person) < at_least - 1e-9:
+    # a syllabic name's missing syllables cost half only in Western order, from a two-word query
+    discounted = listed_is_person and (not syllabic or len(query_tokens) == 2)
+    if _best_possible(explainable, unexplained, sum(listed_weights), discounted) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
         candidates.sort()
@@ -144,7 +148,12 @@ def compare_tokens(
         matched_weight += weight * sim
         matched_plain += weight
         pairs.append((query_tokens[i], listed_tokens[j], sim))
-    unmatched_query = _unmatched_weight(query_weights, query_used, lineage)
+    unmatched_query = 0.0
+    for i, weight in enumerate(query_weights):
+        if not query_used[i]:
+            unmatched_query += weight
+    if lineage < len(query_tokens):
+        unmatched_query -= _lineage_relief(query_weights, {i for i, used in enumerate(query_used) if used}, lineage)
     if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
         # every listed word is in the query: what the query has on top is a second given name,
         # a patronymic, a title or a branch more often than another party
