@@ -269,8 +269,9 @@ def _arabic_forms(tokens: list[str]) -> list[str]:
 def _abd_apart(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
     """A person's tokens with ABD apart and its article left out (ABDUL KHALIQ, ABD EL-KHALIQ: ABD
     KHALIQ; the article says nothing, and kept as a word of its own it would count as one more word
-    in common), or None if the name has no such words. A second reading of the name: the tokens as
-    written stay, so that ABDUL still meets its typos and the names it is run into."""
+    in common), or None if that changes nothing. ABD AL KHALIQ is left as written: against ABD
+    KHALIQ only its article is left over, which weighs little. A second reading of the name: the
+    tokens as written stay, so that ABDUL still meets its typos and the names it is run into."""
     if not any(token in _ABD_WITH_ARTICLE or token == "abd" for token in tokens):
         return None
     apart: list[str] = []
