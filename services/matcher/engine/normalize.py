@@ -237,7 +237,7 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     engine screens an unknown query both ways.
     """
     if is_person_kind(kind):
-        readings = (reading for text in _latin_lower(name) for reading in _person_readings(_person_tokens(text)))
+        readings = (_person_tokens(text) for text in _latin_lower(name))
     else:
         readings = (_entity_tokens(text) for text in _latin_lower(name))
     return tuple(dict.fromkeys(reading for reading in readings if reading))
@@ -254,9 +254,6 @@ def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]
 # Romanised Arabic names shorten MUHAMMAD (MOHD, MOHMED): written out on both sides, the
 # abbreviations cost nothing
 _MUHAMMAD_FORMS = frozenset({"mohd", "muhd", "mohmd", "mohmed", "mohmad", "muhmad"})
-# ABD (servant of) and the article, joined or apart: ABDUL, ABDEL, ABD AL-, ABD EL-
-_ABD_WITH_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdol"})
-_ARABIC_ARTICLES = frozenset({"al", "el", "ul", "ol", "il"})
 
 
 def _arabic_forms(tokens: list[str]) -> list[str]:
@@ -266,27 +263,11 @@ def _arabic_forms(tokens: list[str]) -> list[str]:
     return ["muhammad" if token in _MUHAMMAD_FORMS else token for token in tokens]
 
 
-def _abd_apart(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
-    """A person's tokens with ABD apart and its article left out (ABDUL KHALIQ, ABD EL-KHALIQ: ABD
-    KHALIQ; the article says nothing, and kept as a word of its own it would count as one more word
-    in common), or None if that changes nothing. ABD AL KHALIQ is left as written: against ABD
-    KHALIQ only its article is left over, which weighs little. A second reading of the name: the
-    tokens as written stay, so that ABDUL still meets its typos and the names it is run into."""
-    if not any(token in _ABD_WITH_ARTICLE or token == "abd" for token in tokens):
-        return None
-    apart: list[str] = []
-    for previous, token in zip(("", *tokens), tokens, strict=False):
-        if token in _ABD_WITH_ARTICLE:
-            apart.append("abd")
-        elif not (token in _ARABIC_ARTICLES and previous == "abd"):  # (ABDUL AL-KAWARI: the next name's)
-            apart.append(token)
-    return tuple(apart) if tuple(apart) != tokens else None
-
-
-def _person_readings(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """A person's tokens, and the same with ABD and its article apart when that differs."""
-    apart = _abd_apart(tokens)
-    return (tokens,) if apart is None else (tokens, apart)
+#: ABD (servant of) alone or with its article joined (ABDUL KHALIQ, ABD AL-KHALIQ, ABDEL KHALIQ): each
+#: stands for the others in the index (the article left over, when written apart, weighs little).
+#: Not one form written for the others: a lone ABD ('ABD KHALAF for 'ABD AL-RAHMAN KHALAF) would
+#: lose its match, and ABDUL the typos and run-in words it is found through.
+ABD_SPELLINGS = frozenset({"abd", "abdul", "abdel", "abdal", "abdil", "abdol"})
 
 
 def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
@@ -362,8 +343,6 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
         person = None if _ends_like_an_organisation(words) else _person_tokens(text, words)
         if entity or person:
             readings.append((person, entity))
-        if person and (apart := _abd_apart(person)) is not None:
-            readings.append((apart, ()))  # read as a person's only
     return readings
 
 
