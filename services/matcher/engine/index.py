@@ -22,7 +22,15 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from services.matcher.engine.normalize import DROPPED_WORDS, GENERIC_WORDS, consonants, fold, phonetic_key
+from services.matcher.engine.normalize import (
+    ABD_SPELLINGS,
+    DROPPED_WORDS,
+    GENERIC_WORDS,
+    consonants,
+    fold,
+    phonetic_key,
+    same_final_sound,
+)
 from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
@@ -44,6 +52,7 @@ EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
     "a spelling variant (PH/F, KH/K, W/V, Y/I, double letters)", "the same syllables in another romanisation",
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
+ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
 #: similarity of a listed word with the consonants of a word written in Arabic or Hebrew
 SIM_CONSONANTS = 0.88
 _MIN_FUZZY_LEN = 4
@@ -353,6 +362,10 @@ class NameIndex:
         if len(token) >= (_MIN_SYLLABIC_FUZZY_LEN if syllabic else _MIN_FUZZY_LEN):
             self._add_typo_neighbours(token, found, how)
             self._add_sound_alikes(token, found, how)
+        if token in ABD_SPELLINGS:
+            for listed in ABD_SPELLINGS:
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_SPELLING, ABD_SPELLING
         if len(token) >= 3:
             for listed in self._folds.get(fold(token), ()):
                 if listed not in found and listed in self.postings:
@@ -572,7 +585,7 @@ class NameIndex:
         for listed, similarity, _ in extract(token, bucket, scorer=ratio, score_cutoff=60, limit=None):
             if listed in found or listed not in self.postings:
                 continue
-            if similarity >= 70 or listed[-1] == token[-1]:
+            if similarity >= 70 or same_final_sound(listed, token):
                 found[listed], how[listed] = SIM_SOUND_ALIKE, SOUNDS_ALIKE
 
     def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:

@@ -26,6 +26,7 @@ from services.matcher.engine.scoring import (
     NameComparison,
     compare_tokens,
     invert,
+    lineage_coverage,
     min_query_coverage,
 )
 from services.matcher.engine.scripts import is_abjad, scripts_in
@@ -240,7 +241,7 @@ class MatchingEngine:
         two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        candidates = index.candidates(probes, min_query_coverage(needed_here), two_words)
+        candidates = index.candidates(probes, lineage_coverage(tokens, min_query_coverage(needed_here)), two_words)
         found: Iterable[int] = candidates
         if len(tokens) >= 3:  # a listed name held whole among extra words (see NameIndex.held_whole)
             found = _also(candidates, index.held_whole(probes))
@@ -256,10 +257,8 @@ class MatchingEngine:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
                 listed_weights = index.name_weights(name_id, name.tokens)
-                # a Korean name lacking a listed syllable is another name, not a shortened one
-                discount_missing = is_person and not name.syllabic
                 comparison = compare_tokens(
-                    tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic,
+                    tokens, inverse, weights, name.tokens, listed_weights, is_person, needed_here, name.syllabic,
                     name.lone, needs_rarest=not is_person,
                 )
                 if comparison.score * factor >= needed:

@@ -41,7 +41,8 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     consultores consultants contractors equipment machinery plastics printing medical health salud
     pharmacy farmacia drogueria distribution distributors wholesale retail stores realty properties
     inmobiliaria developers ventures assets insurance seguros exchange cambios manufacturing fabrica
-    factory industrial industrias electronica tecnologia technologies""".split()
+    factory industrial industrias electronica tecnologia technologies petrochemical petrochemicals industry
+    navigation metal tech electronic production offshore jewellery tourism business""".split()
 )
 try:  # the lists behind remove_person_prefixes and remove_obj_prefixes; without them every name
     # goes through rigour's regexes
@@ -74,7 +75,8 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",
                 "e i r l", "eirl", "cia ltda", "sa de cv", "sapi de cv", "s a p i de c v", "fze", "fzco",
-                "fz llc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao", "tov",
+                "fz llc", "dmcc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao",
+                "tov",
                 # the long forms, in several languages: cut whole, never in half ("... Joint Stock
                 # Company" used to lose "company" here and keep "joint stock")
                 "limited liability company", "limited liability co", "limited liability partnership",
@@ -117,6 +119,11 @@ for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
 # or two edits of one of these is still a legal form.
 _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
     "limited", "company", "corporation", "incorporated", "limitada", "sociedad", "anonima", "compania",
+)
+# ...but real words as close to them are no typos: a name ending with one keeps it (ISLAMIC REGIONAL
+# COOPERATION, CENTRAL COMMAND, NUESTRA SENORA DE LA SOLEDAD)
+_WORDS_NEAR_LEGAL_WORDS = frozenset(
+    {"cooperation", "command", "companion", "soledad", "antonia", "romania"}
 )
 
 _APOSTROPHES = re.compile(r"['’`´‘ʿʾ]")
@@ -166,7 +173,7 @@ def _ascii_lower(text: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def _is_fuzzy_legal_word(token: str) -> bool:
-    if len(token) < 6:
+    if len(token) < 6 or token in _WORDS_NEAR_LEGAL_WORDS:
         return False
     limit = 1 if len(token) < 7 else 2
     return extractOne(token, _FUZZY_LEGAL_WORDS, scorer=OSA.distance, score_cutoff=limit) is not None
@@ -229,8 +236,10 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
     engine screens an unknown query both ways.
     """
-    tokens = _person_tokens if is_person_kind(kind) else _entity_tokens
-    readings = (tokens(text) for text in _latin_lower(name))
+    if is_person_kind(kind):
+        readings = (_person_tokens(text) for text in _latin_lower(name))
+    else:
+        readings = (_entity_tokens(text) for text in _latin_lower(name))
     return tuple(dict.fromkeys(reading for reading in readings if reading))
 
 
@@ -239,7 +248,26 @@ def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]
     kept = _remove_person_prefixes(text) or text
     if words is None or kept is not text:
         words = _words(kept)
-    return _without_particles([token for token in words if token not in PERSON_TITLES])
+    return _without_particles(_arabic_forms([token for token in words if token not in PERSON_TITLES]))
+
+
+# Romanised Arabic names shorten MUHAMMAD (MOHD, MOHMED): written out on both sides, the
+# abbreviations cost nothing
+_MUHAMMAD_FORMS = frozenset({"mohd", "muhd", "mohmd", "mohmed", "mohmad", "muhmad"})
+
+
+def _arabic_forms(tokens: list[str]) -> list[str]:
+    """The tokens with MUHAMMAD's abbreviations written out."""
+    if not _MUHAMMAD_FORMS.intersection(tokens):
+        return tokens
+    return ["muhammad" if token in _MUHAMMAD_FORMS else token for token in tokens]
+
+
+#: ABD (servant of) alone or with its article joined (ABDUL KHALIQ, ABD AL-KHALIQ, ABDEL KHALIQ): each
+#: stands for the others in the index (the article left over, when written apart, weighs little).
+#: Not one form written for the others: a lone ABD ('ABD KHALAF for 'ABD AL-RAHMAN KHALAF) would
+#: lose its match, and ABDUL the typos and run-in words it is found through.
+ABD_SPELLINGS = frozenset({"abd", "abdul", "abdel", "abdal", "abdil", "abdol"})
 
 
 def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
@@ -340,6 +368,15 @@ def phonetic_key(token: str) -> str:
         return token
     key = metaphone(token)
     return key if len(key) >= 2 else token
+
+
+#: letters romanisations write for one sound at the end of a word (TARIQ / TAREK, SHAFIQ / CHAFIK)
+_FINAL_SOUNDS = str.maketrans("qc", "kk")
+
+
+def same_final_sound(left: str, right: str) -> bool:
+    """Whether two words end on the same letter, or on letters that stand for one sound."""
+    return left[-1:].translate(_FINAL_SOUNDS) == right[-1:].translate(_FINAL_SOUNDS)
 
 
 _FOLDS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"))
