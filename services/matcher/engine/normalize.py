@@ -162,6 +162,11 @@ def _latin_lower(text: str) -> tuple[str, ...]:
         if "'" in text or "`" in text:
             text = _APOSTROPHES.sub("", text)
         return _ascii_latin_lower(text)
+    return _latin_lower_any_script(text)
+
+
+def _latin_lower_any_script(text: str) -> tuple[str, ...]:
+    """_latin_lower of a name in any script (the same as _ascii_latin_lower's on ASCII)."""
     text = _APOSTROPHES.sub("", text)
     if "(" in text:
         text = _BRANCH.sub(" ", text)
