@@ -181,7 +181,9 @@ def compare_tokens(
         if all(listed in GENERIC_WORDS for _, listed, _ in pairs):
             # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
             score = min(score, SINGLE_TOKEN_CAP)
-        if len(pairs) == 1 and len(listed_tokens[0]) < 4:
+        if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not (found_by_lone_word and pairs[0][2] == 1.0):
+            # a short word one typo away is another word too often; a company's short lone word
+            # met exactly is the company filed without its descriptive words (NPV for NPV ENGINEERING)
             score = min(score, SHORT_SINGLE_NAME_CAP)
         left_out = len(listed_tokens) > len(pairs)
         if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
