@@ -256,15 +256,7 @@ class MatchingEngine:
             if comparison is None:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
-                listed_weights = index.name_weights(name_id, name.tokens)
-                comparison = compare_tokens(
-                    tokens, inverse, weights, name.tokens, listed_weights, is_person, needed_here, name.syllabic,
-                    name.lone, needs_rarest=not is_person,
-                )
-                if comparison.score * factor >= needed:
-                    comparison = _as_found(comparison, factor, regrouped, tokens, probes)
-                elif comparison.score:
-                    comparison = _NOT_ENOUGH
+                comparison = self._compare(tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes)
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 continue
@@ -273,6 +265,30 @@ class MatchingEngine:
                 hits[name.entry_id] = _Hit(name, comparison)
             elif self._better_name(name, comparison, hit):
                 hit.name, hit.comparison = name, comparison
+
+    def _compare(
+        self,
+        tokens: tuple[str, ...],
+        inverse: dict[str, list[tuple[int, float]]],
+        weights: list[float],
+        name_id: int,
+        name: IndexedName,
+        needed: float,
+        factor: float,
+        regrouped: str,
+        probes: list[TokenProbe],
+    ) -> NameComparison:
+        """The query tokens compared with this listed name (see compare_tokens), as found when the
+        score reaches needed, _NOT_ENOUGH or no match otherwise."""
+        is_person = name.kind is EntityKind.PERSON
+        listed_weights = self._index.name_weights(name_id, name.tokens)
+        comparison = compare_tokens(
+            tokens, inverse, weights, name.tokens, listed_weights, is_person, needed / factor, name.syllabic,
+            name.lone, needs_rarest=not is_person,
+        )
+        if comparison.score * factor >= needed:
+            return _as_found(comparison, factor, regrouped, tokens, probes)
+        return _NOT_ENOUGH if comparison.score else comparison
 
     def _screen_identifiers(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
         for identifier in query.identifiers:
