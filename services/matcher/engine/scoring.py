@@ -8,7 +8,7 @@ strong match on its own.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import GENERIC_WORDS
@@ -92,6 +92,7 @@ def compare_tokens(
     syllabic: bool = False,
     lone: str | None = None,
     needs_rarest: bool = False,
+    kin: Collection[str] = (),
 ) -> NameComparison:
     """How well the listed name explains the query and the other way round; a score of 0 when it
     could not reach `at_least` anyway (decided before pairing the words up).
@@ -101,7 +102,9 @@ def compare_tokens(
     another name (KIM CHOL is not KIM CHOL NAM), unless the query is the name in Western order
     (see _given_name_split); lone: the listed name's lone word (see
     normalize.lone_word); needs_rarest: the listed name is a company's or a vessel's, which the
-    query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT)."""
+    query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT);
+    kin: the words of the entry's other names, which explain the query's other words (see
+    _kin_similarities)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
@@ -124,9 +127,12 @@ def compare_tokens(
     unexplained = sum(query_weights)
     for i in explained:
         unexplained -= query_weights[i]
+    by_kin = _kin_similarities(kin, inverse, explained)
+    for i in by_kin:
+        unexplained -= query_weights[i]
     lineage = lineage_start(query_tokens)
     if lineage < len(query_tokens):
-        unexplained -= _lineage_relief(query_weights, explained, lineage)
+        unexplained -= _lineage_relief(query_weights, explained | by_kin.keys(), lineage)
     if every_listed_word and len(listed_tokens) >= 2 and len(explained) >= 2:
         unexplained *= EXTRA_QUERY_DISCOUNT
     # a syllabic name's missing syllables cost half only in Western order, from a two-word query
@@ -148,12 +154,15 @@ def compare_tokens(
         matched_weight += weight * sim
         matched_plain += weight
         pairs.append((query_tokens[i], listed_tokens[j], sim))
+    if len(pairs) < 2:
+        by_kin = {}  # the listed name itself must be in the query by two words at least
     unmatched_query = 0.0
     for i, weight in enumerate(query_weights):
         if not query_used[i]:
-            unmatched_query += weight
+            unmatched_query += weight * (1.0 - by_kin.get(i, 0.0))
     if lineage < len(query_tokens):
-        unmatched_query -= _lineage_relief(query_weights, {i for i, used in enumerate(query_used) if used}, lineage)
+        accounted = {i for i, used in enumerate(query_used) if used} | by_kin.keys()
+        unmatched_query -= _lineage_relief(query_weights, accounted, lineage)
     if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
         # every listed word is in the query: what the query has on top is a second given name,
         # a patronymic, a title or a branch more often than another party
@@ -192,6 +201,21 @@ def compare_tokens(
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
+
+
+def _kin_similarities(
+    kin: Collection[str], inverse: dict[str, list[tuple[int, float]]], explained: Container[int]
+) -> dict[int, float]:
+    """The query positions no word of the listed name explains but a word of the entry's other names
+    does, with the best similarity: a query naming one person by two of the names a list gives him
+    (ABU AL-ATHIR AMR AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN
+    RAZUQI ABD AL-GHAFUR AL-MAJID, the family name from another alias) has no word of another party."""
+    similarities: dict[int, float] = {}
+    for word in kin:
+        for i, sim in inverse.get(word, ()):
+            if i not in explained and sim > similarities.get(i, 0.0):
+                similarities[i] = sim
+    return similarities
 
 
 def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
