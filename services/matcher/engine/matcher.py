@@ -271,10 +271,10 @@ class MatchingEngine:
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 # the query's other words may be the entry's other names' (not kept: another entry
-                # sharing this name has other names); not from consonants alone, which many names
-                # share (HAMMAD, AHMED and HAMID are all HMD)
-                kin = self._kin_words.get(name_id) if reading != CONSONANTAL else None
-                if kin is None or inverse is None or kin.isdisjoint(inverse):
+                # sharing this name has other names), if it has two words of this name and one more;
+                # not from consonants alone, which many names share (HAMMAD, AHMED and HAMID are HMD)
+                kin = self._kin_words.get(name_id) if len(tokens) >= 3 and reading != CONSONANTAL else None
+                if kin is None or inverse is None or kin.isdisjoint(tokens):
                     continue
                 comparison = self._compare(
                     tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes, kin

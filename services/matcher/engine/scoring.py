@@ -104,7 +104,7 @@ def compare_tokens(
     normalize.lone_word); needs_rarest: the listed name is a company's or a vessel's, which the
     query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT);
     kin: the words of the entry's other names, which explain the query's other words (see
-    _kin_similarities)."""
+    _kin_positions)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
@@ -127,12 +127,12 @@ def compare_tokens(
     unexplained = sum(query_weights)
     for i in explained:
         unexplained -= query_weights[i]
-    by_kin = _kin_similarities(kin, inverse, explained)
+    by_kin = _kin_positions(query_tokens, kin, explained)
     for i in by_kin:
         unexplained -= query_weights[i]
     lineage = lineage_start(query_tokens)
     if lineage < len(query_tokens):
-        unexplained -= _lineage_relief(query_weights, explained | by_kin.keys(), lineage)
+        unexplained -= _lineage_relief(query_weights, explained | by_kin, lineage)
     if every_listed_word and len(listed_tokens) >= 2 and len(explained) >= 2:
         unexplained *= EXTRA_QUERY_DISCOUNT
     # a syllabic name's missing syllables cost half only in Western order, from a two-word query
@@ -155,13 +155,13 @@ def compare_tokens(
         matched_plain += weight
         pairs.append((query_tokens[i], listed_tokens[j], sim))
     if len(pairs) < 2:
-        by_kin = {}  # the listed name itself must be in the query by two words at least
+        by_kin = set()  # the listed name itself must be in the query by two words at least
     unmatched_query = 0.0
     for i, weight in enumerate(query_weights):
-        if not query_used[i]:
-            unmatched_query += weight * (1.0 - by_kin.get(i, 0.0))
+        if not query_used[i] and i not in by_kin:
+            unmatched_query += weight
     if lineage < len(query_tokens):
-        accounted = {i for i, used in enumerate(query_used) if used} | by_kin.keys()
+        accounted = {i for i, used in enumerate(query_used) if used} | by_kin
         unmatched_query -= _lineage_relief(query_weights, accounted, lineage)
     if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
         # every listed word is in the query: what the query has on top is a second given name,
@@ -203,19 +203,12 @@ def compare_tokens(
 _NO_MATCH = NameComparison(0.0, 0, False, ())
 
 
-def _kin_similarities(
-    kin: Collection[str], inverse: dict[str, list[tuple[int, float]]], explained: Container[int]
-) -> dict[int, float]:
+def _kin_positions(query_tokens: tuple[str, ...], kin: Collection[str], explained: Container[int]) -> set[int]:
     """The query positions no word of the listed name explains but a word of the entry's other names
-    does, with the best similarity: a query naming one person by two of the names a list gives him
-    (ABU AL-ATHIR AMR AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN
-    RAZUQI ABD AL-GHAFUR AL-MAJID, the family name from another alias) has no word of another party."""
-    similarities: dict[int, float] = {}
-    for word in kin:
-        for i, sim in inverse.get(word, ()):
-            if i not in explained and sim > similarities.get(i, 0.0):
-                similarities[i] = sim
-    return similarities
+    is, as written: a query naming one person by two of the names a list gives him (ABU AL-ATHIR AMR
+    AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN RAZUQI ABD AL-GHAFUR
+    AL-MAJID, the family name from another alias) has no word of another party."""
+    return {i for i, token in enumerate(query_tokens) if token in kin and i not in explained}
 
 
 def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
