@@ -137,7 +137,8 @@ def compare_tokens(
         unexplained *= EXTRA_QUERY_DISCOUNT
     # a syllabic name's missing syllables cost half only in Western order, from a two-word query
     discounted = listed_is_person and (not syllabic or len(query_tokens) == 2)
-    if _best_possible(explainable, unexplained, sum(listed_weights), discounted) < at_least - 1e-9:
+    acronym = 0.0 if listed_is_person else _acronym_weight(listed_tokens, listed_weights)
+    if _best_possible(explainable, unexplained, sum(listed_weights) - acronym, discounted) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
         candidates.sort()
@@ -169,6 +170,8 @@ def compare_tokens(
         unmatched_query *= EXTRA_QUERY_DISCOUNT
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
+    if acronym and not listed_used[-1]:
+        listed_total -= acronym  # the name's own initials, which a query writing the name leaves out
     western_order = syllabic and listed_is_person and _given_name_split(query_tokens, listed_tokens, pairs)
     if listed_is_person and (not syllabic or western_order) and unmatched_query == 0.0 and len(pairs) >= 2:
         # every word of the query is in the listed person's name: what the listed name has on top
@@ -209,6 +212,18 @@ def _kin_positions(query_tokens: tuple[str, ...], kin: Collection[str], explaine
     AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN RAZUQI ABD AL-GHAFUR
     AL-MAJID, the family name from another alias) has no word of another party."""
     return {i for i, token in enumerate(query_tokens) if token in kin and i not in explained}
+
+
+def _acronym_weight(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...]) -> float:
+    """The weight of a listed organisation's last word if it is the initials of the others (DCB in
+    DAEDONG CREDIT BANK (DCB), AMIG in AMMUNITION AND METALLURGY INDUSTRIES GROUP (AMIG): particles are
+    gone), which says nothing the other words do not; 0 otherwise."""
+    last = listed_tokens[-1]
+    if len(listed_tokens) < 3 or len(last) != len(listed_tokens) - 1:
+        return 0.0
+    if any(last[i] != token[0] for i, token in enumerate(listed_tokens[:-1])):
+        return 0.0
+    return listed_weights[-1]
 
 
 def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
