@@ -138,7 +138,12 @@ def compare_tokens(
     # a syllabic name's missing syllables cost half only in Western order, from a two-word query
     discounted = listed_is_person and (not syllabic or len(query_tokens) == 2)
     acronym = 0.0 if listed_is_person else _acronym_weight(listed_tokens, listed_weights)
-    if _best_possible(explainable, unexplained, sum(listed_weights) - acronym, discounted) < at_least - 1e-9:
+    # the listed name's own lineage but its last word, the family name, which a query may leave out
+    # (at best all of it, for the bound)
+    listed_lineage = lineage_start(listed_tokens) if discounted else len(listed_tokens)
+    lineage_relief = (1.0 - LINEAGE_DISCOUNT) * sum(listed_weights[listed_lineage:-1])
+    listed_sum = sum(listed_weights) - acronym
+    if _best_possible(explainable, unexplained, listed_sum - lineage_relief, discounted) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
         candidates.sort()
@@ -178,7 +183,15 @@ def compare_tokens(
         # is most likely a middle name or second surname the manifest left out, which costs half.
         # Not so for companies: a missing distinctive word (COMPUTER, PIEDRA) is another company,
         # nor for a Korean or Chinese name in its own order: a missing syllable is another name.
-        listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
+        # (and the father's and grandfather's names a lineage adds weigh half again once the query has
+        # the person's own name: NOUREDDINE AL-DRISSI for NOUREDDINE BEN ALI BEN BELKASSEM AL-DRISSI)
+        left_out_lineage = 0.0
+        if all(listed_used[:listed_lineage]):
+            left_out_lineage = sum(
+                listed_weights[j] for j in range(listed_lineage, len(listed_tokens) - 1) if not listed_used[j]
+            )
+        left_out = listed_total - matched_plain - (1.0 - LINEAGE_DISCOUNT) * left_out_lineage
+        listed_total = matched_plain + left_out * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
     # one word in common is weak, unless it is all the query has and all the listed name has
