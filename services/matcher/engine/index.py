@@ -53,6 +53,10 @@ EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
 ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
+#: the Arabic article as names romanise it, also in South Asia, where it takes the sound of the next
+#: word (MATI UR-REHMAN, SHAMS UD-DIN, AMIN UL-HAQ for AL-RAHMAN, AL-DIN, AL-HAQQ)
+ARTICLE_SPELLINGS = frozenset({"al", "el", "ul", "ur", "ud", "us", "uz", "ut"})
+ARTICLE_SPELLING = "the Arabic article written another way (AL, EL, UL, UR, UD...)"
 #: similarity of a listed word with the consonants of a word written in Arabic or Hebrew
 SIM_CONSONANTS = 0.88
 _MIN_FUZZY_LEN = 4
@@ -366,6 +370,10 @@ class NameIndex:
             for listed in ABD_SPELLINGS:
                 if listed not in found and listed in self.postings:
                     found[listed], how[listed] = SIM_SPELLING, ABD_SPELLING
+        if token in ARTICLE_SPELLINGS:
+            for listed in ARTICLE_SPELLINGS:
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_SPELLING, ARTICLE_SPELLING
         if len(token) >= 3:
             for listed in self._folds.get(fold(token), ()):
                 if listed not in found and listed in self.postings:

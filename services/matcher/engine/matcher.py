@@ -86,6 +86,8 @@ class MatchingEngine:
         self.threshold = threshold
         self._entries: dict[str, WatchlistEntry] = {}
         self._entry_names: dict[str, list[int]] = {}
+        #: name id -> the words of its entry's other names it lacks (see scoring.compare_tokens' kin)
+        self._kin_words: dict[int, frozenset[str]] = {}
         self._entry_identifier_keys: dict[str, list[tuple[str, str]]] = {}
         self._identifiers: dict[tuple[str, str], set[str]] = {}
         self._index = NameIndex()
@@ -120,6 +122,7 @@ class MatchingEngine:
                 )
                 name_ids.append(self._index.add(indexed))
         self._entry_names[entry.entry_id] = name_ids
+        self._note_kin_words(name_ids)
         keys: list[tuple[str, str]] = []
         for identifier in entry.identifiers:
             key = (identifier_class(identifier.scheme), compact(identifier))
@@ -128,12 +131,20 @@ class MatchingEngine:
                 keys.append(key)
         self._entry_identifier_keys[entry.entry_id] = keys
 
+    def _note_kin_words(self, name_ids: list[int]) -> None:
+        names = [self._index.names[name_id] for name_id in name_ids]
+        entry_words = frozenset(token for name in names if name is not None for token in name.tokens)
+        for name_id, name in zip(name_ids, names, strict=True):
+            if name is not None and (kin := entry_words.difference(name.tokens)):
+                self._kin_words[name_id] = kin
+
     def remove(self, entry_id: str) -> None:
         """Forget an entry; unknown ids are ignored (a removal may be replayed)."""
         if self._entries.pop(entry_id, None) is None:
             return
         for name_id in self._entry_names.pop(entry_id, []):
             self._index.remove(name_id)
+            self._kin_words.pop(name_id, None)
         for key in self._entry_identifier_keys.pop(entry_id, []):
             holders = self._identifiers.get(key)
             if holders is not None:
@@ -256,23 +267,50 @@ class MatchingEngine:
             if comparison is None:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
-                listed_weights = index.name_weights(name_id, name.tokens)
-                comparison = compare_tokens(
-                    tokens, inverse, weights, name.tokens, listed_weights, is_person, needed_here, name.syllabic,
-                    name.lone, needs_rarest=not is_person,
-                )
-                if comparison.score * factor >= needed:
-                    comparison = _as_found(comparison, factor, regrouped, tokens, probes)
-                elif comparison.score:
-                    comparison = _NOT_ENOUGH
+                comparison = self._compare(tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes)
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
-                continue
+                # the query's other words may be the entry's other names' (not kept: another entry
+                # sharing this name has other names), if it has two words of this name and one more;
+                # not from consonants alone, which many names share (HAMMAD, AHMED and HAMID are HMD)
+                kin = self._kin_words.get(name_id) if len(tokens) >= 3 and reading != CONSONANTAL else None
+                if kin is None or inverse is None or kin.isdisjoint(tokens):
+                    continue
+                comparison = self._compare(
+                    tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes, kin
+                )
+                if comparison.score < needed:
+                    continue
             hit = hits.get(name.entry_id)
             if hit is None:
                 hits[name.entry_id] = _Hit(name, comparison)
             elif self._better_name(name, comparison, hit):
                 hit.name, hit.comparison = name, comparison
+
+    def _compare(
+        self,
+        tokens: tuple[str, ...],
+        inverse: dict[str, list[tuple[int, float]]],
+        weights: list[float],
+        name_id: int,
+        name: IndexedName,
+        needed: float,
+        factor: float,
+        regrouped: str,
+        probes: list[TokenProbe],
+        kin: frozenset[str] = frozenset(),
+    ) -> NameComparison:
+        """The query tokens compared with this listed name (see compare_tokens), as found when the
+        score reaches needed, _NOT_ENOUGH or no match otherwise."""
+        is_person = name.kind is EntityKind.PERSON
+        listed_weights = self._index.name_weights(name_id, name.tokens)
+        comparison = compare_tokens(
+            tokens, inverse, weights, name.tokens, listed_weights, is_person, needed / factor, name.syllabic,
+            name.lone, needs_rarest=not is_person, kin=kin,
+        )
+        if comparison.score * factor >= needed:
+            return _as_found(comparison, factor, regrouped, tokens, probes)
+        return _NOT_ENOUGH if comparison.score else comparison
 
     def _screen_identifiers(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
         for identifier in query.identifiers:

@@ -410,13 +410,15 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
 
 def lone_word(tokens: tuple[str, ...], is_person: bool) -> str | None:
     """The word a one-word query may match a listed name on: its only word, or a company's only
-    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words)."""
+    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words), of
+    three letters at least (NPV in NPV ENGINEERING; a short one must be matched exactly, see
+    scoring.compare_tokens)."""
     if len(tokens) == 1:
         return tokens[0]
     if is_person:
         return None
     distinctive = [token for token in tokens if token not in GENERIC_WORDS]
-    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 4 else None
+    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 3 else None
 
 
 @lru_cache(maxsize=200_000)
