@@ -81,3 +81,15 @@ def test_extra_words_no_name_of_the_entry_holds(engine_without_kunya: MatchingEn
 def test_another_entrys_words_explain_nothing(engine: MatchingEngine) -> None:
     # HADITHI is a word of FAMILY's alias, not of KUNYA's names
     assert "kunya" not in _found(engine, "Talal al Hadithi Qasim al Durrani")
+
+
+def test_the_explanation_names_the_words_another_name_explained(engine: MatchingEngine) -> None:
+    query = ScreeningQuery(name="Abu al Zubayr Qasim al Durrani", kind=EntityKind.PERSON)
+    match = next(match for match in engine.screen(query) if match.entry.entry_id == "kunya")
+    assert "manifest words found in the entry's other names: ABU, ZUBAYR" in match.explanation
+
+
+def test_no_other_names_in_the_explanation_when_the_name_explains_every_word(engine: MatchingEngine) -> None:
+    query = ScreeningQuery(name="Qasim al Durrani", kind=EntityKind.PERSON)
+    match = next(match for match in engine.screen(query) if match.entry.entry_id == "kunya")
+    assert "other names" not in match.explanation

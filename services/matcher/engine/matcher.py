@@ -410,7 +410,9 @@ def _as_found(
     by_token = dict(zip(tokens, probes, strict=True))
     methods = tuple(by_token[given].methods.get(listed, "") for given, listed, _ in comparison.pairs)
     score = comparison.score * factor
-    return NameComparison(score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods)
+    return NameComparison(
+        score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods, comparison.kin
+    )
 
 
 #: a comparison short of the score asked for (kept so that the same listed words are compared once)
@@ -434,6 +436,8 @@ def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) 
         how = f"{reading}{comparison.matched} word(s) agree: {', '.join(parts)}"
         if missing:
             how += f"; listed words absent from the manifest: {', '.join(missing)}"
+        if comparison.kin:
+            how += f"; manifest words found in the entry's other names: {', '.join(w.upper() for w in comparison.kin)}"
     if name.name_type is NameType.WEAK:
         how += "; weak aliases are too generic to alert on by themselves"
     return f"name {query_name!r} resembles the {kind_words} {name.text!r} ({comparison.score:.0%} similar): {how}"

@@ -37,6 +37,7 @@ class NameComparison:
     pairs: tuple[tuple[str, str, float], ...]  # query token, listed token, similarity
     regrouped: str = ""  # how the query's words were cut otherwise to match (see NameIndex.regroupings)
     methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
+    kin: tuple[str, ...] = ()  # query words no listed word explains but the entry's other names do
 
 
 def min_query_coverage(name_threshold: float) -> float:
@@ -213,7 +214,8 @@ def compare_tokens(
         left_out = len(listed_tokens) > len(pairs)
         if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
-    return NameComparison(score, len(pairs), exact, tuple(pairs))
+    kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
+    return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words)
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
