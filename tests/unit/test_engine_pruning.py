@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
 from services.matcher.engine.index import IndexedName, NameIndex, TokenProbe
-from services.matcher.engine.scoring import compare_tokens
+from services.matcher.engine.scoring import LINEAGE_DISCOUNT, compare_tokens, lineage_coverage
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
 
@@ -104,6 +104,39 @@ def test_candidates_lose_no_match(engines: tuple[MatchingEngine, MatchingEngine,
         assert described(engine.screen(query, limit=10_000)) == expected, query
         matched += bool(expected)
     assert matched > len(asked) // 2  # the list and queries do exercise the matching
+
+
+def test_lineage_words_lose_no_match(engines: tuple[MatchingEngine, MatchingEngine, list[ScreeningQuery]]) -> None:
+    """A query's lineage words (BIN and the names after it) weigh less when left out: the candidate
+    search must still offer every name such a query may match."""
+    engine, exhaustive, _ = engines
+    rng = random.Random(11)
+    persons = [entry for entry in engine.entries() if entry.kind is EntityKind.PERSON]
+    matched = 0
+    for _ in range(150):
+        words = rng.choice(persons).names[0].name.split()
+        if len(words) > 2:  # the listed name not held whole: held_whole does not find it
+            words.pop(rng.randrange(len(words)))
+        lineage = ["BIN", rng.choice(GIVEN), rng.choice(SURNAMES)]
+        query = ScreeningQuery(name=" ".join([*words, *lineage]), kind=EntityKind.PERSON)
+        expected = described(exhaustive.screen(query, limit=10_000))
+        assert described(engine.screen(query, limit=10_000)) == expected, query
+        matched += bool(expected)
+    assert matched > 50  # the lineage queries do match listed names
+
+
+@pytest.mark.parametrize("min_coverage", [0.3, 0.6, 0.75, 0.9])
+def test_lineage_coverage_is_what_a_name_leaving_out_only_lineage_words_needs(min_coverage: float) -> None:
+    """A name covering lineage_coverage of the query's weight, the rest all lineage words, reaches
+    min_coverage once they are discounted, and one covering less does not."""
+    tokens = ("usama", "bin", "muhammad", "awad")
+    needed = lineage_coverage(tokens, min_coverage)
+    assert needed < min_coverage
+    for covered, reaches in ((needed, True), (needed - 0.01, False)):
+        left_out = (1.0 - covered) * LINEAGE_DISCOUNT
+        assert (covered / (covered + left_out) >= min_coverage - 1e-9) is reaches
+    assert lineage_coverage(("usama", "muhammad"), min_coverage) == min_coverage  # no lineage
+    assert lineage_coverage(("usama", "bin", "laden"), min_coverage) == min_coverage  # a family name
 
 
 def test_top_limit_is_the_head_of_the_full_ranking(

@@ -22,8 +22,16 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from services.matcher.engine.normalize import DROPPED_WORDS, GENERIC_WORDS, consonants, fold, phonetic_key
-from services.matcher.engine.syllables import is_syllabic_name, syllable_key, syllable_words
+from services.matcher.engine.normalize import (
+    ABD_SPELLINGS,
+    DROPPED_WORDS,
+    GENERIC_WORDS,
+    consonants,
+    fold,
+    phonetic_key,
+    same_final_sound,
+)
+from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
 
@@ -44,6 +52,11 @@ EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
     "a spelling variant (PH/F, KH/K, W/V, Y/I, double letters)", "the same syllables in another romanisation",
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
+ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
+#: the Arabic article as names romanise it, also in South Asia, where it takes the sound of the next
+#: word (MATI UR-REHMAN, SHAMS UD-DIN, AMIN UL-HAQ for AL-RAHMAN, AL-DIN, AL-HAQQ)
+ARTICLE_SPELLINGS = frozenset({"al", "el", "ul", "ur", "ud", "us", "uz", "ut"})
+ARTICLE_SPELLING = "the Arabic article written another way (AL, EL, UL, UR, UD...)"
 #: similarity of a listed word with the consonants of a word written in Arabic or Hebrew
 SIM_CONSONANTS = 0.88
 _MIN_FUZZY_LEN = 4
@@ -70,6 +83,11 @@ _LARGE_CANDIDATE_SET = 256
 _GROUP_MARGIN = 1.25
 #: other cuts of a query into words tried at most (see regroupings)
 _MAX_REGROUPINGS = 6
+#: a probe's postings are gathered once it has been met this many times (see TokenProbe.meeting_if_any)
+_MEETINGS_BEFORE_GATHERING = 8
+#: postings holding more names than this in all are gathered by pyroaring's union of many, which
+#: costs some 20 us to set up: fewer are gathered one by one, several times faster
+_LARGE_UNION = 8192
 
 
 @dataclass(slots=True)
@@ -84,17 +102,23 @@ class TokenProbe:
     weight: float  # what the query token weighs in the score
     _names: BitMap | None = None
     _anchoring: dict[int, BitMap] | None = None
+    _meetings: int = 0  # how often met posting by posting (see meeting_if_any)
 
-    def anchoring(self, length: int, anchors: dict[int, dict[str, BitMap]]) -> BitMap:
-        """The names of this length anchored on an expansion (see NameIndex.held_whole), gathered
-        when first asked for."""
+    def anchoring(self, shorter_than: int, anchors: dict[int, dict[str, BitMap]]) -> BitMap:
+        """The names of two words or more, fewer than shorter_than, anchored on an expansion (see
+        NameIndex.held_whole), gathered when first asked for."""
         if self._anchoring is None:
             self._anchoring = {}
-        found = self._anchoring.get(length)
+        found = self._anchoring.get(shorter_than)
         if found is None:
-            by_word = anchors.get(length, {})
-            postings = [posting for word in self.listed if (posting := by_word.get(word))]
-            found = self._anchoring[length] = _union(postings)
+            postings = [
+                posting
+                for length in range(2, shorter_than)
+                if (by_word := anchors.get(length))
+                for word in self.listed
+                if (posting := by_word.get(word))
+            ]
+            found = self._anchoring[shorter_than] = _union(postings)
         return found
 
     def names(self) -> BitMap:
@@ -105,7 +129,21 @@ class TokenProbe:
 
     def meeting(self, found: BitMap) -> BitMap:
         """The names of found holding any expansion."""
-        return found & self.names()
+        return self.meeting_if_any(found) or BitMap()
+
+    def meeting_if_any(self, found: BitMap) -> BitMap | None:
+        """meeting, None when none of found holds an expansion. The expansions' postings are met
+        one by one with a found smaller than they are, the first few times: gathering the postings
+        of a word's many neighbours (in a list of a million names) costs more than meeting each
+        with a few names, and most words seen first (a typo, a rare word) are not seen again. A word
+        that comes back has them gathered once."""
+        gathered = self._names is not None or len(self.postings) == 1
+        if not gathered and self._meetings < _MEETINGS_BEFORE_GATHERING and len(found) < self.size:
+            self._meetings += 1
+            met = [found & posting for posting in self.postings if found.intersect(posting)]
+            return _union(met) if met else None
+        names = self.names()
+        return found & names if found.intersect(names) else None
 
 
 @dataclass(slots=True, frozen=True)
@@ -328,6 +366,14 @@ class NameIndex:
         if len(token) >= (_MIN_SYLLABIC_FUZZY_LEN if syllabic else _MIN_FUZZY_LEN):
             self._add_typo_neighbours(token, found, how)
             self._add_sound_alikes(token, found, how)
+        if token in ABD_SPELLINGS:
+            for listed in ABD_SPELLINGS:
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_SPELLING, ABD_SPELLING
+        if token in ARTICLE_SPELLINGS:
+            for listed in ARTICLE_SPELLINGS:
+                if listed not in found and listed in self.postings:
+                    found[listed], how[listed] = SIM_SPELLING, ARTICLE_SPELLING
         if len(token) >= 3:
             for listed in self._folds.get(fold(token), ()):
                 if listed not in found and listed in self.postings:
@@ -358,13 +404,14 @@ class NameIndex:
             self._probes[cache_key] = cached
         return cached
 
-    def regroupings(self, tokens: tuple[str, ...]) -> list[tuple[tuple[str, ...], float, str]]:
+    def regroupings(self, tokens: tuple[str, ...], syllabic: bool) -> list[tuple[tuple[str, ...], float, str]]:
         """Other ways to cut the query into listed words: (tokens, factor kept, what was done).
 
         Two words joined where the list has them as one (AL HASSAN / ALHASSAN), one word cut where
         the list has two (JOAQUINGUZMAN), and one typing error across the space: a letter moved over
         it (HERRER ABUITRAGO) or the space typed as a letter (ALOHASSAN). Only cuts into words the
-        list holds are tried, so a name costs a few dictionary lookups a word.
+        list holds are tried, so a name costs a few dictionary lookups a word. Syllabic: the tokens
+        are a Korean, Chinese or Vietnamese name (syllables.is_syllabic_name), cut into syllables too.
         """
         vocabulary = self.postings
         found: list[tuple[tuple[str, ...], float, str]] = []
@@ -383,57 +430,60 @@ class NameIndex:
                     regrouped = (*tokens[:i], *pieces, *tokens[i + 2 :])
                     found.append((regrouped, BOUNDARY_TYPO_FACTOR, f"{left} {right} as {' '.join(pieces)}"))
         every_split: dict[int, tuple[str, ...]] = {}
+        cuts = self._cuts
         for i, token in enumerate(tokens):
             if len(token) < 5:
                 continue
-            for pieces, factor in self._splits(token) if token not in vocabulary else self._adjacent_splits(token):
+            word_cuts = cuts.get(token)  # inlined: the same words come back in query after query
+            if word_cuts is None:
+                word_cuts = self._word_cuts(token)
+            for pieces, factor in word_cuts:
                 found.append(((*tokens[:i], *pieces, *tokens[i + 1 :]), factor, f"{token} as {' '.join(pieces)}"))
                 if factor == REGROUPED_FACTOR:
                     every_split.setdefault(i, pieces)
         if len(every_split) >= 2:  # ABDULRAHMAN ALMANSOURI: both words cut
             split = [word for i, token in enumerate(tokens) for word in every_split.get(i, (token,))]
             found.insert(0, (tuple(split), REGROUPED_FACTOR, " ".join(tokens) + " as " + " ".join(split)))
-        if is_syllabic_name(tokens) and (syllabled := syllable_words(tokens)) != tokens:
+        if syllabic and (syllabled := syllable_words(tokens)) != tokens:
             # KIM MANCHOON as KIM MAN CHOON: syllables are words whatever the vocabulary holds
             found.insert(0, (syllabled, REGROUPED_FACTOR, f"{' '.join(tokens)} as {' '.join(syllabled)}"))
         return found[:_MAX_REGROUPINGS]
+
+    def _word_cuts(self, token: str) -> list[tuple[tuple[str, ...], float]]:
+        """The ways to cut a word into listed words (see _splits and _adjacent_splits), cached until
+        the next change: the same words come back in query after query, and whether a word is
+        listed cannot change while its cuts are kept."""
+        found = self._splits(token) if token not in self.postings else self._adjacent_splits(token)
+        if len(self._cuts) > _CACHE_LIMIT:
+            self._cuts.clear()
+        self._cuts[token] = found
+        return found
 
     def _splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
         """The ways to cut an unlisted word into listed words: (words, factor kept).
 
         Two words a listed name holds together (JOAQUINGUZMAN, not JOHNSON as JOHN SON), or two with
         one letter between them typed for the space (ALOHASSAN). A word run into a word names drop
-        (AGUILACLTDA, LAMCANDELARIA, with the letter typed for the space) is the listed word alone.
-        Cached with the probes: the same words come back in query after query."""
-        cached = self._cuts.get(token)
-        if cached is None:
-            cached = []
-            for cut in range(2, len(token) - 1):
-                head = token[:cut]
-                for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
-                    if (pieces := self._pieces(head, tail, factor == BOUNDARY_TYPO_FACTOR)) is not None:
-                        cached.append((pieces, factor))
-            if len(self._cuts) > _CACHE_LIMIT:
-                self._cuts.clear()
-            self._cuts[token] = cached
-        return cached
+        (AGUILACLTDA, LAMCANDELARIA, with the letter typed for the space) is the listed word alone."""
+        found = []
+        vocabulary = self.postings
+        for cut in range(2, len(token) - 1):
+            head = token[:cut]
+            if head not in vocabulary and head not in DROPPED_WORDS:
+                continue  # _pieces wants the head listed, or dropped from names: most cuts are neither
+            for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
+                if (pieces := self._pieces(head, tail, factor == BOUNDARY_TYPO_FACTOR)) is not None:
+                    found.append((pieces, factor))
+        return found
 
     def _adjacent_splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
         """A listed word cut where another listed name has its two pieces side by side: ABDULRAHMAN
-        is a word of some names and ABDUL RAHMAN two words of others, and a manifest writes either.
-        Cached with the other cuts (a listed word's are kept under a key of their own)."""
-        key = f"{token}\x00listed"
-        cached = self._cuts.get(key)
-        if cached is None:
-            cached = [
-                ((token[:cut], token[cut:]), REGROUPED_FACTOR)
-                for cut in range(_MIN_PIECE, len(token) - _MIN_PIECE + 1)
-                if self._listed_side_by_side(token[:cut], token[cut:])
-            ]
-            if len(self._cuts) > _CACHE_LIMIT:
-                self._cuts.clear()
-            self._cuts[key] = cached
-        return cached
+        is a word of some names and ABDUL RAHMAN two words of others, and a manifest writes either."""
+        return [
+            ((token[:cut], token[cut:]), REGROUPED_FACTOR)
+            for cut in range(_MIN_PIECE, len(token) - _MIN_PIECE + 1)
+            if self._listed_side_by_side(token[:cut], token[cut:])
+        ]
 
     def _listed_side_by_side(self, head: str, tail: str) -> bool:
         first, second = self.postings.get(head), self.postings.get(tail)
@@ -543,7 +593,7 @@ class NameIndex:
         for listed, similarity, _ in extract(token, bucket, scorer=ratio, score_cutoff=60, limit=None):
             if listed in found or listed not in self.postings:
                 continue
-            if similarity >= 70 or listed[-1] == token[-1]:
+            if similarity >= 70 or same_final_sound(listed, token):
                 found[listed], how[listed] = SIM_SOUND_ALIKE, SOUNDS_ALIKE
 
     def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:
@@ -602,15 +652,14 @@ class NameIndex:
         anchors = self.anchor_postings
         found = []
         for position, probe in enumerate(probes):
-            others: BitMap | None = None  # the names holding another query word's expansion, once
-            for length in range(2, len(probes)):
-                anchored = probe.anchoring(length, anchors)
-                if not anchored:
-                    continue
-                if others is None:
-                    others = _union([other.names() for at, other in enumerate(probes) if at != position and other.size])
-                # in C first: the names anchored here that hold another query word's expansion too
-                if within := anchored & others:
+            anchored = probe.anchoring(len(probes), anchors)
+            if not anchored:
+                continue
+            # in C first: the names anchored here that hold another query word's expansion too.
+            # Anchored names are few and another word's names may be many (GARCIA in a list of a
+            # million): each is met with the few, never gathered into one set
+            for at, other in enumerate(probes):
+                if at != position and other.size and (within := other.meeting_if_any(anchored)):
                     found.append(within)
         if not found:
             return []
@@ -633,6 +682,11 @@ class NameIndex:
         found = BitMap()
         for a, first in enumerate(probes):
             for second in probes[a + 1 :]:
+                if second.expansions.keys().isdisjoint(first.listed):
+                    # no listed word stands for both: a name holding one of each holds two words,
+                    # found in one intersection instead of one per pair of their listed words
+                    found |= first.names() & second.names()
+                    continue
                 for left_word, left in zip(first.listed, first.postings, strict=True):
                     for right_word, right in zip(second.listed, second.postings, strict=True):
                         if left_word != right_word:
@@ -696,7 +750,13 @@ def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:
     """The names in any of postings (a single posting itself: callers only read what they get)."""
     if len(postings) == 1:
         return postings[0]
-    return BitMap.union(*postings) if postings else BitMap()
+    if sum(map(len, postings)) > _LARGE_UNION:
+        found: BitMap = BitMap.union(*postings)
+        return found
+    found = BitMap()
+    for posting in postings:
+        found |= posting
+    return found
 
 
 def _restricted(found: BitMap, probe: TokenProbe) -> TokenProbe:
@@ -722,20 +782,18 @@ def _probe_half_keys(token: str) -> tuple[set[str], set[str]]:
 
     A listed word of length m (token's length, give or take two) has a head of m // 2 letters,
     which is the token's head of that length within one edit: the same, less a letter, or one
-    letter longer; so for the tail.
+    letter longer; so for the tail. The same head and the head less a letter are among the
+    deletions of the heads one letter longer: every deletion of those heads is every key.
     """
     lengths = range(max(_LONG_WORD, len(token) - 2), len(token) + 3)
-    heads: set[str] = set()
-    for middle in {length // 2 for length in lengths}:
-        heads.add(token[:middle])
-        heads.add(token[: middle - 1])
-        heads.update(deletions(token[:middle]), deletions(token[: middle + 1]))
-    tails: set[str] = set()
-    for tail in {length - length // 2 for length in lengths}:
-        tails.add(token[-tail:])
-        tails.add(token[-(tail - 1) :])
-        tails.update(deletions(token[-tail:]), deletions(token[-(tail + 1) :]))
-    return heads, tails
+    heads = {token[: length // 2 + longer] for length in lengths for longer in (0, 1)}
+    tails = {token[-(length - length // 2 + longer) :] for length in lengths for longer in (0, 1)}
+    return _every_deletion(heads), _every_deletion(tails)
+
+
+def _every_deletion(words: set[str]) -> set[str]:
+    """The words less one letter, every letter in turn (deletions of each, in one pass)."""
+    return {word[:i] + word[i + 1 :] for word in words for i in range(len(word))}
 
 
 def _repeated(tokens: tuple[str, ...]) -> set[str]:

@@ -26,6 +26,7 @@ from services.matcher.engine.scoring import (
     NameComparison,
     compare_tokens,
     invert,
+    lineage_coverage,
     min_query_coverage,
 )
 from services.matcher.engine.scripts import is_abjad, scripts_in
@@ -85,6 +86,8 @@ class MatchingEngine:
         self.threshold = threshold
         self._entries: dict[str, WatchlistEntry] = {}
         self._entry_names: dict[str, list[int]] = {}
+        #: name id -> the words of its entry's other names it lacks (see scoring.compare_tokens' kin)
+        self._kin_words: dict[int, frozenset[str]] = {}
         self._entry_identifier_keys: dict[str, list[tuple[str, str]]] = {}
         self._identifiers: dict[tuple[str, str], set[str]] = {}
         self._index = NameIndex()
@@ -119,6 +122,7 @@ class MatchingEngine:
                 )
                 name_ids.append(self._index.add(indexed))
         self._entry_names[entry.entry_id] = name_ids
+        self._note_kin_words(name_ids)
         keys: list[tuple[str, str]] = []
         for identifier in entry.identifiers:
             key = (identifier_class(identifier.scheme), compact(identifier))
@@ -127,12 +131,20 @@ class MatchingEngine:
                 keys.append(key)
         self._entry_identifier_keys[entry.entry_id] = keys
 
+    def _note_kin_words(self, name_ids: list[int]) -> None:
+        names = [self._index.names[name_id] for name_id in name_ids]
+        entry_words = frozenset(token for name in names if name is not None for token in name.tokens)
+        for name_id, name in zip(name_ids, names, strict=True):
+            if name is not None and (kin := entry_words.difference(name.tokens)):
+                self._kin_words[name_id] = kin
+
     def remove(self, entry_id: str) -> None:
         """Forget an entry; unknown ids are ignored (a removal may be replayed)."""
         if self._entries.pop(entry_id, None) is None:
             return
         for name_id in self._entry_names.pop(entry_id, []):
             self._index.remove(name_id)
+            self._kin_words.pop(name_id, None)
         for key in self._entry_identifier_keys.pop(entry_id, []):
             holders = self._identifiers.get(key)
             if holders is not None:
@@ -205,29 +217,33 @@ class MatchingEngine:
         assert query.name is not None
         needed = self._needed_name_score(query)
         abjad = is_abjad(query.name)
+        index = self._index
         for tokens, persons in _query_readings(query.name, query.kind):
-            self._screen_tokens(tokens, persons, needed, hits, abjad=abjad)
-            regroupings = self._index.consonant_regroupings if abjad else self._index.regroupings
-            for regrouped, factor, how in regroupings(tokens):
-                self._screen_tokens(regrouped, persons, needed, hits, factor, how, abjad)
+            reading = _reading(tokens, abjad)
+            self._screen_tokens(tokens, reading, persons, needed, hits)
+            if abjad:
+                regroupings = index.consonant_regroupings(tokens)
+            else:
+                regroupings = index.regroupings(tokens, syllabic=reading == SYLLABIC)
+            for regrouped, factor, how in regroupings:
+                self._screen_tokens(regrouped, _reading(regrouped, abjad), persons, needed, hits, factor, how)
 
     def _screen_tokens(
         self,
         tokens: tuple[str, ...],
+        reading: str,
         persons: bool | None,
         needed: float,
         hits: dict[str, _Hit],
         factor: float = 1.0,
         regrouped: str = "",
-        abjad: bool = False,
     ) -> None:
-        """Compare the listed names found through the index with these query tokens (persons: only
-        listed persons, or only the others); factor: what a score keeps when the tokens are the
-        query's words cut otherwise (see NameIndex.regroupings)."""
+        """Compare the listed names found through the index with these query tokens, read as reading
+        says (see _reading; persons: only listed persons, or only the others); factor: what a score
+        keeps when the tokens are the query's words cut otherwise (see NameIndex.regroupings)."""
         if not tokens:
             return
         index = self._index
-        reading = CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
         probes = [index.probe(token, reading) for token in tokens]
         weights = [probe.weight for probe in probes]
         inverse: dict[str, list[tuple[int, float]]] | None = None  # built for the first candidate, if any
@@ -236,7 +252,7 @@ class MatchingEngine:
         two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        candidates = index.candidates(probes, min_query_coverage(needed_here), two_words)
+        candidates = index.candidates(probes, lineage_coverage(tokens, min_query_coverage(needed_here)), two_words)
         found: Iterable[int] = candidates
         if len(tokens) >= 3:  # a listed name held whole among extra words (see NameIndex.held_whole)
             found = _also(candidates, index.held_whole(probes))
@@ -251,25 +267,50 @@ class MatchingEngine:
             if comparison is None:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
-                listed_weights = index.name_weights(name_id, name.tokens)
-                # a Korean name lacking a listed syllable is another name, not a shortened one
-                discount_missing = is_person and not name.syllabic
-                comparison = compare_tokens(
-                    tokens, inverse, weights, name.tokens, listed_weights, discount_missing, needed_here, name.syllabic,
-                    name.lone, needs_rarest=not is_person,
-                )
-                if comparison.score * factor >= needed:
-                    comparison = _as_found(comparison, factor, regrouped, tokens, probes)
-                elif comparison.score:
-                    comparison = _NOT_ENOUGH
+                comparison = self._compare(tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes)
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
-                continue
+                # the query's other words may be the entry's other names' (not kept: another entry
+                # sharing this name has other names), if it has two words of this name and one more;
+                # not from consonants alone, which many names share (HAMMAD, AHMED and HAMID are HMD)
+                kin = self._kin_words.get(name_id) if len(tokens) >= 3 and reading != CONSONANTAL else None
+                if kin is None or inverse is None or kin.isdisjoint(tokens):
+                    continue
+                comparison = self._compare(
+                    tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes, kin
+                )
+                if comparison.score < needed:
+                    continue
             hit = hits.get(name.entry_id)
             if hit is None:
                 hits[name.entry_id] = _Hit(name, comparison)
             elif self._better_name(name, comparison, hit):
                 hit.name, hit.comparison = name, comparison
+
+    def _compare(
+        self,
+        tokens: tuple[str, ...],
+        inverse: dict[str, list[tuple[int, float]]],
+        weights: list[float],
+        name_id: int,
+        name: IndexedName,
+        needed: float,
+        factor: float,
+        regrouped: str,
+        probes: list[TokenProbe],
+        kin: frozenset[str] = frozenset(),
+    ) -> NameComparison:
+        """The query tokens compared with this listed name (see compare_tokens), as found when the
+        score reaches needed, _NOT_ENOUGH or no match otherwise."""
+        is_person = name.kind is EntityKind.PERSON
+        listed_weights = self._index.name_weights(name_id, name.tokens)
+        comparison = compare_tokens(
+            tokens, inverse, weights, name.tokens, listed_weights, is_person, needed / factor, name.syllabic,
+            name.lone, needs_rarest=not is_person, kin=kin,
+        )
+        if comparison.score * factor >= needed:
+            return _as_found(comparison, factor, regrouped, tokens, probes)
+        return _NOT_ENOUGH if comparison.score else comparison
 
     def _screen_identifiers(self, query: ScreeningQuery, hits: dict[str, _Hit]) -> None:
         for identifier in query.identifiers:
@@ -369,7 +410,9 @@ def _as_found(
     by_token = dict(zip(tokens, probes, strict=True))
     methods = tuple(by_token[given].methods.get(listed, "") for given, listed, _ in comparison.pairs)
     score = comparison.score * factor
-    return NameComparison(score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods)
+    return NameComparison(
+        score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods, comparison.kin
+    )
 
 
 #: a comparison short of the score asked for (kept so that the same listed words are compared once)
@@ -393,6 +436,8 @@ def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) 
         how = f"{reading}{comparison.matched} word(s) agree: {', '.join(parts)}"
         if missing:
             how += f"; listed words absent from the manifest: {', '.join(missing)}"
+        if comparison.kin:
+            how += f"; manifest words found in the entry's other names: {', '.join(w.upper() for w in comparison.kin)}"
     if name.name_type is NameType.WEAK:
         how += "; weak aliases are too generic to alert on by themselves"
     return f"name {query_name!r} resembles the {kind_words} {name.text!r} ({comparison.score:.0%} similar): {how}"
@@ -497,6 +542,11 @@ def _query_readings(name: str, kind: EntityKind) -> list[tuple[tuple[str, ...], 
             # each listed name is compared with the reading of the query that fits its kind
             readings += [(as_person, True), (as_entity, False)]
     return readings
+
+
+def _reading(tokens: tuple[str, ...], abjad: bool) -> str:
+    """How the index is to read the query's tokens (see NameIndex.expand)."""
+    return CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
 
 
 def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:

@@ -41,7 +41,8 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     consultores consultants contractors equipment machinery plastics printing medical health salud
     pharmacy farmacia drogueria distribution distributors wholesale retail stores realty properties
     inmobiliaria developers ventures assets insurance seguros exchange cambios manufacturing fabrica
-    factory industrial industrias electronica tecnologia technologies""".split()
+    factory industrial industrias electronica tecnologia technologies petrochemical petrochemicals industry
+    navigation metal tech electronic production offshore jewellery tourism business""".split()
 )
 try:  # the lists behind remove_person_prefixes and remove_obj_prefixes; without them every name
     # goes through rigour's regexes
@@ -74,7 +75,8 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
                 "l l c", "inc", "incorporated", "co", "co ltd", "corp", "corporation", "company", "cia",
                 "compania", "gmbh", "ag", "bv", "b v", "nv", "n v", "plc", "srl", "s r l", "sarl",
                 "e i r l", "eirl", "cia ltda", "sa de cv", "sapi de cv", "s a p i de c v", "fze", "fzco",
-                "fz llc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao", "tov",
+                "fz llc", "dmcc", "lp", "l p", "llp", "jsc", "ojsc", "pjsc", "cjsc", "ooo", "zao", "oao", "pao", "ao",
+                "tov",
                 # the long forms, in several languages: cut whole, never in half ("... Joint Stock
                 # Company" used to lose "company" here and keep "joint stock")
                 "limited liability company", "limited liability co", "limited liability partnership",
@@ -118,6 +120,11 @@ for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
 _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
     "limited", "company", "corporation", "incorporated", "limitada", "sociedad", "anonima", "compania",
 )
+# ...but real words as close to them are no typos: a name ending with one keeps it (ISLAMIC REGIONAL
+# COOPERATION, CENTRAL COMMAND, NUESTRA SENORA DE LA SOLEDAD)
+_WORDS_NEAR_LEGAL_WORDS = frozenset(
+    {"cooperation", "command", "companion", "soledad", "antonia", "romania"}
+)
 
 _APOSTROPHES = re.compile(r"['’`´‘ʿʾ]")
 # "ACME TRADING (PANAMA)", "(BRANCH)", "(SUCURSAL COLOMBIA)": the branch of a listed company is the
@@ -136,35 +143,79 @@ _TRAILING_BRANCH = re.compile(
 )
 _BRANCH_WORD = re.compile(r"branch|sucursal|filial", re.IGNORECASE)
 _CAMEL_CASE = re.compile(r"([a-z]{2,})([A-Z][a-z])")
+#: matches where _CAMEL_CASE does (two lower-case letters are the end of a run of two or more)
+_CAMEL_CASE_SEEN = re.compile(r"[a-z]{2}[A-Z][a-z]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-# the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster
-_ASCII_NON_ALNUM_TO_SPACE = {code: " " for code in range(128) if not chr(code).isalnum() or chr(code).isupper()}
+# the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster (a
+# table of bytes: str.translate looks each character up in a dict); bytes past ASCII never come
+_ASCII_NON_ALNUM_TO_SPACE = bytes(
+    code if code < 128 and chr(code).isalnum() and not chr(code).isupper() else ord(" ") for code in range(256)
+)
 
 
 def _latin_lower(text: str) -> tuple[str, ...]:
     """The name in lower-case ASCII, once per reading of its script (see scripts.latin_readings):
     one index serves every script a manifest may use."""
+    if text.isascii():
+        # most names: the same steps with substring checks instead of regexes, which cost more
+        # than the rest of the name's normalisation
+        if "'" in text or "`" in text:
+            text = _APOSTROPHES.sub("", text)
+        return _ascii_latin_lower(text)
+    return _latin_lower_any_script(text)
+
+
+def _latin_lower_any_script(text: str) -> tuple[str, ...]:
+    """_latin_lower of a name in any script (the same as _ascii_latin_lower's on ASCII)."""
     text = _APOSTROPHES.sub("", text)
     if "(" in text:
         text = _BRANCH.sub(" ", text)
     if _BRANCH_WORD.search(text):
         text = _TRAILING_BRANCH.sub("", text)
+    if _has_camel_case(text):
+        return _camel_case_readings(text)
+    return tuple(reading.lower() for reading in latin_readings(text))
+
+
+def _ascii_latin_lower(text: str) -> tuple[str, ...]:
+    """_latin_lower of an ASCII name without apostrophes."""
+    if "(" in text:
+        text = _BRANCH.sub(" ", text)
+    lower = text.lower()
+    # on ASCII text, the same test as _BRANCH_WORD's (a case-blind regex)
+    if "branch" in lower or "sucursal" in lower or "filial" in lower:
+        text = _TRAILING_BRANCH.sub("", text)
+        lower = text.lower()
+    if _has_camel_case(text):
+        return _camel_case_readings(text)
+    return (lower,)  # its one reading, without filling latin_readings' cache with it
+
+
+def _has_camel_case(text: str) -> bool:
+    # a name in one case has no capital inside a word; _CAMEL_CASE_SEEN finds what _CAMEL_CASE
+    # does without its backtracking over every run of lower-case letters
+    return not text.isupper() and not text.islower() and _CAMEL_CASE_SEEN.search(text) is not None
+
+
+def _camel_case_readings(text: str) -> tuple[str, ...]:
     # JoaquinGuzman: the capital letters say where the words are, and lower case forgets it. But a
     # capital inside a word is as often a typo in a name typed in mixed case (DongPmig for
     # Dongming): the name is also read as written, one word.
-    if not text.isupper() and _CAMEL_CASE.search(text):
-        split = _CAMEL_CASE.sub(r"\1 \2", text)
-        return tuple(dict.fromkeys(reading.lower() for reading in (*latin_readings(split), *latin_readings(text))))
-    return tuple(reading.lower() for reading in latin_readings(text))
+    split = _CAMEL_CASE.sub(r"\1 \2", text)
+    return tuple(dict.fromkeys(reading.lower() for reading in (*latin_readings(split), *latin_readings(text))))
 
 
 def _ascii_lower(text: str) -> str:
     return _latin_lower(text)[0]
 
 
+#: shorter words are too near too many others to be taken for a mistyped legal form
+_SHORTEST_FUZZY_LEGAL_WORD = 6
+
+
 @lru_cache(maxsize=50_000)
 def _is_fuzzy_legal_word(token: str) -> bool:
-    if len(token) < 6:
+    if len(token) < _SHORTEST_FUZZY_LEGAL_WORD or token in _WORDS_NEAR_LEGAL_WORDS:
         return False
     limit = 1 if len(token) < 7 else 2
     return extractOne(token, _FUZZY_LEGAL_WORDS, scorer=OSA.distance, score_cutoff=limit) is not None
@@ -180,22 +231,38 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
                 changed = True
                 break
         else:
-            if _is_fuzzy_legal_word(tokens[-1]):
+            if len(tokens[-1]) >= _SHORTEST_FUZZY_LEGAL_WORD and _is_fuzzy_legal_word(tokens[-1]):
                 tokens = tokens[:-1]
                 changed = True
     return tokens
 
 
+def _prefixes_by_head(prefixes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The prefixes by their first _PREFIX_HEAD characters: a name can only start with those
+    sharing its own first characters (startswith with all of them tries each in turn)."""
+    by_head: dict[str, tuple[str, ...]] = {}
+    for prefix in prefixes:
+        by_head[prefix[:_PREFIX_HEAD]] = (*by_head.get(prefix[:_PREFIX_HEAD], ()), prefix)
+    return by_head
+
+
+_PREFIX_HEAD = min(map(len, _PERSON_PREFIXES + _OBJ_PREFIXES), default=1)
+_PERSON_PREFIXES_BY_HEAD = _prefixes_by_head(_PERSON_PREFIXES)
+_OBJ_PREFIXES_BY_HEAD = _prefixes_by_head(_OBJ_PREFIXES)
+
+
 def _remove_person_prefixes(text: str) -> str:
     # rigour's regex tries each of its prefixes at the head of the name, which costs more than
     # most of the rest; most names start with none of them, and then it would remove nothing
-    if _PERSON_PREFIXES and text[:1].isalnum() and not text.startswith(_PERSON_PREFIXES):
+    prefixes = _PERSON_PREFIXES_BY_HEAD.get(text[:_PREFIX_HEAD], ())
+    if _PERSON_PREFIXES and text[:1].isalnum() and not text.startswith(prefixes):
         return text
     return remove_person_prefixes(text)
 
 
 def _remove_obj_prefixes(text: str) -> str:
-    if _OBJ_PREFIXES and text[:1].isalnum() and not text.startswith(_OBJ_PREFIXES):
+    prefixes = _OBJ_PREFIXES_BY_HEAD.get(text[:_PREFIX_HEAD], ())
+    if _OBJ_PREFIXES and text[:1].isalnum() and not text.startswith(prefixes):
         return text
     return remove_obj_prefixes(text)
 
@@ -203,7 +270,7 @@ def _remove_obj_prefixes(text: str) -> str:
 def _words(text: str) -> list[str]:
     """The runs of lower-case letters and digits in text."""
     if text.isascii():
-        return text.translate(_ASCII_NON_ALNUM_TO_SPACE).split()
+        return text.encode("ascii").translate(_ASCII_NON_ALNUM_TO_SPACE).decode("ascii").split()
     return _NON_ALNUM.sub(" ", text).split()
 
 
@@ -227,8 +294,10 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
     engine screens an unknown query both ways.
     """
-    tokens = _person_tokens if is_person_kind(kind) else _entity_tokens
-    readings = (tokens(text) for text in _latin_lower(name))
+    if is_person_kind(kind):
+        readings = (_person_tokens(text) for text in _latin_lower(name))
+    else:
+        readings = (_entity_tokens(text) for text in _latin_lower(name))
     return tuple(dict.fromkeys(reading for reading in readings if reading))
 
 
@@ -237,7 +306,28 @@ def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]
     kept = _remove_person_prefixes(text) or text
     if words is None or kept is not text:
         words = _words(kept)
-    return _without_particles([token for token in words if token not in PERSON_TITLES])
+    if not PERSON_TITLES.isdisjoint(words):  # most names hold no title: no copy of their words
+        words = [token for token in words if token not in PERSON_TITLES]
+    return _without_particles(_arabic_forms(words))
+
+
+# Romanised Arabic names shorten MUHAMMAD (MOHD, MOHMED): written out on both sides, the
+# abbreviations cost nothing
+_MUHAMMAD_FORMS = frozenset({"mohd", "muhd", "mohmd", "mohmed", "mohmad", "muhmad"})
+
+
+def _arabic_forms(tokens: list[str]) -> list[str]:
+    """The tokens with MUHAMMAD's abbreviations written out."""
+    if _MUHAMMAD_FORMS.isdisjoint(tokens):
+        return tokens
+    return ["muhammad" if token in _MUHAMMAD_FORMS else token for token in tokens]
+
+
+#: ABD (servant of) alone or with its article joined (ABDUL KHALIQ, ABD AL-KHALIQ, ABDEL KHALIQ): each
+#: stands for the others in the index (the article left over, when written apart, weighs little).
+#: Not one form written for the others: a lone ABD ('ABD KHALAF for 'ABD AL-RAHMAN KHALAF) would
+#: lose its match, and ABDUL the typos and run-in words it is found through.
+ABD_SPELLINGS = frozenset({"abd", "abdul", "abdel", "abdal", "abdil", "abdol"})
 
 
 def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
@@ -257,7 +347,7 @@ def _entity_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]
 
 def _initials_joined(tokens: list[str]) -> list[str]:
     """A.B.C. and ABC are the same company: a run of single letters is one word."""
-    if sum(len(token) == 1 for token in tokens) < 2:
+    if list(map(len, tokens)).count(1) < 2:  # counted without a Python loop
         return tokens
     joined: list[str] = []
     run = ""
@@ -275,6 +365,8 @@ def _initials_joined(tokens: list[str]) -> list[str]:
 
 
 def _without_particles(tokens: list[str]) -> tuple[str, ...]:
+    if PARTICLES.isdisjoint(tokens):  # set operations run in C, a comprehension in Python
+        return tuple(tokens)
     kept = [token for token in tokens if token not in PARTICLES]
     return tuple(kept or tokens)
 
@@ -298,7 +390,7 @@ def _ends_like_an_organisation(words: list[str]) -> bool:
     if not words:
         return False
     endings = _ORGANISATION_ENDINGS.get(words[-1], ())
-    return any(len(form) < len(words) and tuple(words[-len(form) :]) == form for form in endings)
+    return bool(endings) and any(len(form) < len(words) and tuple(words[-len(form) :]) == form for form in endings)
 
 
 @lru_cache(maxsize=100_000)
@@ -318,13 +410,15 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
 
 def lone_word(tokens: tuple[str, ...], is_person: bool) -> str | None:
     """The word a one-word query may match a listed name on: its only word, or a company's only
-    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words)."""
+    distinctive word (ANDES in ANDES ENGINEERING: a company filed without its descriptive words), of
+    three letters at least (NPV in NPV ENGINEERING; a short one must be matched exactly, see
+    scoring.compare_tokens)."""
     if len(tokens) == 1:
         return tokens[0]
     if is_person:
         return None
     distinctive = [token for token in tokens if token not in GENERIC_WORDS]
-    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 4 else None
+    return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 3 else None
 
 
 @lru_cache(maxsize=200_000)
@@ -338,6 +432,15 @@ def phonetic_key(token: str) -> str:
         return token
     key = metaphone(token)
     return key if len(key) >= 2 else token
+
+
+#: letters romanisations write for one sound at the end of a word (TARIQ / TAREK, SHAFIQ / CHAFIK)
+_FINAL_SOUNDS = str.maketrans("qc", "kk")
+
+
+def same_final_sound(left: str, right: str) -> bool:
+    """Whether two words end on the same letter, or on letters that stand for one sound."""
+    return left[-1:].translate(_FINAL_SOUNDS) == right[-1:].translate(_FINAL_SOUNDS)
 
 
 _FOLDS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"))

@@ -8,6 +8,7 @@ strong match on its own.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import GENERIC_WORDS
@@ -19,6 +20,10 @@ SINGLE_TOKEN_CAP = 0.7
 SHORT_SINGLE_NAME_CAP = 0.75
 #: weight kept by listed words absent from a query whose own words all matched
 MISSING_LISTED_DISCOUNT = 0.5
+#: weight kept by query words of an Arabic name's lineage (see lineage_start) absent from the listed name
+LINEAGE_DISCOUNT = 0.5
+#: the words for "son of" and "daughter of" that start the lineage of an Arabic name (its nasab)
+LINEAGE_MARKERS: frozenset[str] = frozenset({"bin", "ibn", "ben", "bint", "ould"})
 #: weight kept by query words absent from a listed name whose own words all matched: a second given
 #: name, a patronymic, a branch ("JOAQUIN ARCHIVALDO GUZMAN LOERA" for "JOAQUIN GUZMAN LOERA")
 EXTRA_QUERY_DISCOUNT = 0.5
@@ -32,6 +37,7 @@ class NameComparison:
     pairs: tuple[tuple[str, str, float], ...]  # query token, listed token, similarity
     regrouped: str = ""  # how the query's words were cut otherwise to match (see NameIndex.regroupings)
     methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
+    kin: tuple[str, ...] = ()  # query words no listed word explains but the entry's other names do
 
 
 def min_query_coverage(name_threshold: float) -> float:
@@ -39,6 +45,32 @@ def min_query_coverage(name_threshold: float) -> float:
     the query holds that name whole (extra query words are discounted then: NameIndex.held_whole
     finds those names)."""
     return max(0.0, (name_threshold - (1.0 - QUERY_SHARE)) / QUERY_SHARE)
+
+
+def lineage_start(tokens: tuple[str, ...]) -> int:
+    """Where the lineage of an Arabic name starts: its first BIN, IBN, BEN, BINT or OULD after the
+    first word and before two more (TUAH FEBRIWANSYAH BIN ARIF HASRUDIN: the father's and
+    grandfather's names, which lists often leave out; in USAMA BIN LADEN, BIN LADEN is the family
+    name); len(tokens) when the name has none."""
+    if LINEAGE_MARKERS.isdisjoint(tokens):
+        return len(tokens)
+    return next((i for i in range(1, len(tokens) - 2) if tokens[i] in LINEAGE_MARKERS), len(tokens))
+
+
+def lineage_coverage(tokens: tuple[str, ...], min_coverage: float) -> float:
+    """The share of the query's weight a listed name must cover (min_query_coverage) once the query
+    words it leaves out may be lineage words, which weigh less (LINEAGE_DISCOUNT): a name covering m
+    of a weight w has then a coverage of m / (m + d (w - m)) at best."""
+    if lineage_start(tokens) == len(tokens) or min_coverage >= 1.0:
+        return min_coverage
+    kept = LINEAGE_DISCOUNT * min_coverage
+    return kept / (1.0 - min_coverage + kept)
+
+
+def _lineage_relief(query_weights: list[float], matched: Container[int], lineage: int) -> float:
+    """What the lineage words (from position lineage on) not in matched weigh less once discounted."""
+    left_out = sum(query_weights[i] for i in range(lineage, len(query_weights)) if i not in matched)
+    return left_out * (1.0 - LINEAGE_DISCOUNT)
 
 
 def invert(expansions: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
@@ -61,15 +93,19 @@ def compare_tokens(
     syllabic: bool = False,
     lone: str | None = None,
     needs_rarest: bool = False,
+    kin: Collection[str] = (),
 ) -> NameComparison:
     """How well the listed name explains the query and the other way round; a score of 0 when it
     could not reach `at_least` anyway (decided before pairing the words up).
 
     listed_is_person: listed words the query lacks cost half (a middle name left out); syllabic:
     the listed name is a Korean, Chinese or Vietnamese one, where a syllable left out makes
-    another name (KIM CHOL is not KIM CHOL NAM); lone: the listed name's lone word (see
+    another name (KIM CHOL is not KIM CHOL NAM), unless the query is the name in Western order
+    (see _given_name_split); lone: the listed name's lone word (see
     normalize.lone_word); needs_rarest: the listed name is a company's or a vessel's, which the
-    query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT)."""
+    query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT);
+    kin: the words of the entry's other names, which explain the query's other words (see
+    _kin_positions)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
@@ -92,9 +128,23 @@ def compare_tokens(
     unexplained = sum(query_weights)
     for i in explained:
         unexplained -= query_weights[i]
+    by_kin = _kin_positions(query_tokens, kin, explained)
+    for i in by_kin:
+        unexplained -= query_weights[i]
+    lineage = lineage_start(query_tokens)
+    if lineage < len(query_tokens):
+        unexplained -= _lineage_relief(query_weights, explained | by_kin, lineage)
     if every_listed_word and len(listed_tokens) >= 2 and len(explained) >= 2:
         unexplained *= EXTRA_QUERY_DISCOUNT
-    if _best_possible(explainable, unexplained, sum(listed_weights), listed_is_person) < at_least - 1e-9:
+    # a syllabic name's missing syllables cost half only in Western order, from a two-word query
+    discounted = listed_is_person and (not syllabic or len(query_tokens) == 2)
+    acronym = 0.0 if listed_is_person else _acronym_weight(listed_tokens, listed_weights)
+    # the listed name's own lineage but its last word, the family name, which a query may leave out
+    # (at best all of it, for the bound)
+    listed_lineage = lineage_start(listed_tokens) if discounted else len(listed_tokens)
+    lineage_relief = (1.0 - LINEAGE_DISCOUNT) * sum(listed_weights[listed_lineage:-1])
+    listed_sum = sum(listed_weights) - acronym
+    if _best_possible(explainable, unexplained, listed_sum - lineage_relief, discounted) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
         candidates.sort()
@@ -111,21 +161,38 @@ def compare_tokens(
         matched_weight += weight * sim
         matched_plain += weight
         pairs.append((query_tokens[i], listed_tokens[j], sim))
+    if len(pairs) < 2:
+        by_kin = set()  # the listed name itself must be in the query by two words at least
     unmatched_query = 0.0
     for i, weight in enumerate(query_weights):
-        if not query_used[i]:
+        if not query_used[i] and i not in by_kin:
             unmatched_query += weight
+    if lineage < len(query_tokens):
+        accounted = {i for i, used in enumerate(query_used) if used} | by_kin
+        unmatched_query -= _lineage_relief(query_weights, accounted, lineage)
     if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
         # every listed word is in the query: what the query has on top is a second given name,
         # a patronymic, a title or a branch more often than another party
         unmatched_query *= EXTRA_QUERY_DISCOUNT
     query_cover = matched_weight / (matched_plain + unmatched_query)
     listed_total = sum(listed_weights)
-    if listed_is_person and unmatched_query == 0.0 and len(pairs) >= 2:
+    if acronym and not listed_used[-1]:
+        listed_total -= acronym  # the name's own initials, which a query writing the name leaves out
+    western_order = syllabic and listed_is_person and _given_name_split(query_tokens, listed_tokens, pairs)
+    if listed_is_person and (not syllabic or western_order) and unmatched_query == 0.0 and len(pairs) >= 2:
         # every word of the query is in the listed person's name: what the listed name has on top
         # is most likely a middle name or second surname the manifest left out, which costs half.
-        # Not so for companies: a missing distinctive word (COMPUTER, PIEDRA) is another company.
-        listed_total = matched_plain + (listed_total - matched_plain) * MISSING_LISTED_DISCOUNT
+        # Not so for companies: a missing distinctive word (COMPUTER, PIEDRA) is another company,
+        # nor for a Korean or Chinese name in its own order: a missing syllable is another name.
+        # (and the father's and grandfather's names a lineage adds weigh half again once the query has
+        # the person's own name: NOUREDDINE AL-DRISSI for NOUREDDINE BEN ALI BEN BELKASSEM AL-DRISSI)
+        left_out_lineage = 0.0
+        if all(listed_used[:listed_lineage]):
+            left_out_lineage = sum(
+                listed_weights[j] for j in range(listed_lineage, len(listed_tokens) - 1) if not listed_used[j]
+            )
+        left_out = listed_total - matched_plain - (1.0 - LINEAGE_DISCOUNT) * left_out_lineage
+        listed_total = matched_plain + left_out * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
     # one word in common is weak, unless it is all the query has and all the listed name has
@@ -133,22 +200,64 @@ def compare_tokens(
     found_by_lone_word = unmatched_query == 0.0 and pairs[0][1] == lone if len(pairs) == 1 else False
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not found_by_lone_word:
         score = min(score, SINGLE_TOKEN_CAP)
-    if syllabic and len(pairs) < len(listed_tokens):
+    if syllabic and not western_order and _syllable_left_out(listed_tokens, listed_used):
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
         if all(listed in GENERIC_WORDS for _, listed, _ in pairs):
             # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
             score = min(score, SINGLE_TOKEN_CAP)
-        if len(pairs) == 1 and len(listed_tokens[0]) < 4:
+        if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not (found_by_lone_word and pairs[0][2] == 1.0):
+            # a short word one typo away is another word too often; a company's short lone word
+            # met exactly is the company filed without its descriptive words (NPV for NPV ENGINEERING)
             score = min(score, SHORT_SINGLE_NAME_CAP)
         left_out = len(listed_tokens) > len(pairs)
         if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
-    return NameComparison(score, len(pairs), exact, tuple(pairs))
+    kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
+    return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words)
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
+
+
+def _kin_positions(query_tokens: tuple[str, ...], kin: Collection[str], explained: Container[int]) -> set[int]:
+    """The query positions no word of the listed name explains but a word of the entry's other names
+    is, as written: a query naming one person by two of the names a list gives him (ABU AL-ATHIR AMR
+    AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN RAZUQI ABD AL-GHAFUR
+    AL-MAJID, the family name from another alias) has no word of another party."""
+    return {i for i, token in enumerate(query_tokens) if token in kin and i not in explained}
+
+
+def _acronym_weight(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...]) -> float:
+    """The weight of a listed organisation's last word if it is the initials of the others (DCB in
+    DAEDONG CREDIT BANK (DCB), AMIG in AMMUNITION AND METALLURGY INDUSTRIES GROUP (AMIG): particles are
+    gone), which says nothing the other words do not; 0 otherwise."""
+    last = listed_tokens[-1]
+    if len(listed_tokens) < 3 or len(last) != len(listed_tokens) - 1:
+        return 0.0
+    if any(last[i] != token[0] for i, token in enumerate(listed_tokens[:-1])):
+        return 0.0
+    return listed_weights[-1]
+
+
+def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
+    """Whether a listed word the query lacks is a syllable of the name, not a descriptive word
+    (SHIPPING in JUI CHENG SHIPPING parses as syllables, and a company filed without it is itself)."""
+    return any(not used[j] and token not in GENERIC_WORDS for j, token in enumerate(listed_tokens))
+
+
+def _given_name_split(
+    query_tokens: tuple[str, ...], listed_tokens: tuple[str, ...], pairs: list[tuple[str, str, float]]
+) -> bool:
+    """Whether the query is the Western form of a listed Korean or Chinese name: given name first,
+    family name last, and the given name's second syllable left out as if it were a middle name
+    (CHUN CHOE for CHOE CHUN YONG), as forms with a first, a middle and a last name split it. Written
+    in the name's own order (KIM CHOL for KIM CHOL NAM), the missing syllable makes another name."""
+    if len(query_tokens) != 2 or len(listed_tokens) != 3 or len(pairs) != 2:
+        return False
+    listed_for = {given: listed for given, listed, _ in pairs}
+    return listed_for.get(query_tokens[1]) == listed_tokens[0] and listed_for.get(query_tokens[0]) == listed_tokens[1]
 
 
 def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...], used: list[bool]) -> bool:
