@@ -480,3 +480,14 @@ def consonants(token: str) -> str:
         if not out or char != out[-1]:
             out.append(char)
     return "".join(out)
+
+
+#: the words of country names (KOREA, HONG KONG, REPUBLIC, UNITED): rare in a list's company names
+#: though they may be, they say where a company is, not which one (see scoring.compare_tokens)
+PLACE_WORDS: frozenset[str] = frozenset(
+    # four letters at least: MAN (ISLE OF MAN), NAM (VIET NAM) and SEE (HOLY SEE) name no place alone
+    word
+    for country in COUNTRY_NAMES
+    for word in _words(_ascii_lower(country))
+    if len(word) >= 4 and word not in PARTICLES
+)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Container
 from dataclasses import dataclass
 
-from services.matcher.engine.normalize import GENERIC_WORDS
+from services.matcher.engine.normalize import GENERIC_WORDS, PLACE_WORDS
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -214,6 +214,11 @@ def compare_tokens(
         left_out = len(listed_tokens) > len(pairs)
         if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
+        if needs_rarest and left_out and all(_says_what_or_where(listed) for _, listed, _ in pairs):
+            # KOREA TRADING CO is not KOREA MINING DEVELOPMENT TRADING CORPORATION, nor MARINE HONG KONG
+            # LTD HONG KONG ELECTRONICS: a company's place and trade, however rare in the list, name
+            # another company as well once the listed name has words the query lacks
+            score = min(score, SINGLE_TOKEN_CAP)
     kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
     return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words)
 
@@ -265,6 +270,11 @@ def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float
     then is how the company describes itself (its trade, its place), which other companies share."""
     rarest = max(range(len(listed_tokens)), key=listed_weights.__getitem__)
     return not used[rarest] and listed_tokens[rarest] not in GENERIC_WORDS
+
+
+def _says_what_or_where(token: str) -> bool:
+    """Whether a word of a company's name says what it does or where it is, not who it is."""
+    return token in GENERIC_WORDS or token in PLACE_WORDS
 
 
 def _best_possible(explainable: float, unexplained: float, listed_total: float, listed_is_person: bool) -> float:
