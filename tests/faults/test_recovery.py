@@ -31,6 +31,7 @@ from tests.support.load import (
     stalled_services,
     under_way,
     wait_moving,
+    wait_until_desks_see_everything,
 )
 from tests.support.pipeline import wait_for, workers
 
@@ -74,6 +75,8 @@ def test_one_broker_of_three_sigkilled_mid_stream(
         kill_server(settings, "kafka-1")  # the first address of every client's bootstrap list
         moving = wait_moving(settings, fault)
         wait_until_caught_up(settings, timeout_s=300)
+        # alerts a transaction of the dead broker's coordinator held back are visible again
+        wait_until_desks_see_everything(settings)
         drained = time.monotonic() - fault
         assert all(running.alive(service) for service in SERVICES), "a worker gave up"
         result = check_delivered(load)

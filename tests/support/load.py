@@ -18,6 +18,9 @@ import orjson
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
+from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_security import OPERATOR
+from services.shared.outputs import output_topics
 from services.shared.progress import wait_until_caught_up
 from services.shared.settings import Settings
 from tests.e2e.test_pipeline import (
@@ -80,8 +83,37 @@ def publish_load(settings: Settings, watchlist: Path, work_dir: Path, copies: in
     return Load(settings, expected_alerts(suffixes), start)
 
 
+def wait_until_desks_see_everything(settings: Settings, timeout_s: float = 120) -> None:
+    """Wait until no open transaction hides records of the desk and dead-letter topics from their
+    read-committed readers: each partition's last stable offset has reached its end. A transaction
+    whose coordinator was on a SIGKILLed broker is completed or aborted by the coordinator that takes
+    over, within the transaction timeout; until then the alerts written after it on the same
+    partitions are hidden from the desks, not lost."""
+    committed = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_committed")
+    written = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_uncommitted")
+    partitions = [
+        TopicPartition(topic, partition)
+        for topic in output_topics(settings)
+        for partition in sorted(committed.partitions_for_topic(topic) or ())
+    ]
+
+    def hidden() -> list[TopicPartition] | None:
+        try:
+            stable, ends = committed.end_offsets(partitions), written.end_offsets(partitions)
+        except KafkaError:
+            return None  # a leader moving: ask again
+        return [tp for tp in partitions if stable[tp] < ends[tp]]
+
+    try:
+        wait_for(lambda: (left := hidden()) is not None and not left, "every desk topic stable", timeout_s, 0.2)
+    finally:
+        committed.close()
+        written.close()
+
+
 def check_delivered(load: Load) -> Outputs:
     """Every expected alert arrived on its desk, nothing else did, and no version twice."""
+    wait_until_desks_see_everything(load.settings)
     result = read_outputs(load.settings, load.start)
     arrived = set(result.alert_keys())
     missing = load.expected - arrived
