@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -43,6 +45,15 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+@contextmanager
+def _explained() -> Iterator[None]:
+    """A failure we can explain ends the command with its message (exit status 1)."""
+    try:
+        yield
+    except _EXPLAINED as error:
+        raise _fail(error) from error
+
+
 _BROKERS_HELP = (
     "Kafka brokers (3: a KRaft cluster, topics with 3 replicas); default: as many as "
     "INTERDICT_KAFKA_BOOTSTRAP names, or as the state dir was set up with"
@@ -63,11 +74,9 @@ def up(
     brokers: int | None = typer.Option(None, min=1, help=_BROKERS_HELP),
 ) -> None:
     """Start Kafka and Redis if they are not running, then create every topic."""
-    try:
+    with _explained():
         settings = _stack_settings(brokers)
         created = stack.up(settings, timeout_s=timeout, say=_say)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
     if created:
         _say(f"created topics: {', '.join(created)}")
     if settings.kafka_bootstrap != get_settings().kafka_bootstrap:
@@ -80,10 +89,8 @@ def down(
     brokers: int | None = typer.Option(None, min=1, help=_BROKERS_HELP),
 ) -> None:
     """Stop the servers this stack started; servers it did not start are left alone."""
-    try:
+    with _explained():
         stack.down(_stack_settings(brokers), timeout_s=timeout, say=_say)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
 
 
 @stack_app.command("add-principal")
@@ -91,30 +98,24 @@ def add_principal(
     principal: str = typer.Argument(..., help="desk-<cc> for a desk, feed-<name> for a feed (README, Security)"),
 ) -> None:
     """Create a Kafka principal (a new desk or feed): its password goes to the credentials file."""
-    try:
+    with _explained():
         security.add_principal(get_settings(), principal)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
     _say(f"{principal}: created; its password is in {credentials_file(get_settings())}")
 
 
 @stack_app.command("remove-principal")
 def remove_principal(principal: str = typer.Argument(..., help="the principal to remove")) -> None:
     """Remove a principal (a desk or feed that has left): nobody can log in as it any more."""
-    try:
+    with _explained():
         security.remove_principal(get_settings(), principal)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
     _say(f"{principal}: removed")
 
 
 @stack_app.command("rotate-password")
 def rotate_password(principal: str = typer.Argument(..., help="the principal whose password changes")) -> None:
     """Give a principal a new password on the broker and in the credentials file."""
-    try:
+    with _explained():
         security.rotate_password(get_settings(), principal)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
     _say(f"{principal}: new password in {credentials_file(get_settings())}; restart its processes")
 
 
@@ -122,20 +123,16 @@ def rotate_password(principal: str = typer.Argument(..., help="the principal who
 def grant(revoke: bool = typer.Option(False, help="remove the namespace's ACLs instead")) -> None:
     """Create (or remove) every principal's ACLs for the namespace of INTERDICT_TOPIC_PREFIX and
     INTERDICT_APP_ID_PREFIX (benchmarks and tests run in namespaces of their own)."""
-    try:
+    with _explained():
         (security.revoke_namespace if revoke else security.grant_namespace)(get_settings())
-    except _EXPLAINED as error:
-        raise _fail(error) from error
 
 
 @stack_app.command()
 def provision() -> None:
     """Create every principal of the credentials file on the brokers of INTERDICT_KAFKA_BOOTSTRAP,
     and the ACLs of the namespace (deploy/ runs it once the brokers answer)."""
-    try:
+    with _explained():
         security.provision(get_settings())
-    except _EXPLAINED as error:
-        raise _fail(error) from error
 
 
 @stack_app.command("deploy-secrets")
@@ -143,21 +140,17 @@ def deploy_secrets(
     directory: Path = typer.Argument(Path("deploy/secrets"), help="where deploy/docker-compose.yml finds them"),
 ) -> None:
     """Make deploy/'s Kafka secrets: every principal's password, the brokers' TLS key and CA."""
-    try:
+    with _explained():
         names = security.write_deploy_secrets(get_settings(), directory)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
     _say(f"{len(names)} principals and the brokers' TLS files in {directory} (keep it out of version control)")
 
 
 @stack_app.command()
 def status(brokers: int | None = typer.Option(None, min=1, help=_BROKERS_HELP)) -> None:
     """Show each server (each broker of a cluster): pid, address, and whether it answers."""
-    try:
+    with _explained():
         settings = _stack_settings(brokers)
         rows = stack.status(settings)
-    except _EXPLAINED as error:
-        raise _fail(error) from error
     table = Table(title=f"local stack ({get_settings().state_dir})")
     for column in ("component", "pid", "address", "state", "healthy"):
         table.add_column(column)
