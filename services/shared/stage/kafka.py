@@ -70,6 +70,26 @@ def new_producer(options: KafkaOptions, transactional_id: str | None = None) -> 
     )
 
 
+class SharedProducer:
+    """The one idempotent producer of an at-least-once transport, shared by all its partitions."""
+
+    def __init__(self, options: KafkaOptions) -> None:
+        self._options = options
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        self._producer = new_producer(self._options)
+        await self._producer.start()
+
+    def get(self) -> AIOKafkaProducer:
+        assert self._producer is not None, "started first"
+        return self._producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+
 class KafkaTransport:
     def __init__(self, options: KafkaOptions, sources: Sequence[str], transactional: bool = False) -> None:
         self.max_record_bytes = options.max_record_bytes
@@ -77,7 +97,7 @@ class KafkaTransport:
         self._sources = list(sources)
         self._transactional = self.transactional = transactional
         self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
+        self._producer = SharedProducer(options)
         self._txn_producers: dict[TopicPartition, AIOKafkaProducer] = {}
         self._open_transactions: set[TopicPartition] = set()
         self._producer_locks: dict[TopicPartition, asyncio.Lock] = {}
@@ -104,7 +124,6 @@ class KafkaTransport:
             retry_backoff_ms=250,
         )
         if not self._transactional:
-            self._producer = self._new_producer()
             await self._producer.start()
         self._consumer.subscribe(self._sources, listener=_Rebalance(self))
         await self._consumer.start()
@@ -112,9 +131,9 @@ class KafkaTransport:
     async def stop(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
-        for producer in [self._producer, *self._txn_producers.values()]:
-            if producer is not None:
-                await producer.stop()
+        await self._producer.stop()
+        for producer in self._txn_producers.values():
+            await producer.stop()
         self._txn_producers.clear()
 
     def _new_producer(self, transactional_id: str | None = None) -> AIOKafkaProducer:
@@ -172,8 +191,7 @@ class KafkaTransport:
 
     async def _producer_for(self, source: TopicPartition) -> AIOKafkaProducer:
         if not self._transactional:
-            assert self._producer is not None
-            return self._producer
+            return self._producer.get()
         assert self._consumer is not None
         if _kafka_tp(source) not in self._consumer.assignment():
             raise CommitFailed(f"{source} is no longer assigned to this worker")
@@ -259,7 +277,7 @@ class KafkaRangeTransport:
         self._topic = topic
         self._since_ms = since_ms
         self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
+        self._producer = SharedProducer(options)
         self._end: dict[KafkaTopicPartition, int] = {}
         self._open: set[KafkaTopicPartition] = set()
         self.exhausted = False
@@ -274,11 +292,10 @@ class KafkaRangeTransport:
             max_partition_fetch_bytes=max(options.max_record_bytes, 1024 * 1024),
         )
         await self._consumer.start()
-        self._producer = new_producer(options)
         await self._producer.start()
         # The consumer only knows the metadata of topics it subscribes to; the producer fetches it.
         partitions = [
-            KafkaTopicPartition(self._topic, p) for p in sorted(await self._producer.partitions_for(self._topic))
+            KafkaTopicPartition(self._topic, p) for p in sorted(await self._producer.get().partitions_for(self._topic))
         ]
         self._end = await self._consumer.end_offsets(partitions) if partitions else {}
         starts = await self._consumer.offsets_for_times({tp: self._since_ms for tp in partitions}) if partitions else {}
@@ -289,9 +306,9 @@ class KafkaRangeTransport:
         self.exhausted = not self._open
 
     async def stop(self) -> None:
-        for client in (self._consumer, self._producer):
-            if client is not None:
-                await client.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()
+        await self._producer.stop()
 
     async def fetch(self, max_records: int, timeout_s: float) -> list[InputRecord]:
         assert self._consumer is not None
@@ -311,8 +328,7 @@ class KafkaRangeTransport:
         return records
 
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
-        assert self._producer is not None
-        return await _send_all(self._producer, outputs)
+        return await _send_all(self._producer.get(), outputs)
 
     async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
         return None  # nothing to commit: a re-screen that dies is redone whole from the cursor
