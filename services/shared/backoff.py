@@ -2,9 +2,10 @@
 
 A worker that loses a dependency must neither give up (that would skip input) nor spin: it waits
 longer after each failure, up to a ceiling, with jitter so that a fleet of workers does not
-reconnect in lockstep. It logs one line when the dependency goes away (with the error), nothing
-while it stays away, and one line when it comes back (with how many attempts failed and for how
-long), so an outage of minutes writes two lines, not millions.
+reconnect in lockstep. It logs one line when the dependency goes away (with the error), a reminder
+a minute while it stays away (with the latest error, which may not be the first one), and one
+line when it comes back (with how many attempts failed and for how long), so an outage of minutes
+writes a few lines, not millions.
 """
 
 from __future__ import annotations
@@ -65,22 +66,37 @@ class Backoff:
 
 @dataclass
 class Outage:
-    """One dependency's state for the log: a line when it is lost, one when it is back."""
+    """One dependency's state for the log: a line when it is lost, one a minute while it stays
+    lost, one when it is back."""
 
     what: str
     logger: logging.Logger = log
     failures: int = 0
     since: float = 0.0
+    remind_every_s: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _last_said: float = 0.0
 
     @property
     def ongoing(self) -> bool:
         return self.failures > 0
 
     def failed(self, error: BaseException) -> None:
+        now = self.clock()
         if self.failures == 0:
-            self.since = time.monotonic()
+            self.since = self._last_said = now
             self.logger.warning(
                 "%s unavailable (%s: %s); retrying with back-off", self.what, type(error).__name__, error
+            )
+        elif now - self._last_said >= self.remind_every_s:
+            self._last_said = now
+            self.logger.warning(
+                "%s still unavailable after %d failed attempts over %.0fs (now %s: %s); still retrying",
+                self.what,
+                self.failures,
+                now - self.since,
+                type(error).__name__,
+                error,
             )
         self.failures += 1
 
@@ -90,7 +106,7 @@ class Outage:
                 "%s available again after %d failed attempts over %.1fs",
                 self.what,
                 self.failures,
-                time.monotonic() - self.since,
+                self.clock() - self.since,
             )
         self.failures = 0
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.shared import backoff as backoff_module
-from services.shared.backoff import Backoff, retry_transient
+from services.shared.backoff import Backoff, Outage, retry_transient
 from services.shared.logs import CLIENT_LOGGERS, RepeatFilter, quiet_repeated_client_errors
 
 # -- Backoff ------------------------------------------------------------------------------------
@@ -49,6 +49,39 @@ def test_a_delay_is_never_above_the_ceiling_nor_below_half_the_first(
 
 def test_jitter_spreads_the_delays_of_a_fleet() -> None:
     assert len({Backoff(first=1.0).next_delay() for _ in range(20)}) > 1
+
+
+# -- Outage -------------------------------------------------------------------------------------
+
+
+class Clock:
+    """A time.monotonic that moves only when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_long_outage_is_recalled_once_a_minute_with_its_latest_error(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    outage = Outage("notifier: producing to Kafka", logging.getLogger("test.outage"), clock=clock)
+    with caplog.at_level(logging.WARNING, "test.outage"):
+        for second, error in [(0, "broker away"), (30, "broker away"), (59, "broker away"), (61, "not leader"),
+                              (90, "not leader"), (121, "not leader")]:
+            clock.now = 1000.0 + second
+            outage.failed(ConnectionError(error))
+        clock.now = 1130.0
+        outage.recovered()
+    assert [record.getMessage() for record in caplog.records] == [
+        "notifier: producing to Kafka unavailable (ConnectionError: broker away); retrying with back-off",
+        "notifier: producing to Kafka still unavailable after 3 failed attempts over 61s "
+        "(now ConnectionError: not leader); still retrying",
+        "notifier: producing to Kafka still unavailable after 5 failed attempts over 121s "
+        "(now ConnectionError: not leader); still retrying",
+        "notifier: producing to Kafka available again after 6 failed attempts over 130.0s",
+    ]
 
 
 # -- retry_transient ----------------------------------------------------------------------------
@@ -101,14 +134,6 @@ async def test_retry_transient_retries_only_the_errors_it_is_given() -> None:
 
 
 # -- RepeatFilter -------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def line(message: str = "connection to %s failed", level: int = logging.WARNING, name: str = "aiokafka.conn",
