@@ -219,6 +219,36 @@ async def test_a_transient_send_failure_is_retried_while_the_stage_shows_as_stal
     assert_accounted(transport, service)
 
 
+async def test_a_transient_send_failure_renews_the_producer_of_its_partition_before_the_retry(service: str) -> None:
+    transport = MemoryTransport(transactional=True)
+    for partition in (0, 1):
+        transport.add_input(SOURCE, partition, None, b"v")
+    renewed_before_retry: list[bool] = []
+
+    def fault(output: Output) -> BaseException | None:
+        if output.key != b"in:1:0":
+            return None
+        renewed_before_retry.append(bool(transport.renewed))
+        return ConnectionError("broker away") if len(renewed_before_retry) == 1 else None
+
+    transport.send_fault = fault
+    await drain(stage_for(service, EchoHandler(), transport), transport)
+    assert transport.renewed == [frozenset({TopicPartition(SOURCE, 1)})]
+    assert renewed_before_retry == [False, True]
+    assert sorted(output.key or b"" for output in transport.topics[OUT]) == [b"in:0:0", b"in:1:0"]
+    assert_accounted(transport, service)
+
+
+async def test_a_record_refused_for_good_renews_no_producer(service: str) -> None:
+    transport = MemoryTransport()
+    transport.add_input(SOURCE, 0, b"k", b"corrupt")
+    transport.send_fault = failing(1, lambda: CorruptRecordException("CRC mismatch"), on=lambda o: o.topic == OUT)
+    await drain(stage_for(service, EchoHandler(), transport), transport)
+    assert [reason_of(letter) for letter in transport.topics[DLQ]] == ["output_rejected"]
+    assert transport.renewed == []
+    assert_accounted(transport, service)
+
+
 async def test_a_record_the_broker_refuses_for_good_is_dead_lettered_as_output_rejected(service: str) -> None:
     transport = MemoryTransport()
     transport.add_input(SOURCE, 0, b"k", b"fine")

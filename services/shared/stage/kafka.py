@@ -20,9 +20,8 @@ Two delivery modes:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,9 @@ from services.shared.stage.records import InputRecord, Output, TopicPartition
 from services.shared.stage.transport import CommitFailed
 
 log = logging.getLogger(__name__)
+
+#: how long a producer given up on may take to close before it is left behind
+CLOSE_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,55 @@ def new_producer(options: KafkaOptions, transactional_id: str | None = None) -> 
     )
 
 
+async def started(producer: AIOKafkaProducer) -> AIOKafkaProducer:
+    """`producer`, started; closed again if it cannot start (a half-started producer keeps its
+    connections and its metadata task alive)."""
+    try:
+        await producer.start()
+    except BaseException:
+        await close_quietly(producer)
+        raise
+    return producer
+
+
+async def close_quietly(producer: AIOKafkaProducer) -> None:
+    """Stop a producer given up on. Its outputs were all answered already, so nothing is left to
+    flush; a broken one may still fail or hang on the way out, which must not stall the stage."""
+    try:
+        await asyncio.wait_for(producer.stop(), CLOSE_TIMEOUT_S)
+    except (TimeoutError, KafkaError) as error:
+        log.warning("closing a producer given up on failed (%s: %s)", type(error).__name__, error)
+
+
 class SharedProducer:
-    """The one idempotent producer of an at-least-once transport, shared by all its partitions."""
+    """The one idempotent producer of an at-least-once transport, shared by all its partitions.
+
+    Renewed after it failed to deliver: a producer can keep failing on its own state where a new
+    one, with fresh metadata and connections, delivers. After a broker of three was SIGKILLed, a
+    notifier stalled for minutes on NotLeaderForPartitionError (aiokafka's expiry of a batch whose
+    partition leader it does not know) while the other workers delivered; aiokafka#1018 reports
+    the same, and a new producer as the way out."""
 
     def __init__(self, options: KafkaOptions) -> None:
         self._options = options
         self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        self._producer = new_producer(self._options)
-        await self._producer.start()
+        await self.get()
 
-    def get(self) -> AIOKafkaProducer:
-        assert self._producer is not None, "started first"
-        return self._producer
+    async def get(self) -> AIOKafkaProducer:
+        async with self._lock:  # the stage publishes for several partitions at once
+            if self._producer is None:
+                self._producer = await started(new_producer(self._options))
+            return self._producer
+
+    async def renew(self) -> None:
+        """Drop the producer; the next `get` starts a new one."""
+        async with self._lock:
+            old, self._producer = self._producer, None
+        if old is not None:
+            await close_quietly(old)
 
     async def stop(self) -> None:
         if self._producer is not None:
@@ -146,7 +183,16 @@ class KafkaTransport:
         if not self._transactional:
             return
         for kafka_tp in partitions:
-            await self._transactional_producer(TopicPartition(kafka_tp.topic, kafka_tp.partition))
+            source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
+            try:
+                await self._transactional_producer(source)
+            except KafkaError as error:
+                # Raised here, it would only be logged by aiokafka, and stop the other partitions'
+                # producers from starting. The partition is ours all the same: its producer starts
+                # (and fences the previous owner) before its first output, in `_producer_for`.
+                log.warning(
+                    "the producer of %s did not start on assignment (%s); retried on its first batch", source, error
+                )
 
     async def _transactional_producer(self, source: TopicPartition) -> AIOKafkaProducer:
         """The producer of `source`, started on first use (the fetcher may hand over records of a
@@ -154,8 +200,8 @@ class KafkaTransport:
         async with self._producer_locks.setdefault(source, asyncio.Lock()):
             producer = self._txn_producers.get(source)
             if producer is None:
-                producer = self._new_producer(self.transactional_id(source))
-                await producer.start()  # init_transactions: fences an older owner now
+                # init_transactions: fences an older owner now, and aborts what it left open
+                producer = await started(self._new_producer(self.transactional_id(source)))
                 self._txn_producers[source] = producer
             return producer
 
@@ -186,12 +232,25 @@ class KafkaTransport:
         ]
 
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
-        producer = await self._producer_for(source)
+        try:
+            producer = await self._producer_for(source)
+        except KafkaError as error:  # no producer to send with yet: every output waits for one
+            return [error] * len(outputs)
         return await _send_all(producer, outputs)
+
+    async def renew(self, sources: Collection[TopicPartition]) -> None:
+        """Replace the producers that failed to deliver outputs of `sources` (see SharedProducer).
+        A transactional producer's open transaction goes with it: the new producer's
+        init_transactions aborts it, and the stage publishes the batch again."""
+        if not self._transactional:
+            await self._producer.renew()
+            return
+        for source in sources:
+            await self._drop_producer(source)
 
     async def _producer_for(self, source: TopicPartition) -> AIOKafkaProducer:
         if not self._transactional:
-            return self._producer.get()
+            return await self._producer.get()
         assert self._consumer is not None
         if _kafka_tp(source) not in self._consumer.assignment():
             raise CommitFailed(f"{source} is no longer assigned to this worker")
@@ -227,23 +286,21 @@ class KafkaTransport:
             try:
                 await producer.abort_transaction()
             except KafkaError as error:
-                # A fenced or broken producer: replace it, which also aborts what it left open.
-                log.warning("aborting the transaction of %s failed (%s); starting a new producer", source, error)
-                await self._replace_producer(source)
+                # A fenced or broken producer: drop it. Its successor, started before the next
+                # output of `source`, aborts what it left open.
+                log.warning("aborting the transaction of %s failed (%s); its producer is replaced", source, error)
+                await self._drop_producer(source)
         assigned = self._consumer.assignment()
         for tp, offset in rewind_to.items():
             kafka_tp = _kafka_tp(tp)
             if kafka_tp in assigned:
                 self._consumer.seek(kafka_tp, offset)
 
-    async def _replace_producer(self, source: TopicPartition) -> None:
+    async def _drop_producer(self, source: TopicPartition) -> None:
+        self._open_transactions.discard(source)
         old = self._txn_producers.pop(source, None)
         if old is not None:
-            with contextlib.suppress(KafkaError):  # a fenced producer may fail to close cleanly
-                await old.stop()
-        producer = self._new_producer(self.transactional_id(source))
-        await producer.start()
-        self._txn_producers[source] = producer
+            await close_quietly(old)
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -295,7 +352,8 @@ class KafkaRangeTransport:
         await self._producer.start()
         # The consumer only knows the metadata of topics it subscribes to; the producer fetches it.
         partitions = [
-            KafkaTopicPartition(self._topic, p) for p in sorted(await self._producer.get().partitions_for(self._topic))
+            KafkaTopicPartition(self._topic, p)
+            for p in sorted(await (await self._producer.get()).partitions_for(self._topic))
         ]
         self._end = await self._consumer.end_offsets(partitions) if partitions else {}
         starts = await self._consumer.offsets_for_times({tp: self._since_ms for tp in partitions}) if partitions else {}
@@ -328,7 +386,14 @@ class KafkaRangeTransport:
         return records
 
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
-        return await _send_all(self._producer.get(), outputs)
+        try:
+            producer = await self._producer.get()
+        except KafkaError as error:
+            return [error] * len(outputs)
+        return await _send_all(producer, outputs)
+
+    async def renew(self, sources: Collection[TopicPartition]) -> None:
+        await self._producer.renew()
 
     async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
         return None  # nothing to commit: a re-screen that dies is redone whole from the cursor

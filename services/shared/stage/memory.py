@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.shared.stage.records import InputRecord, Output, TopicPartition
@@ -31,6 +31,8 @@ class MemoryTransport:
     commit_faults: list[BaseException] = field(default_factory=list)
     publish_calls: int = 0
     abandoned: int = 0
+    #: the sources of each `renew` call
+    renewed: list[frozenset[TopicPartition]] = field(default_factory=list)
     _positions: dict[TopicPartition, int] = field(default_factory=dict)
     _pending: dict[TopicPartition, list[Output]] = field(default_factory=lambda: defaultdict(list))
 
@@ -81,6 +83,12 @@ class MemoryTransport:
                 self._pending[source].append(output)
             results.append(error)
         return results
+
+    async def renew(self, sources: Collection[TopicPartition]) -> None:
+        self.renewed.append(frozenset(sources))
+        if self.transactional:  # a new producer's first act aborts its predecessor's transaction
+            for source in sources:
+                self._pending.pop(source, None)
 
     async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
         if self.commit_faults:

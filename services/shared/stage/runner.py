@@ -251,6 +251,7 @@ class Stage:
         )
         transient: BaseException | None = None
         failed_sources: set[TopicPartition] = set()
+        unreliable_sources: set[TopicPartition] = set()
         for source, outcome in zip(sources, results, strict=True):
             for (item, index), error in zip(by_source[source], outcome, strict=True):
                 if error is None:
@@ -259,6 +260,10 @@ class Stage:
                 failed_sources.add(source)
                 if self._settle(item, index, error):
                     transient = error
+                    unreliable_sources.add(source)
+        if unreliable_sources:
+            # the next attempt goes through new producers: the old ones may fail on their own state
+            await self._transport.renew(unreliable_sources)
         if failed_sources and self._transport.transactional:
             await self._restart_transactions(pending)
         return transient

@@ -6,7 +6,7 @@ for unit tests, the way httpx's MockTransport stands in for the network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from services.shared.stage.records import InputRecord, Output, TopicPartition
@@ -42,6 +42,11 @@ class Transport(Protocol):
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
         """Send outputs derived from records of `source`, all at once; one result per output
         (None once the broker has it), in order. Never raises for a single output's failure."""
+        ...
+
+    async def renew(self, sources: Collection[TopicPartition]) -> None:
+        """Replace the producer(s) that failed to deliver outputs of `sources`, after a failure
+        worth retrying; what they left unfinished is abandoned with them."""
         ...
 
     async def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
