@@ -16,7 +16,7 @@ from aiokafka import TopicPartition as KafkaTopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError, NotLeaderForPartitionError
 
 from services.shared.stage import kafka
-from services.shared.stage.kafka import KafkaOptions, KafkaTransport
+from services.shared.stage.kafka import DeliveryTimedOut, KafkaOptions, KafkaTransport
 from services.shared.stage.records import Output, TopicPartition
 
 SOURCE = TopicPartition("matches", 0)
@@ -31,12 +31,16 @@ class FakeProducer:
     transactional_id: str | None
     start_error: BaseException | None = None
     send_error: BaseException | None = None
+    #: "start" or "send": the step that never finishes (a broker that answers nothing)
+    hangs: str | None = None
     started: bool = False
     stopped: bool = False
     sent: list[str] = field(default_factory=list)
     transactions: int = 0
 
     async def start(self) -> None:
+        if self.hangs == "start":
+            await asyncio.Event().wait()
         if self.start_error is not None:
             raise self.start_error
         self.started = True
@@ -51,6 +55,8 @@ class FakeProducer:
         self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
     ) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.hangs == "send":
+            return future
         if self.send_error is None:
             self.sent.append(topic)
             future.set_result(None)
@@ -60,18 +66,21 @@ class FakeProducer:
 
 
 class Factory:
-    """Makes FakeProducers; `start_errors` and `send_errors` go, in order, to the next ones made."""
+    """Makes FakeProducers; `start_errors`, `send_errors` and `hangs` go, in order, to the next
+    ones made."""
 
     def __init__(self) -> None:
         self.made: list[FakeProducer] = []
         self.start_errors: list[BaseException | None] = []
         self.send_errors: list[BaseException | None] = []
+        self.hangs: list[str | None] = []
 
     def __call__(self, options: KafkaOptions, transactional_id: str | None = None) -> FakeProducer:
         producer = FakeProducer(
             transactional_id,
             start_error=self.start_errors.pop(0) if self.start_errors else None,
             send_error=self.send_errors.pop(0) if self.send_errors else None,
+            hangs=self.hangs.pop(0) if self.hangs else None,
         )
         self.made.append(producer)
         return producer
@@ -175,3 +184,27 @@ async def test_a_producer_that_hangs_on_the_way_out_is_left_behind(
     await subject.renew({SOURCE})
     assert await subject.publish(SOURCE, [OUTPUT]) == [None]
     assert len(producers.made) == 2
+
+
+async def test_a_producer_that_never_finishes_starting_fails_the_attempt_and_is_closed(
+    producers: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kafka, "START_TIMEOUT_S", 0.01)
+    subject = transport(True, SOURCE)
+    producers.hangs = ["start"]
+    [result] = await subject.publish(SOURCE, [OUTPUT])
+    assert isinstance(result, TimeoutError)
+    assert producers.made[0].stopped
+    assert await subject.publish(SOURCE, [OUTPUT]) == [None]
+
+
+async def test_an_output_never_acknowledged_fails_the_attempt_instead_of_waiting_for_ever(
+    producers: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kafka, "DELIVERY_TIMEOUT_S", 0.01)
+    subject = transport(False)
+    producers.hangs = ["send"]
+    [result] = await subject.publish(SOURCE, [OUTPUT])
+    assert isinstance(result, DeliveryTimedOut)
+    await subject.renew({SOURCE})
+    assert await subject.publish(SOURCE, [OUTPUT]) == [None]

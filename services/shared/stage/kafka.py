@@ -34,8 +34,22 @@ from services.shared.stage.transport import CommitFailed
 
 log = logging.getLogger(__name__)
 
+#: how long a producer may take to start (find its coordinator, fence its predecessor) before
+#: the attempt counts as failed: aiokafka itself waits for ever, and a stage must not wait unseen
+START_TIMEOUT_S = 60.0
+#: how long an output may wait for its acknowledgement before the attempt counts as failed (an
+#: idempotent producer retries some errors for ever, which would stall the stage unseen)
+DELIVERY_TIMEOUT_S = 120.0
 #: how long a producer given up on may take to close before it is left behind
 CLOSE_TIMEOUT_S = 10.0
+
+
+class DeliveryTimedOut(TimeoutError):
+    """No acknowledgement within DELIVERY_TIMEOUT_S: the stage retries through a new producer."""
+
+
+#: what a producer's start or send raises when it is the broker, not the record, that failed
+PRODUCER_ERRORS = (KafkaError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,7 @@ async def started(producer: AIOKafkaProducer) -> AIOKafkaProducer:
     """`producer`, started; closed again if it cannot start (a half-started producer keeps its
     connections and its metadata task alive)."""
     try:
-        await producer.start()
+        await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
     except BaseException:
         await close_quietly(producer)
         raise
@@ -186,7 +200,7 @@ class KafkaTransport:
             source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
             try:
                 await self._transactional_producer(source)
-            except KafkaError as error:
+            except PRODUCER_ERRORS as error:
                 # Raised here, it would only be logged by aiokafka, and stop the other partitions'
                 # producers from starting. The partition is ours all the same: its producer starts
                 # (and fences the previous owner) before its first output, in `_producer_for`.
@@ -234,7 +248,7 @@ class KafkaTransport:
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
         try:
             producer = await self._producer_for(source)
-        except KafkaError as error:  # no producer to send with yet: every output waits for one
+        except PRODUCER_ERRORS as error:  # no producer to send with yet: every output waits for one
             return [error] * len(outputs)
         return await _send_all(producer, outputs)
 
@@ -388,7 +402,7 @@ class KafkaRangeTransport:
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
         try:
             producer = await self._producer.get()
-        except KafkaError as error:
+        except PRODUCER_ERRORS as error:
             return [error] * len(outputs)
         return await _send_all(producer, outputs)
 
@@ -417,14 +431,24 @@ async def _send_all(producer: AIOKafkaProducer, outputs: Sequence[Output]) -> li
             )
         except KafkaError as error:  # too large for the producer, unknown topic...
             pending.append(error)
-    results: list[BaseException | None] = []
-    for item in pending:
-        if isinstance(item, BaseException):
-            results.append(item)
-            continue
-        try:
-            await item
-            results.append(None)
-        except KafkaError as error:
-            results.append(error)
-    return results
+    sent = [item for item in pending if not isinstance(item, BaseException)]
+    if sent:
+        await asyncio.wait(sent, timeout=DELIVERY_TIMEOUT_S)
+    return [_result_of(item) for item in pending]
+
+
+def _result_of(item: asyncio.Future[object] | BaseException) -> BaseException | None:
+    if isinstance(item, BaseException):
+        return item
+    if not item.done():
+        item.add_done_callback(_ignore_outcome)  # its producer is renewed; what it says later is moot
+        return DeliveryTimedOut(f"no acknowledgement within {DELIVERY_TIMEOUT_S:.0f} s")
+    error = item.exception()
+    if error is None or isinstance(error, KafkaError):
+        return error
+    raise error
+
+
+def _ignore_outcome(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved, so asyncio does not log it as never retrieved
