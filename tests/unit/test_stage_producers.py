@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, NotLeaderForPartit
 from services.shared.stage import kafka
 from services.shared.stage.kafka import DeliveryTimedOut, KafkaOptions, KafkaTransport
 from services.shared.stage.records import Output, TopicPartition
+from services.shared.stage.transport import CommitFailed
 
 SOURCE = TopicPartition("matches", 0)
 OTHER = TopicPartition("matches", 1)
@@ -33,6 +34,8 @@ class FakeProducer:
     send_error: BaseException | None = None
     #: "start" or "send": the step that never finishes (a broker that answers nothing)
     hangs: str | None = None
+    commit_error: BaseException | None = None
+    offsets: dict[KafkaTopicPartition, int] = field(default_factory=dict)
     started: bool = False
     stopped: bool = False
     sent: list[str] = field(default_factory=list)
@@ -50,6 +53,13 @@ class FakeProducer:
 
     async def begin_transaction(self) -> None:
         self.transactions += 1
+
+    async def send_offsets_to_transaction(self, offsets: dict[KafkaTopicPartition, int], group_id: str) -> None:
+        self.offsets = offsets
+
+    async def commit_transaction(self) -> None:
+        if self.commit_error is not None:
+            raise self.commit_error
 
     async def send(
         self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
@@ -86,12 +96,51 @@ class Factory:
         return producer
 
 
+@dataclass(frozen=True)
+class FakeRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = None
+    value: bytes | None = b"v"
+    headers: tuple[tuple[str, bytes], ...] = ()
+    timestamp: int = 1_000
+
+
 class FakeConsumer:
+    """The consumer side: what getmany hands out, what the group has committed, where it seeks."""
+
     def __init__(self, *assigned: TopicPartition) -> None:
         self.assigned = {KafkaTopicPartition(tp.topic, tp.partition) for tp in assigned}
+        self.fetches: list[dict[KafkaTopicPartition, list[FakeRecord]]] = []
+        self.group_offsets: dict[KafkaTopicPartition, int] = {}
+        self.seeks: list[tuple[KafkaTopicPartition, int]] = []
+        #: for each committed() call: whether a producer of the partition had started by then
+        self.reads: list[bool] = []
+        self.producers: Factory | None = None
 
     def assignment(self) -> set[KafkaTopicPartition]:
         return self.assigned
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[KafkaTopicPartition, list[FakeRecord]]:
+        return self.fetches.pop(0) if self.fetches else {}
+
+    async def committed(self, tp: KafkaTopicPartition) -> int | None:
+        name = f"interdict-notifier-{tp.topic}-{tp.partition}"
+        made = self.producers.made if self.producers else []
+        self.reads.append(any(p.transactional_id == name and p.started and not p.stopped for p in made))
+        return self.group_offsets.get(tp)
+
+    def seek(self, tp: KafkaTopicPartition, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+
+def records(source: TopicPartition, *offsets: int) -> dict[KafkaTopicPartition, list[FakeRecord]]:
+    return {
+        KafkaTopicPartition(source.topic, source.partition): [
+            FakeRecord(source.topic, source.partition, o) for o in offsets
+        ]
+    }
 
 
 @pytest.fixture
@@ -208,3 +257,89 @@ async def test_an_output_never_acknowledged_fails_the_attempt_instead_of_waiting
     assert isinstance(result, DeliveryTimedOut)
     await subject.renew({SOURCE})
     assert await subject.publish(SOURCE, [OUTPUT]) == [None]
+
+
+# -- settling a partition's transactions before reading it -----------------------------------------
+
+
+def consumer_of(subject: KafkaTransport) -> FakeConsumer:
+    consumer = subject._consumer
+    assert isinstance(consumer, FakeConsumer)
+    return consumer
+
+
+async def test_records_a_transaction_in_doubt_committed_are_skipped_once_its_producer_settled_it(
+    producers: Factory,
+) -> None:
+    subject = transport(True, SOURCE)
+    consumer = consumer_of(subject)
+    consumer.producers = producers
+    consumer.fetches = [records(SOURCE, 0, 1, 2, 3, 4)]
+    consumer.group_offsets = {KafkaTopicPartition("matches", 0): 3}  # what the transaction in doubt committed
+    fetched = await subject.fetch(100, 0.1)
+    assert [record.offset for record in fetched] == [3, 4]
+    assert consumer.reads == [True], "the committed offset is read once a producer has settled the transaction"
+    assert consumer.seeks == []
+
+
+async def test_a_batch_a_transaction_in_doubt_committed_whole_is_skipped_and_the_position_moves_past_it(
+    producers: Factory,
+) -> None:
+    subject = transport(True, SOURCE)
+    consumer = consumer_of(subject)
+    consumer.fetches = [records(SOURCE, 0, 1, 2)]
+    consumer.group_offsets = {KafkaTopicPartition("matches", 0): 10}
+    assert await subject.fetch(100, 0.1) == []
+    assert consumer.seeks == [(KafkaTopicPartition("matches", 0), 10)]
+
+
+async def test_a_partition_is_settled_once_per_assignment(producers: Factory) -> None:
+    subject = transport(True, SOURCE)
+    consumer = consumer_of(subject)
+    consumer.fetches = [records(SOURCE, 0), records(SOURCE, 1), records(SOURCE, 2)]
+    await subject.fetch(100, 0.1)
+    await subject.fetch(100, 0.1)
+    assert len(consumer.reads) == 1
+    await subject.on_revoked(kafka_tps(SOURCE))
+    await subject.on_assigned(kafka_tps(SOURCE))
+    assert [record.offset for record in await subject.fetch(100, 0.1)] == [2]
+    assert len(consumer.reads) == 2
+
+
+async def test_a_failed_commit_leaves_its_transaction_in_doubt_for_a_new_producer_to_settle(producers: Factory) -> None:
+    subject = transport(True, SOURCE)
+    consumer = consumer_of(subject)
+    consumer.producers = producers
+    consumer.fetches = [records(SOURCE, 0, 1), records(SOURCE, 0, 1)]
+    await subject.fetch(100, 0.1)
+    assert await subject.publish(SOURCE, [OUTPUT]) == [None]
+    producers.made[0].commit_error = KafkaConnectionError("the broker died during the commit")
+    with pytest.raises(CommitFailed):
+        await subject.commit({SOURCE: 2})
+    assert producers.made[0].stopped, "the producer of a transaction in doubt is dropped"
+    await subject.abandon({SOURCE: 0})
+    consumer.group_offsets = {KafkaTopicPartition("matches", 0): 2}  # the commit had reached the coordinator
+    assert await subject.fetch(100, 0.1) == [], "the batch is not done twice"
+    assert consumer.reads == [True, True]
+    assert len(producers.made) == 2
+
+
+async def test_when_a_partition_cannot_be_settled_nothing_of_the_fetch_is_handed_out(producers: Factory) -> None:
+    subject = transport(True, SOURCE, OTHER)
+    consumer = consumer_of(subject)
+    fetched = {**records(OTHER, 5, 6), **records(SOURCE, 7, 8)}
+    consumer.fetches = [fetched]
+    subject._settled.add(OTHER)
+    producers.start_errors = [KafkaConnectionError("broker away")]
+    with pytest.raises(KafkaConnectionError):
+        await subject.fetch(100, 0.1)
+    assert sorted(consumer.seeks) == [(KafkaTopicPartition("matches", 0), 7), (KafkaTopicPartition("matches", 1), 5)]
+
+
+async def test_an_at_least_once_transport_settles_nothing(producers: Factory) -> None:
+    subject = transport(False, SOURCE)
+    consumer = consumer_of(subject)
+    consumer.fetches = [records(SOURCE, 0, 1)]
+    consumer.group_offsets = {KafkaTopicPartition("matches", 0): 5}
+    assert [record.offset for record in await subject.fetch(100, 0.1)] == [0, 1]
+    assert consumer.reads == []

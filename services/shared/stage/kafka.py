@@ -44,6 +44,10 @@ DELIVERY_TIMEOUT_S = 120.0
 CLOSE_TIMEOUT_S = 10.0
 
 
+#: what the consumer's getmany returns: aiokafka's ConsumerRecords by partition
+Batches = Mapping[KafkaTopicPartition, list[Any]]
+
+
 class DeliveryTimedOut(TimeoutError):
     """No acknowledgement within DELIVERY_TIMEOUT_S: the stage retries through a new producer."""
 
@@ -152,6 +156,8 @@ class KafkaTransport:
         self._txn_producers: dict[TopicPartition, AIOKafkaProducer] = {}
         self._open_transactions: set[TopicPartition] = set()
         self._producer_locks: dict[TopicPartition, asyncio.Lock] = {}
+        # Partitions whose position is known to follow every transaction of theirs: see _settle.
+        self._settled: set[TopicPartition] = set()
         # Held while a batch is between fetch and commit: a rebalance waits for it, so a
         # partition changes hands only at a batch boundary.
         self.batch_lock = asyncio.Lock()
@@ -198,6 +204,7 @@ class KafkaTransport:
             return
         for kafka_tp in partitions:
             source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
+            self._settled.discard(source)
             try:
                 await self._transactional_producer(source)
             except PRODUCER_ERRORS as error:
@@ -222,7 +229,9 @@ class KafkaTransport:
     async def on_revoked(self, partitions: set[KafkaTopicPartition]) -> None:
         async with self.batch_lock:  # let the batch in progress commit first
             for kafka_tp in partitions:
-                producer = self._txn_producers.pop(TopicPartition(kafka_tp.topic, kafka_tp.partition), None)
+                source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
+                self._settled.discard(source)
+                producer = self._txn_producers.pop(source, None)
                 if producer is not None:
                     await producer.stop()
 
@@ -231,6 +240,8 @@ class KafkaTransport:
     async def fetch(self, max_records: int, timeout_s: float) -> list[InputRecord]:
         assert self._consumer is not None
         batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        if self._transactional:
+            batches = await self._settled_batches(batches)
         return [
             InputRecord(
                 topic=record.topic,
@@ -244,6 +255,51 @@ class KafkaTransport:
             for records in batches.values()
             for record in records
         ]
+
+    async def _settled_batches(self, batches: Batches) -> Batches:
+        """`batches` without the records a transaction of ours has already committed.
+
+        A partition's position comes from the offset committed when it was assigned, or from the
+        start of a batch whose commit failed. Either can be behind a transaction still in doubt
+        (Kafka's OffsetFetch before KIP-447, which is all aiokafka speaks, does not wait for
+        one): a commit that reached the coordinator just before its broker died, or the previous
+        owner's last commit. Reading on from there would publish that batch's alerts twice.
+        So before the first records of such a partition are handed out, its producer is started,
+        which makes the coordinator finish the transaction in doubt, and the committed offset is
+        read again: records below it are dropped."""
+        assert self._consumer is not None
+        settled: dict[KafkaTopicPartition, list[Any]] = {}
+        for kafka_tp, records in batches.items():
+            source = TopicPartition(kafka_tp.topic, kafka_tp.partition)
+            if source in self._settled or not records:
+                settled[kafka_tp] = records
+                continue
+            try:
+                committed = await self._settle(source, kafka_tp)
+            except PRODUCER_ERRORS:
+                for unread_tp, unread in batches.items():  # nothing of this fetch is handed out
+                    if unread:
+                        self._consumer.seek(unread_tp, unread[0].offset)
+                raise
+            settled[kafka_tp] = [record for record in records if committed is None or record.offset >= committed]
+            if committed is not None and committed > records[-1].offset + 1:
+                self._consumer.seek(kafka_tp, committed)
+            if len(settled[kafka_tp]) < len(records):
+                log.warning(
+                    "%s: %d record(s) from offset %d were committed by a transaction in doubt; skipped",
+                    source,
+                    len(records) - len(settled[kafka_tp]),
+                    records[0].offset,
+                )
+        return settled
+
+    async def _settle(self, source: TopicPartition, kafka_tp: KafkaTopicPartition) -> int | None:
+        """Finish any transaction of `source` still in doubt; the offset committed once it is."""
+        assert self._consumer is not None
+        await self._transactional_producer(source)  # init_transactions completes or aborts it
+        committed: int | None = await self._consumer.committed(kafka_tp)
+        self._settled.add(source)
+        return committed
 
     async def publish(self, source: TopicPartition, outputs: Sequence[Output]) -> list[BaseException | None]:
         try:
@@ -278,6 +334,7 @@ class KafkaTransport:
         assert self._consumer is not None
         plain = {_kafka_tp(tp): offset for tp, offset in offsets.items() if tp not in self._open_transactions}
         committed: set[TopicPartition] = set()
+        source: TopicPartition | None = None
         try:
             for source in [tp for tp in offsets if tp in self._open_transactions]:
                 producer = self._txn_producers[source]
@@ -285,9 +342,14 @@ class KafkaTransport:
                 await producer.commit_transaction()
                 self._open_transactions.discard(source)
                 committed.add(source)
+            source = None
             if plain:
                 await self._consumer.commit(plain)
         except (KafkaError, KeyError) as error:
+            if source is not None:
+                # The commit may have reached the coordinator: the transaction is in doubt, and
+                # only a new producer of `source` can settle it (see _settled_batches).
+                await self._drop_producer(source)
             raise CommitFailed(f"{type(error).__name__}: {error}", frozenset(committed)) from error
 
     async def abandon(self, rewind_to: Mapping[TopicPartition, int]) -> None:
@@ -312,6 +374,7 @@ class KafkaTransport:
 
     async def _drop_producer(self, source: TopicPartition) -> None:
         self._open_transactions.discard(source)
+        self._settled.discard(source)  # what the dropped producer left in doubt is settled anew
         old = self._txn_producers.pop(source, None)
         if old is not None:
             await close_quietly(old)
