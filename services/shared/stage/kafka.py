@@ -260,10 +260,11 @@ class KafkaTransport:
         """`batches` without the records a transaction of ours has already committed.
 
         A partition's position comes from the offset committed when it was assigned, or from the
-        start of a batch whose commit failed. Either can be behind a transaction still in doubt
+        start of a batch whose commit failed. Either can be behind a transaction not yet complete
         (Kafka's OffsetFetch before KIP-447, which is all aiokafka speaks, does not wait for
-        one): a commit that reached the coordinator just before its broker died, or the previous
-        owner's last commit. Reading on from there would publish that batch's alerts twice.
+        one): a commit acknowledged a moment before a rebalance (its markers are written after the
+        acknowledgement), one that reached the coordinator just before its broker died, or the
+        previous owner's last. Reading on from there would publish that batch's alerts twice.
         So before the first records of such a partition are handed out, its producer is started,
         which makes the coordinator finish the transaction in doubt, and the committed offset is
         read again: records below it are dropped."""
@@ -286,7 +287,7 @@ class KafkaTransport:
                 self._consumer.seek(kafka_tp, committed)
             if len(settled[kafka_tp]) < len(records):
                 log.warning(
-                    "%s: %d record(s) from offset %d were committed by a transaction in doubt; skipped",
+                    "%s: %d record(s) from offset %d were committed by a transaction still completing; skipped",
                     source,
                     len(records) - len(settled[kafka_tp]),
                     records[0].offset,
