@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.matcher.engine import MatchingEngine, ScreeningQuery
@@ -237,9 +239,9 @@ def test_a_trusted_match_is_what_model_construct_makes_of_the_same_values():
     from services.matcher.engine.models import EntryMatch, trusted
     from services.shared.models.alert import Evidence
 
-    evidence = {"where": "parties[0]", "method": "name:fuzzy", "query_value": "JUAN ABREGO",
+    evidence: dict[str, Any] = {"where": "parties[0]", "method": "name:fuzzy", "query_value": "JUAN ABREGO",
                 "matched_value": "ABREGO GARCIA, Juan Carlos", "contribution": 0.81, "explanation": "two words agree"}
-    match = {"entry": ENTRIES[0], "score": 0.81, "explanation": "Matches ABREGO GARCIA"}
+    match: dict[str, Any] = {"entry": ENTRIES[0], "score": 0.81, "explanation": "Matches ABREGO GARCIA"}
     made = trusted(EntryMatch, evidence=[trusted(Evidence, **evidence)], **match)
     constructed = EntryMatch.model_construct(evidence=[Evidence.model_construct(**evidence)], **match)
     assert made == constructed
