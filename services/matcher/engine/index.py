@@ -336,7 +336,7 @@ class NameIndex:
         if cached is None:
             if len(self._name_weights) > _CACHE_LIMIT:
                 self._name_weights.clear()
-            cached = self._name_weights[name_id] = tuple(self.weight(token) for token in tokens)
+            cached = self._name_weights[name_id] = tuple(map(self.weight, tokens))
         return cached
 
     def _compute_weight(self, token: str) -> float:
