@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.matcher.engine import MatchingEngine, ScreeningQuery
@@ -231,3 +233,20 @@ def test_a_party_named_as_a_company_is_not_screened_against_persons() -> None:
     engine.load([entry(1, PERSON, "ZAMBRANO ORTEGA, Jacinto"), entry(2, ORG, "ZAMBRANO ORTEGA JACINTO LLC")])
     assert found(engine, "Jacinto Zambrano Ortega LLC") == ["test:2"]
     assert found(engine, "Jacinto Zambrano Ortega") == ["test:1", "test:2"]
+
+
+def test_a_trusted_match_is_what_model_construct_makes_of_the_same_values():
+    from services.matcher.engine.models import EntryMatch, trusted
+    from services.shared.models.alert import Evidence
+
+    evidence: dict[str, Any] = {"where": "parties[0]", "method": "name:fuzzy", "query_value": "JUAN ABREGO",
+                "matched_value": "ABREGO GARCIA, Juan Carlos", "contribution": 0.81, "explanation": "two words agree"}
+    match: dict[str, Any] = {"entry": ENTRIES[0], "score": 0.81, "explanation": "Matches ABREGO GARCIA"}
+    made = trusted(EntryMatch, evidence=[trusted(Evidence, **evidence)], **match)
+    constructed = EntryMatch.model_construct(evidence=[Evidence.model_construct(**evidence)], **match)
+    assert made == constructed
+    assert repr(made) == repr(constructed)
+    assert made.model_fields_set == constructed.model_fields_set
+    assert made.model_dump_json() == constructed.model_dump_json()
+    with pytest.raises(KeyError):  # no evidence given
+        trusted(EntryMatch, **match)

@@ -240,3 +240,23 @@ def test_an_index_changed_entry_by_entry_answers_as_one_built_afresh() -> None:
     fresh.load(final.values())
     for query in asked:
         assert described(changed.screen(query, limit=10_000)) == described(fresh.screen(query, limit=10_000)), query
+
+
+def test_a_probe_meets_found_names_alike_by_its_postings_or_by_their_words() -> None:
+    """Few names found are met by their own words, more by the probe's postings, and the postings
+    gathered once met often: each way finds the names holding an expansion, from none to all."""
+    engine = MatchingEngine()
+    engine.load(listed_entries(random.Random(3), 600))
+    index = engine._index
+    rng = random.Random(4)
+    every_name = [name_id for name_id, _ in index.bulk_names()]
+    for token in ("garcia", "davis", "cicoarmi", "juana", "lopes", "zafirova"):
+        for size in (0, 1, 2, 3, 5, 8, 40, 300):
+            index._forget_derived()  # a fresh probe, its postings never gathered
+            probe = index.probe(token)
+            holding = BitMap.union(BitMap(), *probe.postings)
+            for _ in range(12):  # past the meetings after which the postings are gathered
+                found = BitMap(rng.sample(every_name, size))
+                met = probe.meeting_if_any(found, index.names)
+                assert (met or BitMap()) == found & holding
+                assert met is None or met  # None, never an empty set

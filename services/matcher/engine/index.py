@@ -127,23 +127,33 @@ class TokenProbe:
             self._names = _union(self.postings)
         return self._names
 
-    def meeting(self, found: BitMap) -> BitMap:
-        """The names of found holding any expansion."""
-        return self.meeting_if_any(found) or BitMap()
+    def meeting(self, found: BitMap, names: list[IndexedName | None]) -> BitMap:
+        """The names of found holding any expansion (names: the index's names, by id)."""
+        return self.meeting_if_any(found, names) or BitMap()
 
-    def meeting_if_any(self, found: BitMap) -> BitMap | None:
+    def meeting_if_any(self, found: BitMap, names: list[IndexedName | None]) -> BitMap | None:
         """meeting, None when none of found holds an expansion. The expansions' postings are met
         one by one with a found smaller than they are, the first few times: gathering the postings
         of a word's many neighbours (in a list of a million names) costs more than meeting each
         with a few names, and most words seen first (a typo, a rare word) are not seen again. A word
-        that comes back has them gathered once."""
+        that comes back has them gathered once. Fewer names found than postings to meet have their
+        own words looked at instead: a name's few words cost less than meeting a posting."""
         gathered = self._names is not None or len(self.postings) == 1
+        if not gathered and len(found) <= len(self.postings):
+            return self._holding_any(found, names)
         if not gathered and self._meetings < _MEETINGS_BEFORE_GATHERING and len(found) < self.size:
             self._meetings += 1
             met = [found & posting for posting in self.postings if found.intersect(posting)]
             return _union(met) if met else None
-        names = self.names()
-        return found & names if found.intersect(names) else None
+        names_holding = self.names()
+        return found & names_holding if found.intersect(names_holding) else None
+
+    def _holding_any(self, found: BitMap, names: list[IndexedName | None]) -> BitMap | None:
+        """The names of found holding any expansion, by their words (every expansion is listed:
+        a name holds a listed word exactly when the word's posting holds it)."""
+        unheld = self.expansions.keys().isdisjoint
+        held = [name_id for name_id in found if (name := names[name_id]) is not None and not unheld(name.tokens)]
+        return BitMap(held) if held else None
 
 
 @dataclass(slots=True, frozen=True)
@@ -326,7 +336,7 @@ class NameIndex:
         if cached is None:
             if len(self._name_weights) > _CACHE_LIMIT:
                 self._name_weights.clear()
-            cached = self._name_weights[name_id] = tuple(self.weight(token) for token in tokens)
+            cached = self._name_weights[name_id] = tuple(map(self.weight, tokens))
         return cached
 
     def _compute_weight(self, token: str) -> float:
@@ -630,7 +640,7 @@ class NameIndex:
         for group in groups[1:]:
             if not found:
                 break
-            found = _meeting(found, group)
+            found = _meeting(found, group, self.names)
         if two_words and len(found) > _LARGE_CANDIDATE_SET:
             # groups met through one listed word ("BROWN BROWN", "DAVID DAVIS") narrow nothing:
             # the exact check wants two different listed words, or one the name holds twice
@@ -650,6 +660,7 @@ class NameIndex:
         if sum(1 for probe in probes if probe.size) < 2:
             return []
         anchors = self.anchor_postings
+        names = self.names
         found = []
         for position, probe in enumerate(probes):
             anchored = probe.anchoring(len(probes), anchors)
@@ -659,12 +670,11 @@ class NameIndex:
             # Anchored names are few and another word's names may be many (GARCIA in a list of a
             # million): each is met with the few, never gathered into one set
             for at, other in enumerate(probes):
-                if at != position and other.size and (within := other.meeting_if_any(anchored)):
+                if at != position and other.size and (within := other.meeting_if_any(anchored, names)):
                     found.append(within)
         if not found:
             return []
         expansions = {word for probe in probes for word in probe.listed}
-        names = self.names
         held = expansions.issuperset
         return [name_id for name_id in _union(found) if (name := names[name_id]) is not None and held(name.tokens)]
 
@@ -741,9 +751,11 @@ def _names_of(group: list[TokenProbe]) -> BitMap:
     return group[0].names() if len(group) == 1 else BitMap.union(*(probe.names() for probe in group))
 
 
-def _meeting(found: BitMap, group: list[TokenProbe]) -> BitMap:
+def _meeting(found: BitMap, group: list[TokenProbe], names: list[IndexedName | None]) -> BitMap:
     """The names of found holding an expansion of any token of the group."""
-    return group[0].meeting(found) if len(group) == 1 else _union([probe.meeting(found) for probe in group])
+    if len(group) == 1:
+        return group[0].meeting(found, names)
+    return _union([probe.meeting(found, names) for probe in group])
 
 
 def _union(postings: tuple[BitMap, ...] | list[BitMap]) -> BitMap:

@@ -18,7 +18,7 @@ from services.matcher.engine.identifiers import (
     problem,
 )
 from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
-from services.matcher.engine.models import EntryMatch, ScreeningQuery
+from services.matcher.engine.models import EntryMatch, ScreeningQuery, trusted
 from services.matcher.engine.normalize import lone_word, name_readings, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
@@ -368,9 +368,9 @@ class MatchingEngine:
             f"{item.explanation} ({'+' if item.contribution >= 0 else ''}{item.contribution:.2f})" for item in evidence
         )
         explanation = f"Matches {entry.primary_name} [{entry.entry_id}] with score {score:.2f}: {summary}."
-        # model_construct: every field is built here from validated values, and validating them
-        # again would cost more than the scoring itself
-        return EntryMatch.model_construct(entry=entry, score=score, evidence=evidence, explanation=explanation)
+        # trusted: every field is built here from validated values, and validating them again would
+        # cost more than the scoring itself
+        return trusted(EntryMatch, entry=entry, score=score, evidence=evidence, explanation=explanation)
 
     def _findings(self, query: ScreeningQuery, entry: WatchlistEntry, hit: _Hit, optimistic: bool) -> list[Finding]:
         """Supports first (name, identifiers, corroboration), then contradictions. Optimistic: every
@@ -507,7 +507,8 @@ def _kind_contradiction(query: ScreeningQuery, entry: WatchlistEntry) -> list[Fi
 
 
 def _evidence(query: ScreeningQuery, finding: Finding, delta: float) -> Evidence:
-    return Evidence.model_construct(
+    return trusted(
+        Evidence,
         where=query.where,
         method=finding.method,
         query_value=finding.query_value,
