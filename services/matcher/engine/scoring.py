@@ -219,8 +219,13 @@ def compare_tokens(
             # LTD HONG KONG ELECTRONICS: a company's place and trade, however rare in the list, name
             # another company as well once the listed name has words the query lacks
             score = min(score, SINGLE_TOKEN_CAP)
-        if needs_rarest and left_out and _named_by_description(pairs, listed_tokens, listed_used):
-            # the same with a wider sense of what describes a company, once what is left out names it
+        if (
+            needs_rarest
+            and left_out
+            and _named_by_description(pairs, listed_tokens, listed_used, unmatched_query > 0.0)
+        ):
+            # the same with a wider sense of what describes a company, once what the query lacks names
+            # it or the query has words of its own: another company of that trade
             score = min(score, SINGLE_TOKEN_CAP)
     kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
     return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words)
@@ -276,18 +281,19 @@ def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float
 
 
 def _named_by_description(
-    pairs: list[tuple[str, str, float]], listed_tokens: tuple[str, ...], used: list[bool]
+    pairs: list[tuple[str, str, float]], listed_tokens: tuple[str, ...], used: list[bool], query_has_more: bool
 ) -> bool:
     """Whether the query meets a company's name on words that describe it alone (its trade, its
     goods, its kind of body, its place: normalize.descriptive_words) while the listed name has a
-    word the query lacks that names it: MINISTRY OF MARITIME TRANSPORTATION is not MINISTRY OF LAND
-    AND MARITIME TRANSPORTATION, nor HONG KONG TEXTILE COMPANY HONG PANG TEXTILE COMPANY. A name
-    made of descriptive words alone stays itself without one of them (ISLAMIC REGIONAL COOPERATION
-    for ISLAMIC REGIONAL COOPERATION BANK)."""
+    word the query lacks that names it (MINISTRY OF MARITIME TRANSPORTATION is not MINISTRY OF LAND
+    AND MARITIME TRANSPORTATION, nor HONG KONG TEXTILE COMPANY HONG PANG TEXTILE COMPANY), or while
+    the query has words of its own as well (query_has_more): two companies described alike (REAL
+    ESTATE DEVELOPMENT is not REAL ESTATE FINANCE). A name made of descriptive words alone stays
+    itself without one of them (ISLAMIC REGIONAL COOPERATION for ISLAMIC REGIONAL COOPERATION BANK)."""
     described = descriptive_words(listed_tokens)
     if not all(listed in described for _, listed, _ in pairs):
         return False
-    return any(not used[j] and token not in described for j, token in enumerate(listed_tokens))
+    return query_has_more or any(not used[j] and token not in described for j, token in enumerate(listed_tokens))
 
 
 def _says_what_or_where(token: str) -> bool:
