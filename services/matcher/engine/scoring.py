@@ -222,6 +222,7 @@ def compare_tokens(
         if (
             needs_rarest
             and left_out
+            and score > SINGLE_TOKEN_CAP  # (the tagging of the listed name is looked up only when it may count)
             and _named_by_description(pairs, listed_tokens, listed_used, unmatched_query > 0.0)
         ):
             # the same with a wider sense of what describes a company, once what the query lacks names
