@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from services.matcher.engine import MatchingEngine, ScreeningQuery
+from services.matcher.engine.normalize import descriptive_words
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
 
@@ -92,6 +93,20 @@ def test_unknown_kind_is_screened_both_as_person_and_as_company(engine: Matching
 )
 def test_generic_words_alone_do_not_alert(engine: MatchingEngine, name: str) -> None:
     assert found(engine, name) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "described"),
+    [
+        # a phrase rigour's tagger knows (REAL ESTATE); a company's own name and a city are none
+        ("al amer development real estate investment", {"development", "real", "estate", "investment"}),
+        ("ghadir electricity ministry", {"electricity", "ministry"}),  # rigour's, not GENERIC_WORDS
+        ("hong pang textile company", {"hong", "textile", "company"}),  # TEXTILE as TEXTILES, HONG as HONG KONG
+        ("noor trading tabriz", {"trading"}),
+    ],
+)
+def test_descriptive_words_of_a_company_name(name: str, described: set[str]) -> None:
+    assert descriptive_words(tuple(name.split())) == described
 
 
 def test_a_shared_surname_is_not_a_match(engine: MatchingEngine) -> None:

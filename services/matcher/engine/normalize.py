@@ -12,7 +12,14 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
-from rigour.names import remove_obj_prefixes, remove_org_types, remove_person_prefixes
+from rigour.names import (
+    NameTypeTag,
+    SymbolCategory,
+    analyze_names,
+    remove_obj_prefixes,
+    remove_org_types,
+    remove_person_prefixes,
+)
 from rigour.text import metaphone
 
 from services.matcher.engine.scripts import COUNTRY_NAMES, latin_readings
@@ -491,3 +498,30 @@ PLACE_WORDS: frozenset[str] = frozenset(
     for word in _words(_ascii_lower(country))
     if len(word) >= 4 and word not in PARTICLES
 )
+
+
+#: what rigour's tagger of organisation names marks words as: a trade or good (DOMAIN: ELECTRIC for
+#: ELECTRICITY, REALTY for REAL ESTATE), a kind of body (SYMBOL: MINISTRY, EMPRESA), a legal form (ORG_CLASS)
+_DESCRIPTIVE_SYMBOLS = frozenset((SymbolCategory.DOMAIN, SymbolCategory.SYMBOL, SymbolCategory.ORG_CLASS))
+
+
+@lru_cache(maxsize=20_000)
+def descriptive_words(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The words of a company's name that say what kind of company it is or where it is (its trade,
+    its goods, its kind of body, its country), not which one: GENERIC_WORDS (and their singular or
+    plural), PLACE_WORDS, and the words OpenSanctions' vocabulary of organisation names (rigour's
+    tagger) marks. In a list of a few thousand companies such a word may be as rare as a name
+    (ELECTRICITY weighs more than GHADIR there), so its weight cannot tell."""
+    described = {token for token in tokens if _generic_or_place(token)}
+    for name in analyze_names(NameTypeTag.ORG, [" ".join(tokens)], phonetics=False, numerics=False, rewrite=False):
+        for span in name.spans:
+            if span.symbol.category in _DESCRIPTIVE_SYMBOLS:
+                described.update(part.form for part in span.parts)
+    return frozenset(described)
+
+
+def _generic_or_place(token: str) -> bool:
+    """Whether a word is a generic one, in the singular or the plural (TEXTILE as TEXTILES), or a
+    country's."""
+    singular = token[:-1] if token.endswith("s") else token
+    return any(form in GENERIC_WORDS for form in (token, singular, singular + "s")) or token in PLACE_WORDS

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Container
 from dataclasses import dataclass
 
-from services.matcher.engine.normalize import GENERIC_WORDS, PLACE_WORDS
+from services.matcher.engine.normalize import GENERIC_WORDS, PLACE_WORDS, descriptive_words
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -219,6 +219,15 @@ def compare_tokens(
             # LTD HONG KONG ELECTRONICS: a company's place and trade, however rare in the list, name
             # another company as well once the listed name has words the query lacks
             score = min(score, SINGLE_TOKEN_CAP)
+        if (
+            needs_rarest
+            and left_out
+            and score > SINGLE_TOKEN_CAP  # (the tagging of the listed name is looked up only when it may count)
+            and _named_by_description(pairs, listed_tokens, listed_used, unmatched_query > 0.0)
+        ):
+            # the same with a wider sense of what describes a company, once what the query lacks names
+            # it or the query has words of its own: another company of that trade
+            score = min(score, SINGLE_TOKEN_CAP)
     kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
     return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words)
 
@@ -270,6 +279,22 @@ def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float
     then is how the company describes itself (its trade, its place), which other companies share."""
     rarest = max(range(len(listed_tokens)), key=listed_weights.__getitem__)
     return not used[rarest] and listed_tokens[rarest] not in GENERIC_WORDS
+
+
+def _named_by_description(
+    pairs: list[tuple[str, str, float]], listed_tokens: tuple[str, ...], used: list[bool], query_has_more: bool
+) -> bool:
+    """Whether the query meets a company's name on words that describe it alone (its trade, its
+    goods, its kind of body, its place: normalize.descriptive_words) while the listed name has a
+    word the query lacks that names it (MINISTRY OF MARITIME TRANSPORTATION is not MINISTRY OF LAND
+    AND MARITIME TRANSPORTATION, nor HONG KONG TEXTILE COMPANY HONG PANG TEXTILE COMPANY), or while
+    the query has words of its own as well (query_has_more): two companies described alike (REAL
+    ESTATE DEVELOPMENT is not REAL ESTATE FINANCE). A name made of descriptive words alone stays
+    itself without one of them (ISLAMIC REGIONAL COOPERATION for ISLAMIC REGIONAL COOPERATION BANK)."""
+    described = descriptive_words(listed_tokens)
+    if not all(listed in described for _, listed, _ in pairs):
+        return False
+    return query_has_more or any(not used[j] and token not in described for j, token in enumerate(listed_tokens))
 
 
 def _says_what_or_where(token: str) -> bool:
