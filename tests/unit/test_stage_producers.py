@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiokafka import TopicPartition as KafkaTopicPartition
-from aiokafka.errors import KafkaConnectionError, KafkaError, NotLeaderForPartitionError
+from aiokafka.errors import IllegalOperation, KafkaConnectionError, KafkaError, NotLeaderForPartitionError
 
 from services.shared.stage import kafka
 from services.shared.stage.kafka import DeliveryTimedOut, KafkaOptions, KafkaTransport
@@ -55,6 +55,8 @@ class FakeProducer:
         self.transactions += 1
 
     async def send_offsets_to_transaction(self, offsets: dict[KafkaTopicPartition, int], group_id: str) -> None:
+        if isinstance(self.commit_error, IllegalOperation):
+            raise self.commit_error
         self.offsets = offsets
 
     async def commit_transaction(self) -> None:
@@ -64,6 +66,8 @@ class FakeProducer:
     async def send(
         self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
     ) -> asyncio.Future[None]:
+        if isinstance(self.send_error, IllegalOperation):
+            raise self.send_error  # as aiokafka's send does once the transaction ended under it
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.hangs == "send":
             return future
@@ -343,3 +347,23 @@ async def test_an_at_least_once_transport_settles_nothing(producers: Factory) ->
     consumer.group_offsets = {KafkaTopicPartition("matches", 0): 5}
     assert [record.offset for record in await subject.fetch(100, 0.1)] == [0, 1]
     assert consumer.reads == []
+
+
+async def test_a_producer_whose_transaction_ended_under_it_fails_its_outputs_and_is_replaced(
+    producers: Factory,
+) -> None:
+    subject = transport(True, SOURCE)
+    ended = IllegalOperation("Can't send messages while not in transaction")  # fenced in the background
+    producers.send_errors = [ended]
+    assert await subject.publish(SOURCE, [OUTPUT, OUTPUT]) == [ended, ended], "the stage is not crashed"
+    await subject.renew({SOURCE})
+    assert await subject.publish(SOURCE, [OUTPUT]) == [None]
+
+
+async def test_a_commit_refused_because_the_transaction_ended_is_a_failed_commit(producers: Factory) -> None:
+    subject = transport(True, SOURCE)
+    assert await subject.publish(SOURCE, [OUTPUT]) == [None]
+    producers.made[0].commit_error = IllegalOperation("Not in the middle of a transaction")
+    with pytest.raises(CommitFailed):
+        await subject.commit({SOURCE: 1})
+    assert producers.made[0].stopped

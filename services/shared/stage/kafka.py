@@ -27,7 +27,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka import TopicPartition as KafkaTopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalOperation, KafkaError
 
 from services.shared.stage.records import InputRecord, Output, TopicPartition
 from services.shared.stage.transport import CommitFailed
@@ -52,8 +52,10 @@ class DeliveryTimedOut(TimeoutError):
     """No acknowledgement within DELIVERY_TIMEOUT_S: the stage retries through a new producer."""
 
 
-#: what a producer's start or send raises when it is the broker, not the record, that failed
-PRODUCER_ERRORS = (KafkaError, TimeoutError)
+#: what a producer's start or send raises when it is the broker, not the record, that failed.
+#: IllegalOperation: a transactional producer whose transaction ended under it (fenced, or
+#: failed in the background) refuses every send; only a new producer gets past it.
+PRODUCER_ERRORS = (KafkaError, TimeoutError, IllegalOperation)
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,11 @@ class KafkaTransport:
             raise CommitFailed(f"{source} is no longer assigned to this worker")
         producer = await self._transactional_producer(source)
         if source not in self._open_transactions:
-            await producer.begin_transaction()
+            try:
+                await producer.begin_transaction()
+            except AssertionError as error:  # aiokafka asserts its state: a producer that failed
+                await self._drop_producer(source)
+                raise IllegalOperation(f"the producer of {source} cannot begin a transaction") from error
             self._open_transactions.add(source)
         return producer
 
@@ -346,7 +352,7 @@ class KafkaTransport:
             source = None
             if plain:
                 await self._consumer.commit(plain)
-        except (KafkaError, KeyError) as error:
+        except (*PRODUCER_ERRORS, KeyError) as error:
             if source is not None:
                 # The commit may have reached the coordinator: the transaction is in doubt, and
                 # only a new producer of `source` can settle it (see _settled_batches).
@@ -493,7 +499,7 @@ async def _send_all(producer: AIOKafkaProducer, outputs: Sequence[Output]) -> li
             pending.append(
                 await producer.send(output.topic, output.value, key=output.key, headers=list(output.headers))
             )
-        except KafkaError as error:  # too large for the producer, unknown topic...
+        except PRODUCER_ERRORS as error:  # too large for the producer, unknown topic, fenced...
             pending.append(error)
     sent = [item for item in pending if not isinstance(item, BaseException)]
     if sent:
@@ -508,7 +514,7 @@ def _result_of(item: asyncio.Future[object] | BaseException) -> BaseException | 
         item.add_done_callback(_ignore_outcome)  # its producer is renewed; what it says later is moot
         return DeliveryTimedOut(f"no acknowledgement within {DELIVERY_TIMEOUT_S:.0f} s")
     error = item.exception()
-    if error is None or isinstance(error, KafkaError):
+    if error is None or isinstance(error, PRODUCER_ERRORS):
         return error
     raise error
 
