@@ -72,7 +72,6 @@ from pathlib import Path
 from types import FrameType
 
 import orjson
-from kafka import TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
@@ -96,7 +95,7 @@ from services.ingest.formats.registry import FORMATS
 from services.ingest.validation import validate_document
 from services.localstack.workers import stop_worker
 from services.shared import topics
-from services.shared.kafka_clients import aio_producer, kafka_admin, kafka_consumer
+from services.shared.kafka_clients import aio_producer, kafka_admin, kafka_consumer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.models.ais import AisReport
 from services.shared.progress import end_offsets
@@ -318,7 +317,7 @@ def read_dead_letters(settings: Settings, keep: int = 3) -> tuple[Counter[str], 
     reasons: Counter[str] = Counter()
     examples: list[str] = []
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = required_partitions(consumer, topic)
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)

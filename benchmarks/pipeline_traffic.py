@@ -23,7 +23,7 @@ from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import KafkaError
 
 from services.shared import topics
-from services.shared.kafka_clients import aio_consumer, aio_producer, kafka_admin, kafka_consumer
+from services.shared.kafka_clients import aio_consumer, aio_producer, kafka_admin, kafka_consumer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.settings import PARTNER_COUNTRIES, Settings
 from services.shared.stage.records import PUBLISHED_AT_HEADER
@@ -218,7 +218,7 @@ class DrainCheck:
         """One look (short: it never waits); raises TimeoutError past the deadline."""
         while self._pending:
             group, topic = self._pending[0]
-            partitions = [TopicPartition(topic, p) for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
+            partitions = required_partitions(self._consumer, topic)
             end = sum(self._consumer.end_offsets(partitions).values())
             committed = self._sampler.latest(group)
             if committed < end:
@@ -293,11 +293,7 @@ def desk_marks(settings: Settings) -> dict[TopicPartition, int]:
     """Where every desk topic ends now: the alerts of what is published next come after."""
     consumer = kafka_consumer(settings, OPERATOR, isolation_level="read_committed")
     try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in _desk_topics(settings)
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = [tp for topic in _desk_topics(settings) for tp in required_partitions(consumer, topic)]
         return dict(consumer.end_offsets(partitions))
     finally:
         consumer.close()
@@ -363,11 +359,7 @@ def topic_marks(settings: Settings, names: Sequence[str]) -> dict[TopicPartition
     """Where these topics end now."""
     consumer = kafka_consumer(settings, OPERATOR, isolation_level="read_committed")
     try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in names
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = [tp for topic in names for tp in required_partitions(consumer, topic)]
         return dict(consumer.end_offsets(partitions))
     finally:
         consumer.close()

@@ -22,7 +22,7 @@ from services.desk import metrics
 from services.desk.case_store import CaseRecord
 from services.desk.store import DeskStore, StoreRecord
 from services.shared import topics
-from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_clients import kafka_consumer, topic_partitions
 from services.shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ class Materialiser:
     def _assign(self) -> list[TopicPartition]:
         partitions = []
         for topic in self._kinds:
-            numbers = self._consumer.partitions_for_topic(topic)
-            if not numbers:
+            found = topic_partitions(self._consumer, topic)
+            if not found:
                 raise TopicMissing(f"topic {topic} does not exist; create it with `interdict topics ensure`")
-            partitions += [TopicPartition(topic, number) for number in sorted(numbers)]
+            partitions += found
         self._consumer.assign(partitions)
         self.rewind()
         return partitions

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 from pydantic import ValidationError
 from rich.console import Console
@@ -28,7 +28,7 @@ from services.desk.materialiser import TopicMissing
 from services.desk.render import render_desk_alert, safe
 from services.shared import topics
 from services.shared.i18n import Translator
-from services.shared.kafka_clients import make_consumer
+from services.shared.kafka_clients import make_consumer, topic_partitions
 from services.shared.kafka_security import desk_principal
 from services.shared.models import Alert, Programme, Severity
 from services.shared.models.desk import ActionKind, AlertState, AlertStatus, DeskAction, DeskAlert
@@ -89,8 +89,11 @@ class DeskFeed:
         return effect
 
     def view(self, alert: Alert) -> DeskAlert:
-        return DeskAlert(alert=alert, status=self.statuses.get(alert.alert_id, AlertStatus()),
-                         previously_dismissed=previously_dismissed(alert, self.dismissals.find))
+        return DeskAlert(
+            alert=alert,
+            status=self.statuses.get(alert.alert_id, AlertStatus()),
+            previously_dismissed=previously_dismissed(alert, self.dismissals.find),
+        )
 
     def snapshot(self) -> list[Shown]:
         """Every alert read so far as it stands, once each, the earliest raised first."""
@@ -113,8 +116,11 @@ class DeskFeed:
         if before is None:
             return [Shown(view=self.view(alert))]
         translate = Translator(alert.language)
-        line = Shown(line=translate("desk.updated_line", alert=alert.alert_id, version=alert.version,
-                                    changes=safe("; ".join(alert.changes))))
+        line = Shown(
+            line=translate(
+                "desk.updated_line", alert=alert.alert_id, version=alert.version, changes=safe("; ".join(alert.changes))
+            )
+        )
         return [line, Shown(view=self.view(alert))]
 
     def on_action(self, action: DeskAction) -> list[Shown]:
@@ -162,8 +168,10 @@ def watch_alerts(settings: Settings, desk: str, filters: WatchFilter, options: W
                 return
         for record in _follow(consumer, options.idle_timeout):
             kind = names[record.topic]
-            shown = feed.on_alert(alert) if kind == "alert" and (alert := _alert(record.value)) else (
-                feed.on_action(action) if kind == "action" and (action := _action(record.value)) else []
+            shown = (
+                feed.on_alert(alert)
+                if kind == "alert" and (alert := _alert(record.value))
+                else (feed.on_action(action) if kind == "action" and (action := _action(record.value)) else [])
             )
             if not printer.show(shown):
                 return
@@ -179,11 +187,11 @@ def _consumer(settings: Settings, names: list[str], options: WatchOptions, princ
     consumer = make_consumer(settings, principal, [], None, options.from_beginning)
     partitions = []
     for name in names:
-        numbers = consumer.partitions_for_topic(name)
-        if not numbers:
+        found = topic_partitions(consumer, name)
+        if not found:
             consumer.close()
             raise TopicMissing(f"topic {name} does not exist; create it with `interdict topics ensure`")
-        partitions += [TopicPartition(name, number) for number in sorted(numbers)]
+        partitions += found
     consumer.assign(partitions)
     if options.from_beginning:
         consumer.seek_to_beginning()

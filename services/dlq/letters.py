@@ -22,7 +22,7 @@ from kafka.errors import CorruptRecordError
 
 from services.shared import topics
 from services.shared.dead_letter import HEADER_PREFIX
-from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_clients import kafka_consumer, topic_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 
@@ -375,10 +375,10 @@ class LetterReader:
 
     def end_offsets(self) -> dict[TopicPartition, int]:
         """Where each partition ends now (its last stable offset): reading stops there."""
-        partitions = self._consumer.partitions_for_topic(self.topic)
+        partitions = topic_partitions(self._consumer, self.topic)
         if not partitions:
             raise DeadLetterTopicMissing(f"there is no topic {self.topic} (`interdict topics ensure` creates it)")
-        return self._consumer.end_offsets([TopicPartition(self.topic, partition) for partition in partitions])
+        return self._consumer.end_offsets(partitions)
 
     def letters(
         self, ends: Mapping[TopicPartition, int], selection: Selection | None = None

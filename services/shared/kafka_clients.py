@@ -8,13 +8,18 @@ commands and tests.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import UnknownTopicOrPartitionError
 
 from services.shared.kafka_security import aiokafka_options, kafka_python_options
 from services.shared.settings import Settings
+
+#: How long a reader asks again for a topic's partitions before it takes the topic as missing.
+TOPIC_METADATA_WAIT_S = 10.0
 
 #: What a record batch adds around one record at most (batch header, record framing, key and
 #: headers), so that every record a producer accepts under INTERDICT_MAX_MESSAGE_BYTES also fits
@@ -78,3 +83,34 @@ def make_consumer(
         # kafka-python's own default: wait for records forever
         consumer_timeout_ms=idle_timeout_ms if idle_timeout_ms is not None else float("inf"),
     )
+
+
+def topic_partitions(
+    consumer: KafkaConsumer, topic: str, wait_s: float = TOPIC_METADATA_WAIT_S
+) -> list[TopicPartition]:
+    """Every partition of `topic`, in order; [] if the brokers still do not know it after `wait_s`.
+
+    kafka-python answers "no partitions" alike for a topic that does not exist and for one the
+    broker it asked has not heard of yet: in a cluster, a topic just created reaches each broker's
+    metadata a moment apart. Taking the first empty answer as final once made a reader skip a
+    whole desk topic, whose alerts then looked lost; asking again tells the two apart.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        numbers = consumer.partitions_for_topic(topic)  # each miss asks the cluster afresh
+        if numbers:
+            return [TopicPartition(topic, number) for number in sorted(numbers)]
+        if time.monotonic() >= deadline:
+            return []
+        time.sleep(0.2)  # the next metadata request, not a busy loop
+
+
+def required_partitions(
+    consumer: KafkaConsumer, topic: str, wait_s: float = TOPIC_METADATA_WAIT_S
+) -> list[TopicPartition]:
+    """Every partition of a topic that must exist; UnknownTopicOrPartitionError (retriable) when no
+    broker knows it, for a reader that would otherwise take the topic as empty."""
+    partitions = topic_partitions(consumer, topic, wait_s)
+    if not partitions:
+        raise UnknownTopicOrPartitionError(f"no broker knows the partitions of {topic}")
+    return partitions

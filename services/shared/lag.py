@@ -24,7 +24,7 @@ from types import TracebackType
 from kafka import TopicPartition
 
 from services.shared import metrics
-from services.shared.kafka_clients import kafka_admin, kafka_consumer
+from services.shared.kafka_clients import kafka_admin, kafka_consumer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 
@@ -81,9 +81,11 @@ class LagReader:
         self._admin.close()
 
     def partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
+        """Every partition of `topics`; UnknownTopicOrPartitionError (retriable) for a topic no broker
+        knows: left out, its lag would read as none."""
         found = []
         for topic in topics:
-            found += [TopicPartition(topic, p) for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
+            found += required_partitions(self._consumer, topic)
         return found
 
     def measure(self, groups: Sequence[str], topics: Sequence[str]) -> list[PartitionLag]:

@@ -10,18 +10,21 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from services.shared import lag, topics
-from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_clients import kafka_consumer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.lag import LagReader
 from services.shared.settings import Settings
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[TopicPartition, int]:
-    """The last stable offset of each partition: what a read-committed consumer can reach."""
+    """The last stable offset of each partition: what a read-committed consumer can reach.
+
+    Raises UnknownTopicOrPartitionError (retriable) when no broker knows the topic: an empty answer
+    would read as "nothing there", and marks taken from it leave the topic out of what follows.
+    """
     consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_committed")
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        return consumer.end_offsets([TopicPartition(topic, partition) for partition in partitions])
+        return consumer.end_offsets(required_partitions(consumer, topic))
     finally:
         consumer.close()
 

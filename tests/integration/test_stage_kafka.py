@@ -8,12 +8,11 @@ import hashlib
 
 import orjson
 import pytest
-from kafka import TopicPartition
 from prometheus_client import REGISTRY
 
 from services.shared import topics
 from services.shared.dead_letter import decode_headers
-from services.shared.kafka_clients import kafka_consumer, kafka_producer
+from services.shared.kafka_clients import kafka_consumer, kafka_producer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.settings import Settings
 from services.shared.stage import KafkaTransport, Stage, StageConfig
@@ -60,7 +59,7 @@ def read_all(settings: Settings, base: str) -> list[tuple[bytes, dict[str, str]]
         max_partition_fetch_bytes=4 * 1024 * 1024,
     )
     name = topics.qualified(settings, base)
-    partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or []]
+    partitions = required_partitions(consumer, name)
     consumer.assign(partitions)
     consumer.seek_to_beginning()
     end = consumer.end_offsets(partitions)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from kafka import TopicPartition
-
 from services.shared import topics
-from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_clients import kafka_consumer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert
 from services.shared.models.case import CaseEvent
@@ -19,7 +17,7 @@ def events_on(settings: Settings) -> list[CaseEvent]:
     consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False)
     try:
         topic = topics.cases_topic(settings)
-        partitions = [TopicPartition(topic, number) for number in consumer.partitions_for_topic(topic) or ()]
+        partitions = required_partitions(consumer, topic)
         consumer.assign(partitions)
         consumer.seek_to_beginning()
         ends = consumer.end_offsets(partitions)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from kafka import TopicPartition
-
 from services.shared import topics
-from services.shared.kafka_clients import kafka_consumer, make_producer
+from services.shared.kafka_clients import kafka_consumer, make_producer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.models import Alert
 from services.shared.models.desk import DeskAction
@@ -29,7 +27,7 @@ def actions_on(settings: Settings, country: str) -> list[DeskAction]:
     consumer = kafka_consumer(settings, OPERATOR, enable_auto_commit=False)
     try:
         topic = topics.actions_topic(settings, country)
-        partitions = [TopicPartition(topic, number) for number in consumer.partitions_for_topic(topic) or ()]
+        partitions = required_partitions(consumer, topic)
         consumer.assign(partitions)
         consumer.seek_to_beginning()
         ends = consumer.end_offsets(partitions)

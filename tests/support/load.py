@@ -18,7 +18,7 @@ import orjson
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
-from services.shared.kafka_clients import kafka_consumer
+from services.shared.kafka_clients import kafka_consumer, required_partitions
 from services.shared.kafka_security import OPERATOR
 from services.shared.outputs import output_topics
 from services.shared.progress import wait_until_caught_up
@@ -91,11 +91,7 @@ def wait_until_desks_see_everything(settings: Settings, timeout_s: float = 120) 
     partitions are hidden from the desks, not lost."""
     committed = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_committed")
     written = kafka_consumer(settings, OPERATOR, enable_auto_commit=False, isolation_level="read_uncommitted")
-    partitions = [
-        TopicPartition(topic, partition)
-        for topic in output_topics(settings)
-        for partition in sorted(committed.partitions_for_topic(topic) or ())
-    ]
+    partitions = [tp for topic in output_topics(settings) for tp in required_partitions(committed, topic)]
 
     def hidden() -> list[TopicPartition] | None:
         try:
