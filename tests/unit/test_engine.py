@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from services.matcher.engine import MatchingEngine, ScreeningQuery
-from services.matcher.engine.normalize import descriptive_words
+from services.matcher.engine.normalize import descriptive_words, fold, generic
 from services.shared.models.common import EntityKind, Identifier, IdentifierScheme
 from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
 
@@ -107,6 +107,28 @@ def test_generic_words_alone_do_not_alert(engine: MatchingEngine, name: str) -> 
 )
 def test_descriptive_words_of_a_company_name(name: str, described: set[str]) -> None:
     assert descriptive_words(tuple(name.split())) == described
+
+
+@pytest.mark.parametrize(
+    ("word", "generic_word"),
+    [
+        ("agencies", True),  # GENERIC_WORDS has AGENCY only
+        ("factories", True),
+        ("services", True),
+        ("service", True),
+        ("textiles", True),
+        ("fisheries", False),  # a trade, but no generic word in either number
+        ("kumsan", False),
+    ],
+)
+def test_a_generic_word_is_generic_in_either_number(word: str, generic_word: bool) -> None:
+    assert generic(word) is generic_word
+
+
+def test_a_plural_in_ies_folds_with_its_singular() -> None:
+    assert fold("industries") == fold("industry")
+    assert fold("fisheries") == fold("fishery")
+    assert fold("agencies") == fold("agency")
 
 
 def test_a_shared_surname_is_not_a_match(engine: MatchingEngine) -> None:

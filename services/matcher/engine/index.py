@@ -49,7 +49,8 @@ BOUNDARY_TYPO_FACTOR = 0.93
 #: how a query word came to stand for a listed word, in words for the explanation
 EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
     "the same word", "one letter differs", "two letters differ", "sounds alike (same sound key)",
-    "a spelling variant (PH/F, KH/K, W/V, Y/I, double letters)", "the same syllables in another romanisation",
+    "a spelling variant (PH/F, KH/K, W/V, Y/I, double letters, plural -IES for -Y)",
+    "the same syllables in another romanisation",
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
 ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"

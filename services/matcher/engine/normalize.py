@@ -455,9 +455,13 @@ _FOLDS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("w", "v"), ("y", "i"), ("ou", 
 
 @lru_cache(maxsize=200_000)
 def fold(token: str) -> str:
-    """Spelling fold for romanisation variants (ALY/ALI, KWAI/KVAI, HUSSEIN/HUSEIN, YOUSEF/YUSEF)."""
+    """Spelling fold for romanisation variants (ALY/ALI, KWAI/KVAI, HUSSEIN/HUSEIN, YOUSEF/YUSEF),
+    and for a plural in -IES, three letters from its singular, too far for a typo (INDUSTRIES /
+    INDUSTRY, COMPANIES / COMPANY: a firm's own name filed in the other number)."""
     if not token.isalpha():
         return token
+    if len(token) > 5 and token.endswith("ies"):
+        token = token[:-2]  # then Y and I fold alike
     for old, new in _FOLDS:
         token = token.replace(old, new)
     out: list[str] = []
@@ -512,7 +516,7 @@ def descriptive_words(tokens: tuple[str, ...]) -> frozenset[str]:
     plural), PLACE_WORDS, and the words OpenSanctions' vocabulary of organisation names (rigour's
     tagger) marks. In a list of a few thousand companies such a word may be as rare as a name
     (ELECTRICITY weighs more than GHADIR there), so its weight cannot tell."""
-    described = {token for token in tokens if _generic_or_place(token)}
+    described = {token for token in tokens if generic_or_place(token)}
     for name in analyze_names(NameTypeTag.ORG, [" ".join(tokens)], phonetics=False, numerics=False, rewrite=False):
         for span in name.spans:
             if span.symbol.category in _DESCRIPTIVE_SYMBOLS:
@@ -520,8 +524,25 @@ def descriptive_words(tokens: tuple[str, ...]) -> frozenset[str]:
     return frozenset(described)
 
 
-def _generic_or_place(token: str) -> bool:
-    """Whether a word is a generic one, in the singular or the plural (TEXTILE as TEXTILES), or a
-    country's."""
-    singular = token[:-1] if token.endswith("s") else token
-    return any(form in GENERIC_WORDS for form in (token, singular, singular + "s")) or token in PLACE_WORDS
+@lru_cache(maxsize=50_000)
+def generic_or_place(token: str) -> bool:
+    """Whether a word is a generic one, in the singular or the plural (TEXTILE as TEXTILES, AGENCY
+    as AGENCIES), or a country's."""
+    return token in PLACE_WORDS or generic(token)
+
+
+@lru_cache(maxsize=50_000)
+def generic(token: str) -> bool:
+    """Whether a word is one of GENERIC_WORDS, in the singular or the plural."""
+    return any(form in GENERIC_WORDS for form in number_forms(token))
+
+
+def number_forms(token: str) -> tuple[str, ...]:
+    """The word and its other number as English writes a company's words: -S, -IES for -Y."""
+    if token.endswith("ies") and len(token) > 5:
+        return token, token[:-3] + "y", token[:-1]
+    if token.endswith("s"):
+        return token, token[:-1]
+    if token.endswith("y") and len(token) > 3:
+        return token, token + "s", token[:-1] + "ies"
+    return token, token + "s"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Container
 from dataclasses import dataclass
 
-from services.matcher.engine.normalize import GENERIC_WORDS, PLACE_WORDS, descriptive_words
+from services.matcher.engine.normalize import GENERIC_WORDS, descriptive_words, generic, generic_or_place
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -204,7 +204,7 @@ def compare_tokens(
         score = min(score, SINGLE_TOKEN_CAP)
     exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
-        if all(listed in GENERIC_WORDS for _, listed, _ in pairs):
+        if all(generic(listed) for _, listed, _ in pairs):
             # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
             score = min(score, SINGLE_TOKEN_CAP)
         if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not (found_by_lone_word and pairs[0][2] == 1.0):
@@ -214,7 +214,7 @@ def compare_tokens(
         left_out = len(listed_tokens) > len(pairs)
         if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
-        if needs_rarest and left_out and all(_says_what_or_where(listed) for _, listed, _ in pairs):
+        if needs_rarest and left_out and all(generic_or_place(listed) for _, listed, _ in pairs):
             # KOREA TRADING CO is not KOREA MINING DEVELOPMENT TRADING CORPORATION, nor MARINE HONG KONG
             # LTD HONG KONG ELECTRONICS: a company's place and trade, however rare in the list, name
             # another company as well once the listed name has words the query lacks
@@ -297,9 +297,6 @@ def _named_by_description(
     return query_has_more or any(not used[j] and token not in described for j, token in enumerate(listed_tokens))
 
 
-def _says_what_or_where(token: str) -> bool:
-    """Whether a word of a company's name says what it does or where it is, not who it is."""
-    return token in GENERIC_WORDS or token in PLACE_WORDS
 
 
 def _best_possible(explainable: float, unexplained: float, listed_total: float, listed_is_person: bool) -> float:
