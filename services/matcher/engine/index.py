@@ -480,8 +480,8 @@ class NameIndex:
         vocabulary = self.postings
         for cut in range(2, len(token) - 1):
             head = token[:cut]
-            if head not in vocabulary and head not in DROPPED_WORDS:
-                continue  # _pieces wants the head listed, or dropped from names: most cuts are neither
+            if head not in vocabulary and head not in DROPPED_WORDS and head not in ABD_SPELLINGS:
+                continue  # _pieces wants the head listed, dropped from names or ABD: most cuts are neither
             for tail, factor in ((token[cut:], REGROUPED_FACTOR), (token[cut + 1 :], BOUNDARY_TYPO_FACTOR)):
                 if (pieces := self._pieces(head, tail, factor == BOUNDARY_TYPO_FACTOR)) is not None:
                     found.append((pieces, factor))
@@ -518,12 +518,18 @@ class NameIndex:
             return None
         if head in vocabulary and tail in vocabulary and self._listed_together(head, tail):
             return (head, tail)
+        if not typo and head in ABD_SPELLINGS and tail in vocabulary and self._listed_with_abd(tail):
+            return (head, tail)  # ABDELMAJID for ABD AL-MAJID: ABD in any of its spellings, then the name
         if typo:  # a dropped word may be listed too (LLC in "LLC NOVYE PROEKTY"): tried all the same
             if head in DROPPED_WORDS and len(tail) >= 4 and tail in vocabulary:
                 return (tail,)
             if tail in DROPPED_WORDS and len(head) >= 4 and head in vocabulary:
                 return (head,)
         return None
+
+    def _listed_with_abd(self, tail: str) -> bool:
+        """Whether some listed name holds the word with ABD in one of its spellings."""
+        return any(self._listed_together(form, tail) for form in ABD_SPELLINGS if form in self.postings)
 
     def _listed_together(self, head: str, tail: str) -> bool:
         """Whether some listed name holds both words: a word cut in two only stands for a listed
