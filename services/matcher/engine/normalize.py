@@ -22,7 +22,7 @@ from rigour.names import (
 )
 from rigour.text import metaphone
 
-from services.matcher.engine.scripts import COUNTRY_NAMES, latin_readings
+from services.matcher.engine.scripts import COUNTRY_NAMES, is_abjad, latin_readings
 from services.shared.models.common import EntityKind
 
 # Particles carry no identity: "DE LA CRUZ" and "CRUZ" are the same surname on a manifest.
@@ -301,7 +301,11 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
     engine screens an unknown query both ways.
     """
-    if is_person_kind(kind):
+    if is_abjad(name):
+        # consonants read from Arabic or Hebrew letters: no Latin title, prefix or legal form is
+        # written there, and their skeletons would take real names for one (OMAR and AMIR are MR)
+        readings = (tuple(_words(text)) for text in _latin_lower(name))
+    elif is_person_kind(kind):
         readings = (_person_tokens(text) for text in _latin_lower(name))
     else:
         readings = (_entity_tokens(text) for text in _latin_lower(name))
@@ -474,15 +478,20 @@ def fold(token: str) -> str:
 
 
 _ABJAD_VOWELS = str.maketrans("", "", "aeiouyw")
+#: AMR in Latin letters (عمرو); OMAR and UMAR (عمر) are M R
+_AMR_FORMS = frozenset({"amr", "amru", "amro", "amrou"})
 _CONSONANT_FOLDS = (("kh", "k"), ("ch", "k"), ("ph", "p"), ("f", "p"), ("v", "b"), ("q", "k"))
 
 
 @lru_cache(maxsize=200_000)
 def consonants(token: str) -> str:
     """The consonants of a word, as Arabic and Hebrew write names: ABDUL RAHMAN and عبد الرحمن
-    meet as BDL RHMN. Q and K are one letter here (QASIM, KASSEM)."""
+    meet as BDL RHMN. Q and K are one letter here (QASIM, KASSEM). AMR, whose Arabic spelling
+    alone tells it from OMAR and UMAR, has consonants of its own."""
     if not token.isalpha():
         return token
+    if token in _AMR_FORMS:
+        return "mrw"
     out: list[str] = []
     # the letters whose Latin forms vary: KH/K/CH, PH/F/P, V/B (Hebrew's BET and PE have both sounds)
     for old, new in _CONSONANT_FOLDS:

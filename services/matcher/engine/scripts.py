@@ -150,6 +150,8 @@ _ARABIC = dict(
 _HEBREW = dict(zip("בגדהזחטכךלמםנןסצץקרשתפף", "b g d h z kh t k k l m m n n s ts ts k r sh t p f".split(), strict=True))
 _ABJAD_LETTERS = {**_ARABIC, **_HEBREW, "_": ""}
 _ARTICLE = "ال"
+#: AMR, written with a WAW no one says, which is all that tells it from OMAR (عمر): the same M R
+_AMR = "عمرو"
 
 
 def _abjad_consonants(text: str) -> str:
@@ -167,6 +169,9 @@ def _abjad_consonants(text: str) -> str:
     for word in words:
         if word == _ARTICLE:
             latin.append("al")
+            continue
+        if word == _AMR:
+            latin.append("amr")  # its silent WAW tells it from OMAR (see normalize.consonants)
             continue
         if word.endswith("ה"):  # a final HE is most often the vowel E or A (משה is MOSHE)
             word = word[:-1]
