@@ -3,6 +3,7 @@
 # on success, on failure, on Ctrl-C and on SIGTERM. Exits with the command's exit code.
 #
 #   scripts/with-stack.sh .venv/bin/pytest -q
+#   scripts/with-stack.sh --fresh .venv/bin/pytest -q   # the stack's data deleted first (stack reset)
 #
 # Servers this stack did not start (e.g. a broker you run yourself on the same port) are used
 # as they are and left running.
@@ -10,8 +11,13 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
+fresh=0
+if [ "${1:-}" = "--fresh" ]; then
+    fresh=1
+    shift
+fi
 if [ $# -eq 0 ]; then
-    echo "usage: $0 COMMAND [ARG...]" >&2
+    echo "usage: $0 [--fresh] COMMAND [ARG...]" >&2
     exit 2
 fi
 
@@ -43,6 +49,9 @@ trap stop_stack EXIT
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 
+if [ "$fresh" = 1 ]; then
+    stack reset || exit $?
+fi
 stack up || exit $?
 
 # In the background so INT/TERM reach our traps at once instead of after the command ends;

@@ -93,6 +93,14 @@ def down(
         stack.down(_stack_settings(brokers), timeout_s=timeout, say=_say)
 
 
+@stack_app.command()
+def reset(brokers: int | None = typer.Option(None, min=1, help=_BROKERS_HELP)) -> None:
+    """Delete the servers' data (topics, offsets, Redis keys) so that the next `up` starts empty;
+    jars, credentials and TLS files stay. The stack must be down."""
+    with _explained():
+        stack.reset(_stack_settings(brokers), say=_say)
+
+
 @stack_app.command("add-principal")
 def add_principal(
     principal: str = typer.Argument(..., help="desk-<cc> for a desk, feed-<name> for a feed (README, Security)"),

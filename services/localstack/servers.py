@@ -97,6 +97,10 @@ class Server:
         """None when healthy, otherwise the reason it is not."""
         raise NotImplementedError
 
+    def data_paths(self) -> list[Path]:
+        """What the server keeps (records, metadata), as opposed to its jars, settings and logs."""
+        raise NotImplementedError
+
     def start(self) -> subprocess.Popen[bytes]:
         self.workdir.mkdir(parents=True, exist_ok=True)
         _rotate(self.log_path)
@@ -149,6 +153,9 @@ class KafkaBroker(Server):
     @property
     def data_dir(self) -> Path:
         return self.paths.kafka_data
+
+    def data_paths(self) -> list[Path]:
+        return [self.data_dir]
 
     @property
     def secured_marker(self) -> Path:
@@ -275,6 +282,10 @@ class RedisServer(Server):
 
     def command(self) -> list[str]:
         return ["redis-server", str(self.paths.redis_conf)]
+
+    def data_paths(self) -> list[Path]:
+        # its append-only files (redis.conf turns RDB snapshots off; one left from before is data too)
+        return [self.paths.redis_dir / "appendonlydir", self.paths.redis_dir / "dump.rdb"]
 
     def probe(self) -> str | None:
         # As the stack's own user where the stack made its users, else as the URL says.

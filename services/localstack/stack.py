@@ -8,6 +8,7 @@ by `down`). Topics are created explicitly once the broker answers.
 from __future__ import annotations
 
 import fcntl
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -189,3 +190,30 @@ def down(settings: Settings, timeout_s: float, say: Say = print) -> None:
         with ThreadPoolExecutor(max_workers=len(servers)) as pool:
             for server, outcome in zip(servers, pool.map(stop, servers), strict=True):
                 say(f"{server.name}: {outcome}")
+
+
+def reset(settings: Settings, say: Say = print) -> list[str]:
+    """Delete every record the stack's servers keep (topics, offsets, watchlists), so that the next
+    `up` starts empty; the Kafka jars, credentials, TLS files and settings stay. Refused while a
+    server of this stack runs. Returns what was deleted.
+
+    The test targets start from this clean slate: a broker restarted on the metadata of a whole test
+    run (thousands of topics created and deleted) once refused every login for minutes.
+    """
+    paths = stack_paths(settings)
+    with _stack_lock(paths, say):
+        servers = stack_servers(settings, paths)
+        running = [server.name for server in servers if server.pid_file.running_pid() is not None]
+        if running:
+            raise StackError(f"{', '.join(running)} still running: `stack down` first")
+        removed = []
+        for path in (path for server in servers for path in server.data_paths()):
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            else:
+                continue
+            removed.append(str(path))
+    say(f"reset: {len(removed)} data path(s) deleted" + (f" ({', '.join(removed)})" if removed else ""))
+    return removed
