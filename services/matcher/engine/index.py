@@ -26,6 +26,7 @@ from services.matcher.engine.normalize import (
     ABD_SPELLINGS,
     DROPPED_WORDS,
     GENERIC_WORDS,
+    consonant_keys,
     consonants,
     fold,
     phonetic_key,
@@ -314,7 +315,8 @@ class NameIndex:
         if key != token:
             self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
         self._folds.setdefault(fold(token), set()).add(token)
-        self._consonant_words.setdefault(consonants(token), set()).add(token)
+        for key in consonant_keys(token):
+            self._consonant_words.setdefault(key, set()).add(token)
         if len(token) >= _LONG_WORD:
             heads, tails = _half_keys(token)
             for halves, keys in ((self._heads, heads), (self._tails, tails)):

@@ -480,7 +480,8 @@ def fold(token: str) -> str:
 _ABJAD_VOWELS = str.maketrans("", "", "aeiouyw")
 #: AMR in Latin letters (عمرو); OMAR and UMAR (عمر) are M R
 _AMR_FORMS = frozenset({"amr", "amru", "amro", "amrou"})
-_CONSONANT_FOLDS = (("kh", "k"), ("ch", "k"), ("ph", "p"), ("f", "p"), ("v", "b"), ("q", "k"))
+#: DJ is the French J (DJAMEL, جمال)
+_CONSONANT_FOLDS = (("dj", "j"), ("kh", "k"), ("ch", "k"), ("ph", "p"), ("f", "p"), ("v", "b"), ("q", "k"))
 
 
 @lru_cache(maxsize=200_000)
@@ -500,6 +501,17 @@ def consonants(token: str) -> str:
         if not out or char != out[-1]:
             out.append(char)
     return "".join(out)
+
+
+def consonant_keys(token: str) -> tuple[str, ...]:
+    """consonants(token), and for a word with CH the consonants of CH read as SH too: CH is KH or
+    K in German and Hebrew romanisations (and so in consonants), SH in French ones (CHEKKOURI is
+    شكوري, AKKACHA عكاشة)."""
+    key = consonants(token)
+    if "ch" not in token:
+        return (key,)
+    french = consonants(token.replace("ch", "sh"))
+    return (key,) if french == key else (key, french)
 
 
 #: the words of country names (KOREA, HONG KONG, REPUBLIC, UNITED): rare in a list's company names

@@ -142,13 +142,24 @@ def _hepburn_names(text: str) -> str:
 # ya as vowels, ayin, hamza) are left out, as the engine compares these readings by consonants.
 _ARABIC = dict(
     zip(
-        "بتثجحخدذرزسشصضطظغفقكلمنهةـ",
-        "b t th j h kh d dh r z s sh s d t z gh f q k l m n h _ _".split(),
+        "بتثجحخدذرزسشصضطظغفقكلمنه",
+        "b t th j h kh d dh r z s sh s d t z gh f q k l m n h".split(),
         strict=True,
     )
 )
+#: the letters Persian, Urdu and Pashto add (Afghan and Pakistani names: ACHEKZAI اچکزی, MALIK
+#: مالک with the Persian KAF, CHAUDHRY with the Urdu HEH)
+_PERSIAN_URDU_PASHTO = dict(
+    zip(
+        "پچژکگہھټډړږښځڅګڼ",
+        "p ch zh k g h h t d r zh sh z s g n".split(),
+        strict=True,
+    )
+)
+#: a final TEH MARBUTA is the vowel A of FATIMA, HAMZA, USAMA; TATWEEL only stretches a letter
+_SILENT = {"ة": "", "ـ": ""}
 _HEBREW = dict(zip("בגדהזחטכךלמםנןסצץקרשתפף", "b g d h z kh t k k l m m n n s ts ts k r sh t p f".split(), strict=True))
-_ABJAD_LETTERS = {**_ARABIC, **_HEBREW, "_": ""}
+_ABJAD_LETTERS = {**_ARABIC, **_PERSIAN_URDU_PASHTO, **_SILENT, **_HEBREW}
 _ARTICLE = "ال"
 #: AMR, written with a WAW no one says, which is all that tells it from OMAR (عمر): the same M R
 _AMR = "عمرو"
