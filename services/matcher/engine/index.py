@@ -374,6 +374,10 @@ class NameIndex:
             for listed in self._consonant_words.get(consonants(token), ()):
                 if listed not in found and listed in self.postings:
                     found[listed], how[listed] = SIM_CONSONANTS, CONSONANTS
+            if token == "al":  # the article, which South Asian names write UR, UD... (MATI UR-REHMAN)
+                for listed in ARTICLE_SPELLINGS:
+                    if listed not in found and listed in self.postings:
+                        found[listed], how[listed] = SIM_SPELLING, ARTICLE_SPELLING
             return found
         syllabic = reading == SYLLABIC
         if len(token) >= (_MIN_SYLLABIC_FUZZY_LEN if syllabic else _MIN_FUZZY_LEN):

@@ -480,8 +480,10 @@ def fold(token: str) -> str:
 _ABJAD_VOWELS = str.maketrans("", "", "aeiouyw")
 #: AMR in Latin letters (عمرو); OMAR and UMAR (عمر) are M R
 _AMR_FORMS = frozenset({"amr", "amru", "amro", "amrou"})
-#: DJ is the French J (DJAMEL, جمال)
-_CONSONANT_FOLDS = (("dj", "j"), ("kh", "k"), ("ch", "k"), ("ph", "p"), ("f", "p"), ("v", "b"), ("q", "k"))
+#: DJ is the French J (DJAMEL, جمال); GH is G too (AG GHALI: اغ), DH is D too (ROMDHANE: رمضان)
+_CONSONANT_FOLDS = (
+    ("dj", "j"), ("kh", "k"), ("ch", "k"), ("gh", "g"), ("dh", "d"), ("ph", "p"), ("f", "p"), ("v", "b"), ("q", "k"),
+)  # fmt: skip
 
 
 @lru_cache(maxsize=200_000)

@@ -21,6 +21,7 @@ gets every reading its script commonly has, and the engine screens each. Per scr
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import icu  # type: ignore[import-untyped]  # PyICU ships no type information
@@ -161,15 +162,24 @@ _SILENT = {"ة": "", "ـ": ""}
 _HEBREW = dict(zip("בגדהזחטכךלמםנןסצץקרשתפף", "b g d h z kh t k k l m m n n s ts ts k r sh t p f".split(), strict=True))
 _ABJAD_LETTERS = {**_ARABIC, **_PERSIAN_URDU_PASHTO, **_SILENT, **_HEBREW}
 _ARTICLE = "ال"
+#: titles as names written in Arabic script carry them, dropped as their Latin forms are (Dr.,
+#: Haji, Mullah, Mawlawi, Maulana, Ustadh); SHAYKH stays, a word of some names (KHALID SHAIKH
+#: MOHAMMED), as does SAYYID
+_ABJAD_TITLES = frozenset(
+    "الدكتور دكتور الحاج حاجي حاجی ملا مولوي مولوی مولانا الأستاذ الاستاذ استاذ".split()
+)
 #: AMR, written with a WAW no one says, which is all that tells it from OMAR (عمر): the same M R
 _AMR = "عمرو"
 
 
 def _abjad_consonants(text: str) -> str:
     """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
-    before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ)."""
+    before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out."""
     words: list[str] = []
-    for word in text.split():
+    # NFKC: the presentation forms some sources write (ﻤﺤﻤﺪ for محمد) are the letters themselves
+    for word in unicodedata.normalize("NFKC", text).split():
+        if word in _ABJAD_TITLES:
+            continue
         if word.startswith("عبد" + _ARTICLE) and len(word) > 5:
             words += ["عبد", _ARTICLE, word[5:]]
         elif word.startswith(_ARTICLE) and len(word) > 3:
