@@ -424,7 +424,7 @@ class NameIndex:
     def regroupings(self, tokens: tuple[str, ...], syllabic: bool) -> list[tuple[tuple[str, ...], float, str]]:
         """Other ways to cut the query into listed words: (tokens, factor kept, what was done).
 
-        Two words joined where the list has them as one (AL HASSAN / ALHASSAN), one word cut where
+        Two or three words joined where the list has them as one (AL HASSAN / ALHASSAN), one word cut where
         the list has two (JOAQUINGUZMAN), and one typing error across the space: a letter moved over
         it (HERRER ABUITRAGO) or the space typed as a letter (ALOHASSAN). Only cuts into words the
         list holds are tried, so a name costs a few dictionary lookups a word. Syllabic: the tokens
@@ -446,6 +446,11 @@ class NameIndex:
                 if (pieces := self._pieces(joined[:cut], joined[cut:], typo=True)) is not None:
                     regrouped = (*tokens[:i], *pieces, *tokens[i + 2 :])
                     found.append((regrouped, BOUNDARY_TYPO_FACTOR, f"{left} {right} as {' '.join(pieces)}"))
+        for i in range(len(tokens) - 2):  # three words the list holds as one (CHONG CHON GANG)
+            joined = tokens[i] + tokens[i + 1] + tokens[i + 2]
+            if joined in vocabulary:
+                how = f"{' '.join(tokens[i : i + 3])} as {joined}"
+                found.append(((*tokens[:i], joined, *tokens[i + 3 :]), REGROUPED_FACTOR, how))
         every_split: dict[int, tuple[str, ...]] = {}
         cuts = self._cuts
         for i, token in enumerate(tokens):
