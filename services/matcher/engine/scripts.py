@@ -102,6 +102,8 @@ def latin_readings(text: str) -> tuple[str, ...]:
         readings.append(consonantal)
         if "bd al " in f" {consonantal} ":  # ABD AL-RAHMAN is as often ABDUL RAHMAN, or ABDEL
             readings.append(f" {consonantal} ".replace(" bd al ", " bdl ").strip())
+        if not _PERSIAN_SOUNDS.isdisjoint(text):  # AWAZ, FAIZ, USMAN: as Persian and Urdu say them
+            readings.append(_abjad_consonants(text, _PERSIAN_LETTERS))
     if scripts & {"ARMENIAN", "GEORGIAN"}:
         readings.append(maybe_ascii(text))
     if not readings:
@@ -161,6 +163,10 @@ _PERSIAN_URDU_PASHTO = dict(
 _SILENT = {"ة": "", "ـ": ""}
 _HEBREW = dict(zip("בגדהזחטכךלמםנןסצץקרשתפף", "b g d h z kh t k k l m m n n s ts ts k r sh t p f".split(), strict=True))
 _ABJAD_LETTERS = {**_ARABIC, **_PERSIAN_URDU_PASHTO, **_SILENT, **_HEBREW}
+#: DAD and DHAL are Z in Persian and Urdu names (EWAZ عوض, NAZIR نذیر), THA is S (USMAN عثمان):
+#: a name with one of them is read both ways
+_PERSIAN_LETTERS = {**_ABJAD_LETTERS, "ض": "z", "ذ": "z", "ث": "s"}
+_PERSIAN_SOUNDS = frozenset("ضذث")
 _ARTICLE = "ال"
 #: titles as names written in Arabic script carry them, dropped as their Latin forms are (Dr.,
 #: Haji, Mullah, Mawlawi, Maulana, Ustadh); SHAYKH stays, a word of some names (KHALID SHAIKH
@@ -172,7 +178,7 @@ _ABJAD_TITLES = frozenset(
 _AMR = "عمرو"
 
 
-def _abjad_consonants(text: str) -> str:
+def _abjad_consonants(text: str, letters: dict[str, str] = _ABJAD_LETTERS) -> str:
     """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
     before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out."""
     words: list[str] = []
@@ -196,7 +202,7 @@ def _abjad_consonants(text: str) -> str:
             continue
         if word.endswith("ה"):  # a final HE is most often the vowel E or A (משה is MOSHE)
             word = word[:-1]
-        latin.append("".join(_ABJAD_LETTERS.get(char, "" if script_of(char) in ABJADS else char) for char in word))
+        latin.append("".join(letters.get(char, "" if script_of(char) in ABJADS else char) for char in word))
     return " ".join(word for word in latin if word)
 
 
