@@ -409,7 +409,12 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     """A name of a party of unknown kind read as a person's and as an entity's, per reading of its
     script; the person reading is None when the name ends like an organisation's (see
     names_an_organisation)."""
-    readings = []
+    readings: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
+    if is_abjad(name):  # consonants, read alike for every kind (see name_readings)
+        for text in _latin_lower(name):
+            if tokens := tuple(_words(text)):
+                readings.append((tokens, tokens))
+        return readings
     for text in _latin_lower(name):
         words = _words(text)
         entity = _entity_tokens(text, words)
