@@ -511,13 +511,13 @@ def consonants(token: str) -> str:
 
 
 def consonant_keys(token: str) -> tuple[str, ...]:
-    """consonants(token), and for a word with CH the consonants of CH read as SH too: CH is KH or
-    K in German and Hebrew romanisations (and so in consonants), SH in French ones (CHEKKOURI is
-    شكوري, AKKACHA عكاشة)."""
+    """consonants(token), and for a word with CH, CE or CI the consonants read the French way too:
+    CH is KH or K in German and Hebrew romanisations (and so in consonants), SH in French ones
+    (CHEKKOURI is شكوري, AKKACHA عكاشة), and C before E or I is S (LOUNICI, لونيسي)."""
     key = consonants(token)
-    if "ch" not in token:
+    if "ch" not in token and "ce" not in token and "ci" not in token:
         return (key,)
-    french = consonants(token.replace("ch", "sh"))
+    french = consonants(token.replace("ch", "sh").replace("ce", "se").replace("ci", "si"))
     return (key,) if french == key else (key, french)
 
 

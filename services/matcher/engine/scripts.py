@@ -21,6 +21,7 @@ gets every reading its script commonly has, and the engine screens each. Per scr
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -102,8 +103,8 @@ def latin_readings(text: str) -> tuple[str, ...]:
         readings.append(consonantal)
         if "bd al " in f" {consonantal} ":  # ABD AL-RAHMAN is as often ABDUL RAHMAN, or ABDEL
             readings.append(f" {consonantal} ".replace(" bd al ", " bdl ").strip())
-        if not _PERSIAN_SOUNDS.isdisjoint(text):  # AWAZ, FAIZ, USMAN: as Persian and Urdu say them
-            readings.append(_abjad_consonants(text, _PERSIAN_LETTERS))
+        if not _PERSIAN_SOUNDS.isdisjoint(text) or _SILENT_HEH.search(text):  # as Persian and Urdu say them
+            readings.append(_abjad_consonants(text, _PERSIAN_LETTERS, persian=True))
     if scripts & {"ARMENIAN", "GEORGIAN"}:
         readings.append(maybe_ascii(text))
     if not readings:
@@ -167,6 +168,9 @@ _ABJAD_LETTERS = {**_ARABIC, **_PERSIAN_URDU_PASHTO, **_SILENT, **_HEBREW}
 #: a name with one of them is read both ways
 _PERSIAN_LETTERS = {**_ABJAD_LETTERS, "ض": "z", "ذ": "z", "ث": "s"}
 _PERSIAN_SOUNDS = frozenset("ضذث")
+#: a final HEH after a consonant is the vowel A or E in Persian and Urdu (زاده ZADA, جمعه JUMA);
+#: after a long vowel or LAM it is a letter (شاه SHAH, الله ALLAH)
+_SILENT_HEH = re.compile("[^\\s\u0627\u0648\u064a\u06cc\u0644]\u0647(?=\\s|$)")  # not after ALEF WAW YEH LAM
 _ARTICLE = "ال"
 #: titles as names written in Arabic script carry them, dropped as their Latin forms are (Dr.,
 #: Haji, Mullah, Mawlawi, Maulana, Ustadh); SHAYKH stays, a word of some names (KHALID SHAIKH
@@ -178,7 +182,7 @@ _ABJAD_TITLES = frozenset(
 _AMR = "عمرو"
 
 
-def _abjad_consonants(text: str, letters: dict[str, str] = _ABJAD_LETTERS) -> str:
+def _abjad_consonants(text: str, letters: dict[str, str] = _ABJAD_LETTERS, persian: bool = False) -> str:
     """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
     before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out."""
     words: list[str] = []
@@ -200,7 +204,8 @@ def _abjad_consonants(text: str, letters: dict[str, str] = _ABJAD_LETTERS) -> st
         if word == _AMR:
             latin.append("amr")  # its silent WAW tells it from OMAR (see normalize.consonants)
             continue
-        if word.endswith("ה"):  # a final HE is most often the vowel E or A (משה is MOSHE)
+        # a final HE is most often the vowel E or A (משה is MOSHE), as a Persian final HEH may be
+        if word.endswith("ה") or (persian and _SILENT_HEH.search(word)):
             word = word[:-1]
         latin.append("".join(letters.get(char, "" if script_of(char) in ABJADS else char) for char in word))
     return " ".join(word for word in latin if word)
