@@ -28,7 +28,7 @@ from services.shared.models.common import EntityKind
 # Particles carry no identity: "DE LA CRUZ" and "CRUZ" are the same surname on a manifest.
 PARTICLES: frozenset[str] = frozenset(
     {"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos", "di", "du", "van", "von",
-     "der", "den", "the", "of", "and"}
+     "der", "den", "the", "of", "and", "for"}
 )
 # Words so common in company names that a match on them says almost nothing, however rare they
 # happen to be in a small list (IDF alone cannot know that in a list of a hundred entries).
