@@ -371,39 +371,34 @@ class NameIndex:
             found[token] = 1.0
             how[token] = EXACT
         if reading == CONSONANTAL:
-            for listed in self._consonant_words.get(consonants(token), ()):
-                if listed not in found and listed in self.postings:
-                    found[listed], how[listed] = SIM_CONSONANTS, CONSONANTS
+            self._offer(found, how, self._consonant_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
             if token == "al":  # the article, which South Asian names write UR, UD... (MATI UR-REHMAN)
-                for listed in ARTICLE_SPELLINGS:
-                    if listed not in found and listed in self.postings:
-                        found[listed], how[listed] = SIM_SPELLING, ARTICLE_SPELLING
+                self._offer(found, how, ARTICLE_SPELLINGS, SIM_SPELLING, ARTICLE_SPELLING)
             return found
         syllabic = reading == SYLLABIC
         if len(token) >= (_MIN_SYLLABIC_FUZZY_LEN if syllabic else _MIN_FUZZY_LEN):
             self._add_typo_neighbours(token, found, how)
             self._add_sound_alikes(token, found, how)
         if token in ABD_SPELLINGS:
-            for listed in ABD_SPELLINGS:
-                if listed not in found and listed in self.postings:
-                    found[listed], how[listed] = SIM_SPELLING, ABD_SPELLING
+            self._offer(found, how, ABD_SPELLINGS, SIM_SPELLING, ABD_SPELLING)
         if token in ARTICLE_SPELLINGS:
-            for listed in ARTICLE_SPELLINGS:
-                if listed not in found and listed in self.postings:
-                    found[listed], how[listed] = SIM_SPELLING, ARTICLE_SPELLING
+            self._offer(found, how, ARTICLE_SPELLINGS, SIM_SPELLING, ARTICLE_SPELLING)
         if len(token) >= 3:
-            for listed in self._folds.get(fold(token), ()):
-                if listed not in found and listed in self.postings:
-                    found[listed], how[listed] = SIM_SPELLING, SPELLING
+            self._offer(found, how, self._folds.get(fold(token), ()), SIM_SPELLING, SPELLING)
         if self._abjad_words and len(token) >= 3:  # a Latin word for a listed name written in Arabic
-            for listed in self._abjad_words.get(consonants(token), ()):
-                if listed not in found and listed in self.postings:
-                    found[listed], how[listed] = SIM_CONSONANTS, CONSONANTS
+            self._offer(found, how, self._abjad_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
         if syllabic and (key := syllable_key(token)) is not None:
-            for listed in self._syllable_words.get(key, ()):
-                if listed not in found and listed in self.postings:
-                    found[listed], how[listed] = SIM_ROMANISATION, ROMANISATION
+            self._offer(found, how, self._syllable_words.get(key, ()), SIM_ROMANISATION, ROMANISATION)
         return found
+
+    def _offer(
+        self, found: dict[str, float], how: dict[str, str], words: Iterable[str], similarity: float, method: str
+    ) -> None:
+        """The listed ones of `words` as expansions found by `method`, unless found already."""
+        postings = self.postings
+        for listed in words:
+            if listed not in found and listed in postings:
+                found[listed], how[listed] = similarity, method
 
     def probe(self, token: str, reading: str = "") -> TokenProbe:
         """The token's expansions, their postings and the token's weight (cached)."""

@@ -302,14 +302,19 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     engine screens an unknown query both ways.
     """
     if is_abjad(name):
-        # consonants read from Arabic or Hebrew letters: no Latin title, prefix or legal form is
-        # written there, and their skeletons would take real names for one (OMAR and AMIR are MR)
-        readings = (tuple(_words(text)) for text in _latin_lower(name))
-    elif is_person_kind(kind):
+        return _abjad_readings(name)
+    if is_person_kind(kind):
         readings = (_person_tokens(text) for text in _latin_lower(name))
     else:
         readings = (_entity_tokens(text) for text in _latin_lower(name))
     return tuple(dict.fromkeys(reading for reading in readings if reading))
+
+
+def _abjad_readings(name: str) -> tuple[tuple[str, ...], ...]:
+    """The words of each reading of a name written in Arabic or Hebrew, all of them, for any kind:
+    no Latin title, prefix or legal form is written in those letters, and their consonants would
+    take real names for one (OMAR and AMIR are M R, the title MR)."""
+    return tuple(dict.fromkeys(words for text in _latin_lower(name) if (words := tuple(_words(text)))))
 
 
 def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
@@ -409,12 +414,9 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     """A name of a party of unknown kind read as a person's and as an entity's, per reading of its
     script; the person reading is None when the name ends like an organisation's (see
     names_an_organisation)."""
+    if is_abjad(name):  # read alike for every kind
+        return [(tokens, tokens) for tokens in _abjad_readings(name)]
     readings: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
-    if is_abjad(name):  # consonants, read alike for every kind (see name_readings)
-        for text in _latin_lower(name):
-            if tokens := tuple(_words(text)):
-                readings.append((tokens, tokens))
-        return readings
     for text in _latin_lower(name):
         words = _words(text)
         entity = _entity_tokens(text, words)

@@ -297,8 +297,6 @@ def _named_by_description(
     return query_has_more or any(not used[j] and token not in described for j, token in enumerate(listed_tokens))
 
 
-
-
 def _best_possible(explainable: float, unexplained: float, listed_total: float, listed_is_person: bool) -> float:
     """The most compare_tokens could score: every explainable listed word paired at similarity 1,
     the query words that no listed word explains left over (a person's other words counting half,

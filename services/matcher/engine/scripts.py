@@ -104,7 +104,7 @@ def latin_readings(text: str) -> tuple[str, ...]:
         if "bd al " in f" {consonantal} ":  # ABD AL-RAHMAN is as often ABDUL RAHMAN, or ABDEL
             readings.append(f" {consonantal} ".replace(" bd al ", " bdl ").strip())
         if not _PERSIAN_SOUNDS.isdisjoint(text) or _SILENT_HEH.search(text):  # as Persian and Urdu say them
-            readings.append(_abjad_consonants(text, _PERSIAN_LETTERS, persian=True))
+            readings.append(_abjad_consonants(text, persian=True))
     if scripts & {"ARMENIAN", "GEORGIAN"}:
         readings.append(maybe_ascii(text))
     if not readings:
@@ -182,9 +182,11 @@ _ABJAD_TITLES = frozenset(
 _AMR = "عمرو"
 
 
-def _abjad_consonants(text: str, letters: dict[str, str] = _ABJAD_LETTERS, persian: bool = False) -> str:
+def _abjad_consonants(text: str, persian: bool = False) -> str:
     """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
-    before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out."""
+    before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out. Persian:
+    the letters and final HEH read as Persian and Urdu say them (_PERSIAN_LETTERS, _SILENT_HEH)."""
+    letters = _PERSIAN_LETTERS if persian else _ABJAD_LETTERS
     words: list[str] = []
     # NFKC: the presentation forms some sources write (ﻤﺤﻤﺪ for محمد) are the letters themselves
     for word in unicodedata.normalize("NFKC", text).split():
