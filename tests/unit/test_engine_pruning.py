@@ -15,7 +15,7 @@ from pyroaring import BitMap
 from rapidfuzz.distance import OSA
 
 from services.matcher.engine import EntryMatch, MatchingEngine, ScreeningQuery
-from services.matcher.engine.index import IndexedName, NameIndex, TokenProbe
+from services.matcher.engine.index import IndexedName, NameIndex
 from services.matcher.engine.scoring import LINEAGE_DISCOUNT, compare_tokens, lineage_coverage
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, NameType, WatchlistEntry
@@ -74,13 +74,6 @@ def queries(entries: list[WatchlistEntry], rng: random.Random, count: int) -> li
     return found
 
 
-class EveryName(NameIndex):
-    """An index that offers every listed name as a candidate."""
-
-    def candidates(self, probes: list[TokenProbe], min_coverage: float, two_words: bool) -> BitMap:
-        return BitMap(name_id for name_id, _ in self.bulk_names())
-
-
 def described(matches: list[EntryMatch]) -> list[tuple[str, float, str]]:
     return [(match.entry.entry_id, match.score, match.explanation) for match in matches]
 
@@ -90,7 +83,7 @@ def engines() -> tuple[MatchingEngine, MatchingEngine, list[ScreeningQuery]]:
     rng = random.Random(20261123)
     entries = listed_entries(rng, 1200)
     engine, exhaustive = MatchingEngine(), MatchingEngine()
-    exhaustive._index = EveryName()
+    exhaustive._index = NameIndex(every_name_a_candidate=True)
     engine.load(entries)
     exhaustive.load(entries)
     return engine, exhaustive, queries(entries, rng, 300)

@@ -169,6 +169,12 @@ class IndexedName:
     consonantal: bool = False  # written in Arabic or Hebrew: its tokens are consonants (see scripts.py)
     lone: str | None = None  # the word a one-word query may match it on (see normalize.lone_word)
 
+    def __reduce__(self) -> tuple[type[IndexedName], tuple[object, ...]]:
+        # pickled (in the screen cache) by its fields: restoring a frozen instance attribute by
+        # attribute, as the compiled class's default unpickling does, is refused
+        return IndexedName, (self.entry_id, self.text, self.name_type, self.kind, self.tokens, self.syllabic,
+                             self.consonantal, self.lone)
+
 
 _TYPOS = {1: ONE_TYPO, 2: TWO_TYPOS}
 
@@ -192,7 +198,9 @@ def allowed_edits(left: str, right: str) -> int:
 class NameIndex:
     """Inverted index of name tokens; supports adding and removing one name at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, every_name_a_candidate: bool = False) -> None:
+        #: offer every listed name for comparison, pruning none (slow): what the pruning must equal
+        self.every_name_a_candidate = every_name_a_candidate
         self.names: list[IndexedName | None] = []
         self._free: list[int] = []
         self.postings: dict[str, BitMap] = {}
@@ -631,6 +639,8 @@ class NameIndex:
         starting from the smallest, so common words ("JUAN", "TRADING") cost little even in a list
         of a million names.
         """
+        if self.every_name_a_candidate:
+            return BitMap(name_id for name_id, _ in self.bulk_names())
         if not probes:
             return BitMap()
         if two_words and len(probes) == 1:

@@ -191,8 +191,8 @@ def compare_tokens(
             left_out_lineage = sum(
                 listed_weights[j] for j in range(listed_lineage, len(listed_tokens) - 1) if not listed_used[j]
             )
-        left_out = listed_total - matched_plain - (1.0 - LINEAGE_DISCOUNT) * left_out_lineage
-        listed_total = matched_plain + left_out * MISSING_LISTED_DISCOUNT
+        missing_weight = listed_total - matched_plain - (1.0 - LINEAGE_DISCOUNT) * left_out_lineage
+        listed_total = matched_plain + missing_weight * MISSING_LISTED_DISCOUNT
     listed_cover = matched_weight / listed_total
     score = QUERY_SHARE * query_cover + (1.0 - QUERY_SHARE) * listed_cover
     # one word in common is weak, unless it is all the query has and all the listed name has
@@ -211,17 +211,17 @@ def compare_tokens(
             # a short word one typo away is another word too often; a company's short lone word
             # met exactly is the company filed without its descriptive words (NPV for NPV ENGINEERING)
             score = min(score, SHORT_SINGLE_NAME_CAP)
-        left_out = len(listed_tokens) > len(pairs)
-        if needs_rarest and left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
+        words_left_out = len(listed_tokens) > len(pairs)
+        if needs_rarest and words_left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
-        if needs_rarest and left_out and all(generic_or_place(listed) for _, listed, _ in pairs):
+        if needs_rarest and words_left_out and all(generic_or_place(listed) for _, listed, _ in pairs):
             # KOREA TRADING CO is not KOREA MINING DEVELOPMENT TRADING CORPORATION, nor MARINE HONG KONG
             # LTD HONG KONG ELECTRONICS: a company's place and trade, however rare in the list, name
             # another company as well once the listed name has words the query lacks
             score = min(score, SINGLE_TOKEN_CAP)
         if (
             needs_rarest
-            and left_out
+            and words_left_out
             and score > SINGLE_TOKEN_CAP  # (the tagging of the listed name is looked up only when it may count)
             and _named_by_description(pairs, listed_tokens, listed_used, unmatched_query > 0.0)
         ):
