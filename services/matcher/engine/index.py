@@ -587,7 +587,7 @@ class NameIndex:
                 if allowed_edits(token, listed) >= edits:
                     found[listed], how[listed] = typo_similarity(edits, listed), _TYPOS[edits]
         # the listed words sharing a single-deletion key with the token: one or two edits away
-        near = set().union(*(self._deletes.get(variant, ()) for variant in (token, *deletions(token))))
+        near = set().union(*[self._deletes.get(variant, ()) for variant in (token, *deletions(token))])
         near.difference_update(seen, found)
         for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None):
             if 0 < edits <= allowed_edits(token, listed) and listed in self.postings:
@@ -640,7 +640,7 @@ class NameIndex:
         of a million names.
         """
         if self.every_name_a_candidate:
-            return BitMap(name_id for name_id, _ in self.bulk_names())
+            return BitMap([name_id for name_id, _ in self.bulk_names()])
         if not probes:
             return BitMap()
         if two_words and len(probes) == 1:
@@ -771,7 +771,7 @@ def _group_size(group: list[TokenProbe]) -> int:
 
 def _names_of(group: list[TokenProbe]) -> BitMap:
     """The names holding an expansion of any token of the group (read only)."""
-    return group[0].names() if len(group) == 1 else BitMap.union(*(probe.names() for probe in group))
+    return group[0].names() if len(group) == 1 else BitMap.union(*[probe.names() for probe in group])
 
 
 def _meeting(found: BitMap, group: list[TokenProbe], names: list[IndexedName | None]) -> BitMap:

@@ -562,7 +562,7 @@ def _also(found: BitMap, more: list[int]) -> Iterable[int]:
     """found, then the names of more it lacks."""
     if not more:
         return found
-    return itertools.chain(found, (name_id for name_id in more if name_id not in found))
+    return itertools.chain(found, [name_id for name_id in more if name_id not in found])
 
 
 def _rank(match: EntryMatch) -> tuple[float, str]:

@@ -156,7 +156,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # the same as _NON_ALNUM on ASCII text, which is what names are once transliterated, and faster (a
 # table of bytes: str.translate looks each character up in a dict); bytes past ASCII never come
 _ASCII_NON_ALNUM_TO_SPACE = bytes(
-    code if code < 128 and chr(code).isalnum() and not chr(code).isupper() else ord(" ") for code in range(256)
+    [code if code < 128 and chr(code).isalnum() and not chr(code).isupper() else ord(" ") for code in range(256)]
 )
 
 
@@ -209,7 +209,7 @@ def _camel_case_readings(text: str) -> tuple[str, ...]:
     # capital inside a word is as often a typo in a name typed in mixed case (DongPmig for
     # Dongming): the name is also read as written, one word.
     split = _CAMEL_CASE.sub(r"\1 \2", text)
-    return tuple(dict.fromkeys(reading.lower() for reading in (*latin_readings(split), *latin_readings(text))))
+    return tuple(dict.fromkeys([reading.lower() for reading in (*latin_readings(split), *latin_readings(text))]))
 
 
 def _ascii_lower(text: str) -> str:
@@ -304,17 +304,17 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     if is_abjad(name):
         return _abjad_readings(name)
     if is_person_kind(kind):
-        readings = (_person_tokens(text) for text in _latin_lower(name))
+        readings = [_person_tokens(text) for text in _latin_lower(name)]
     else:
-        readings = (_entity_tokens(text) for text in _latin_lower(name))
-    return tuple(dict.fromkeys(reading for reading in readings if reading))
+        readings = [_entity_tokens(text) for text in _latin_lower(name)]
+    return tuple(dict.fromkeys([reading for reading in readings if reading]))
 
 
 def _abjad_readings(name: str) -> tuple[tuple[str, ...], ...]:
     """The words of each reading of a name written in Arabic or Hebrew, all of them, for any kind:
     no Latin title, prefix or legal form is written in those letters, and their consonants would
     take real names for one (OMAR and AMIR are M R, the title MR)."""
-    return tuple(dict.fromkeys(words for text in _latin_lower(name) if (words := tuple(_words(text)))))
+    return tuple(dict.fromkeys([words for text in _latin_lower(name) if (words := tuple(_words(text)))]))
 
 
 def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:

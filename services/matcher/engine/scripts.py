@@ -111,7 +111,7 @@ def latin_readings(text: str) -> tuple[str, ...]:
         # the rest (Thai, Khmer, Devanagari, Bengali, Tamil, Burmese...): ICU's and anyascii's
         # conventions differ, and lists follow either
         readings += [_ANY.transliterate(text), anyascii(text)]
-    return tuple(dict.fromkeys(_ascii(reading) for reading in readings))
+    return tuple(dict.fromkeys([_ascii(reading) for reading in readings]))
 
 
 def _ascii(text: str) -> str:
