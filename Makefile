@@ -26,9 +26,18 @@ help:
 	@echo "make bench-ingest  ingest per format (json, csv, cuscar, ais) against a pass-through (ARGS=\"--messages 5000\")"
 	@echo "make schemas       export the JSON schemas of the messages"
 	@echo "make stack-up | stack-down | stack-status"
-	@echo "make clean         stop the stack and delete its state (.state)"
+	@echo "make clean         stop the stack, delete its state (.state) and the compiled matcher engine"
 
-setup: $(STAMP) prometheus chromium
+# The matcher engine's hot modules compiled with mypyc (scripts/compile_matcher.py), again whenever
+# one of their sources changed; the engine loads the source instead of a build older than it.
+ENGINE_MODULES := evidence identifiers index matcher normalize scoring scripts syllables
+ENGINE_BUILD   := services/matcher/engine/compiled.json
+
+setup: $(STAMP) $(ENGINE_BUILD) prometheus chromium
+
+$(ENGINE_BUILD): $(ENGINE_MODULES:%=services/matcher/engine/%.py) scripts/compile_matcher.py $(STAMP)
+	@$(BIN)/python -m services.localstack.prereqs engine-build
+	$(BIN)/python scripts/compile_matcher.py
 
 # Playwright (a dev dependency) drives a browser for the desk console's test, and never downloads
 # one: not at install, not at run time. The browser is Debian's chromium, below.
@@ -84,11 +93,21 @@ $(STAMP): pyproject.toml | $(BIN)/pip
 TEST_STACK = INTERDICT_STATE_DIR=$(CURDIR)/.state/test-stack scripts/with-stack.sh --fresh
 
 # pytest exit code 5 means "no tests collected": a run that tested nothing must not pass.
+# The engine's own tests (and the screen cache's, which pickles it) run a second time on its Python
+# source (a few seconds): the compiled build and the source it was made from must answer alike.
+ENGINE_TESTS = tests/unit/test_engine.py tests/unit/test_engine_normalize.py tests/unit/test_engine_other_names.py \
+	tests/unit/test_engine_pruning.py tests/unit/test_engine_build.py tests/unit/test_matching_regression.py \
+	tests/unit/test_screen.py
 test: setup
+	@$(BIN)/python -c 'from services.matcher.engine import BUILD; print("make test: matcher engine", BUILD)'
 	@$(TEST_STACK) $(BIN)/pytest -q -m "not faults and not reference"; status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests; a run that tests nothing proves nothing" >&2; \
 		exit 1; \
+	fi; \
+	if [ $$status -eq 0 ]; then \
+		echo "make test: the engine's tests again, on its Python source (INTERDICT_MATCHER_COMPILED=0)"; \
+		INTERDICT_MATCHER_COMPILED=0 $(BIN)/pytest -q $(ENGINE_TESTS) || status=1; \
 	fi; \
 	exit $$status
 
@@ -155,3 +174,4 @@ stack-status: setup
 clean:
 	@if [ -x $(BIN)/python ]; then $(STACK) down; fi
 	rm -rf .state
+	rm -f services/matcher/engine/*.so $(ENGINE_BUILD)

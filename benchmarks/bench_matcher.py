@@ -10,6 +10,9 @@ two speeds is printed. The baseline runs on a sample of the lookups, since it is
 Lookups: a fifth are listed names with a typo or in another order, the rest are parties on no list
 (see `lookups`). Before measuring, 2,000 other lookups warm the engine's word caches, as in a
 matcher that has been running; each measured lookup is then screened once.
+
+The engine measured is the one `make setup` compiled with mypyc (the heading says which build
+ran); INTERDICT_MATCHER_COMPILED=0 measures its Python source instead.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from benchmarks.queryset import (
     load_ofac,
     with_typos,
 )
+from services.matcher.engine import BUILD as ENGINE_BUILD
 from services.matcher.engine import MatchingEngine, ScreeningQuery
 from services.matcher.engine.normalize import name_tokens
 from services.shared.models.common import EntityKind
@@ -169,7 +173,7 @@ def bench(title: str, entries: list[WatchlistEntry], lookup_count: int, baseline
                                   score_cutoff=85)
 
     base_rate, base_p50, base_p99 = timed(naive, queries[:baseline_count])
-    print(f"\n== {title}: {len(entries):,} entries, {len(names):,} names ==")
+    print(f"\n== {title}: {len(entries):,} entries, {len(names):,} names; engine {ENGINE_BUILD} ==")
     print(f"index build        {build:8.2f} s   memory (RSS delta) {memory / 2**20:,.0f} MiB")
     print(f"engine             {rate:10,.0f} lookups/s   p50 {p50:8.1f} us   p99 {p99:8.1f} us"
           f"   ({len(queries):,} lookups)")

@@ -1,12 +1,12 @@
-"""The programs the local stack runs, what building PyICU takes, the Prometheus the deploy/ tests
-run, and installing them on Debian-like machines.
+"""The programs the local stack runs, what building PyICU and the matcher engine take, the
+Prometheus the deploy/ tests run, and installing them on Debian-like machines.
 
 CI starts from a bare machine as root, so there we install what is missing with apt-get. A
 developer's machine is never changed behind their back: without root we say what to install.
 
 `make setup` runs this module before the project is installed (`python -m
-services.localstack.prereqs pyicu-build`, then `... prometheus` and `... chromium`), so it uses the
-standard library only.
+services.localstack.prereqs pyicu-build`, then `... engine-build`, `... prometheus` and `...
+chromium`), so it uses the standard library only.
 """
 
 from __future__ import annotations
@@ -134,6 +134,13 @@ PYICU_BUILD_PREREQUISITES: tuple[BuildPrerequisite, ...] = (
 )
 
 
+#: The matcher engine's mypyc build (scripts/compile_matcher.py): C, against this Python's headers.
+ENGINE_BUILD_PREREQUISITES: tuple[BuildPrerequisite, ...] = (
+    BuildPrerequisite("a C compiler (gcc)", "gcc", lambda: shutil.which("gcc") is not None),
+    BuildPrerequisite("Python headers (Python.h)", "python3-dev", has_python_headers),
+)
+
+
 def ensure_build_prerequisites(
     prerequisites: Iterable[BuildPrerequisite] = PYICU_BUILD_PREREQUISITES,
     purpose: str = "building PyICU",
@@ -158,10 +165,13 @@ def ensure_build_prerequisites(
 
 
 def main(arguments: list[str]) -> int:
-    """`python -m services.localstack.prereqs pyicu-build | prometheus | chromium`: for `make setup`,
-    before pip builds PyICU, and for the tests that run Prometheus or a browser."""
+    """`python -m services.localstack.prereqs pyicu-build | engine-build | prometheus | chromium`: for
+    `make setup`, before pip builds PyICU and mypyc the engine, and for the tests that run Prometheus
+    or a browser."""
     steps: dict[str, Callable[[Callable[[str], None]], None]] = {
         "pyicu-build": lambda say: ensure_build_prerequisites(PYICU_BUILD_PREREQUISITES, say=say),
+        "engine-build": lambda say: ensure_build_prerequisites(
+            ENGINE_BUILD_PREREQUISITES, "compiling the matcher engine", say=say),
         "prometheus": lambda say: ensure_programs(MONITORING_PROGRAMS, say=say, show_progress=True),
         "chromium": lambda say: ensure_programs(BROWSER_PROGRAMS, say=say, show_progress=True),
     }

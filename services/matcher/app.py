@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from services.matcher.conflicts import conflict_matches
+from services.matcher.engine import BUILD as ENGINE_BUILD
 from services.matcher.engine import MatchingEngine
 from services.matcher.replica import WatchlistReplica
 from services.matcher.screening import BatchScreener, ScreeningCache, manifest_ref, screen_manifest
@@ -61,8 +62,10 @@ def build_app(settings: Settings) -> WorkerApp:
     async def follow_watchlists() -> None:
         await replica.run()
 
-    # /readyz (and /health/) shows the watchlists the matcher holds; it is ready once they are loaded.
+    # /readyz (and /health/) shows the watchlists the matcher holds, and which build of the engine
+    # runs (compiled, or its source and why); it is ready once the watchlists are loaded.
     app.health.require("watchlists", lambda: replica.state.ready)
-    app.health.describe(lambda: {key: value for key, value in replica.health().items() if key != "ready"})
+    app.health.describe(lambda: {"engine": ENGINE_BUILD}
+                        | {key: value for key, value in replica.health().items() if key != "ready"})
 
     return app

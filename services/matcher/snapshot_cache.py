@@ -7,10 +7,10 @@ The cache file holds the engine as `pickle` (protocol 5) after a small header wi
   a position that is unchanged means the same snapshot. Entries can also leave the snapshot
   without a write, when their expiry passes: the header keeps the earliest expiry among the
   cached entries, and from that moment the cache is stale;
-- the **engine's fingerprint**: a hash of the engine's source (services/matcher/engine/), of the
-  models pickled with it (services/shared/models/), of the match threshold, and of the versions
-  of Python and of the libraries whose data shape the index. A changed engine never loads a
-  pickle of the old one.
+- the **engine's fingerprint**: a hash of the engine's source and build (services/matcher/engine/,
+  compiled or not), of the models pickled with it (services/shared/models/), of the match
+  threshold, and of the versions of Python and of the libraries whose data shape the index. A
+  changed engine never loads a pickle of the old one.
 
 On a matching header the engine is unpickled; on anything else it is rebuilt from a snapshot
 (whose own position becomes the new header) and the file is replaced atomically (a temporary
@@ -46,6 +46,7 @@ from typing import Any, Literal, Protocol, cast
 import orjson
 
 from services.matcher import engine as engine_package
+from services.matcher.engine import BUILD as ENGINE_BUILD
 from services.matcher.engine import MatchingEngine
 from services.shared import models as models_package
 from services.shared.settings import Settings
@@ -125,6 +126,8 @@ def cache_path(settings: Settings) -> Path:
 def engine_fingerprint(settings: Settings, sources: tuple[Path, ...] = ENGINE_SOURCES) -> str:
     digest = hashlib.sha256()
     digest.update(f"format {FORMAT}\0python {sys.version}\0threshold {settings.match_threshold!r}\0".encode())
+    # the compiled engine's classes pickle otherwise than their source's (engine/compilation.py)
+    digest.update(f"build {ENGINE_BUILD}\0".encode())
     for distribution in ENGINE_DISTRIBUTIONS:
         try:
             version = metadata.version(distribution)

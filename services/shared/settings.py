@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     )
     watchlist_refresh_seconds: float = Field(default=1.0, gt=0)
     match_threshold: float = Field(default=0.80, ge=0, le=1)
+    matcher_compiled: bool = Field(
+        default=True,
+        description="run the matcher engine compiled by mypyc when its build is current; false: from its "
+        "source. Read from the environment when the engine is imported (services/matcher/engine/compilation.py)",
+    )
 
     suppression_window_seconds: float = Field(
         default=24 * 3600,

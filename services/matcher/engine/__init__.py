@@ -28,9 +28,20 @@ shared word cannot reach the threshold, only names sharing two words with the qu
 that blends query coverage and listed-name coverage, then evidence fused as independent
 probabilities so scores rank and never saturate at 1.0. Entries are scored in full (evidence and
 explanation) best bound first, and only until the top `limit` is settled.
+
+Speed: the modules a lookup spends its time in are compiled with **mypyc** by `make setup` (the
+same source, already type-checked by `make check`, as C extensions: about 1.8 times the lookups
+per second on OFAC and 1.4 times at a million entries). `compilation.py` makes sure an outdated
+build never runs.
 """
 
-from services.matcher.engine.matcher import MatchingEngine
-from services.matcher.engine.models import EntryMatch, ScreeningQuery
+from services.matcher.engine.compilation import select_build
 
-__all__ = ["EntryMatch", "MatchingEngine", "ScreeningQuery"]
+#: What runs in this process (`make bench-matcher`, /readyz, the screen cache's key). First: it
+#: decides whether the modules below load compiled or from source (see compilation.py).
+BUILD = select_build()
+
+from services.matcher.engine.matcher import MatchingEngine  # noqa: E402
+from services.matcher.engine.models import EntryMatch, ScreeningQuery  # noqa: E402
+
+__all__ = ["BUILD", "EntryMatch", "MatchingEngine", "ScreeningQuery"]
