@@ -575,7 +575,8 @@ class NameIndex:
             return self._compute_weight(token)
         if token in expansions:  # the only expansion as similar as 1.0
             return self.weight(token)
-        best = max(expansions, key=lambda listed: (expansions[listed], -self.document_frequency(listed)))
+        # the word itself last: among equals, the same one whatever order the expansions came in
+        best = max(expansions, key=lambda listed: (expansions[listed], -self.document_frequency(listed), listed))
         return self.weight(best)
 
     def _add_typo_neighbours(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
