@@ -556,6 +556,7 @@ class NameIndex:
         joined where a listed word has their consonants (نصر الله / NASRALLAH, عبد الله / ABDULLAH),
         an article between them dropped too (سراج الدين / SIRAJUDDIN)."""
         found: list[tuple[tuple[str, ...], float, str]] = []
+        joins: list[tuple[int, int, str]] = []  # (position, words joined, joined)
         for i in range(len(tokens) - 1):
             for width in (2, 3):
                 group = tokens[i : i + width]
@@ -566,6 +567,9 @@ class NameIndex:
                     if len(kept) >= 2 and consonants(joined) in self._consonant_words:
                         regrouped = (*tokens[:i], joined, *tokens[i + width :])
                         found.append((regrouped, REGROUPED_FACTOR, f"{' '.join(group)} as {joined}"))
+                        joins.append((i, width, joined))
+        if every_join := _apart(joins):  # رحمت الله کاکا زاده / RAHMATULLAH KAKAZADA: both at once
+            found.insert(0, _joined_at(tokens, every_join))
         return found[:_MAX_REGROUPINGS]
 
     def _query_weight(self, token: str, expansions: dict[str, float]) -> float:
@@ -855,3 +859,27 @@ def _discard(postings: dict[str, BitMap], token: str, name_id: int) -> None:
 def _sound_bucket(token: str, key: str) -> str:
     """Sound key and first letter (lower case, the key is upper case): sound-alikes must share both."""
     return token[0] + key
+
+
+def _apart(joins: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The first of the joins found at each place, left to right, that overlap none before them;
+    none unless there are two at least (one alone is a regrouping already)."""
+    kept: list[tuple[int, int, str]] = []
+    for join in joins:
+        if not kept or join[0] >= kept[-1][0] + kept[-1][1]:
+            kept.append(join)
+    return kept if len(kept) >= 2 else []
+
+
+def _joined_at(tokens: tuple[str, ...], joins: list[tuple[int, int, str]]) -> tuple[tuple[str, ...], float, str]:
+    """The tokens with every join of `joins` (apart, in order) made, as a regrouping."""
+    words: list[str] = []
+    hows: list[str] = []
+    position = 0
+    for start, width, joined in joins:
+        words += tokens[position:start]
+        words.append(joined)
+        hows.append(f"{' '.join(tokens[start : start + width])} as {joined}")
+        position = start + width
+    words += tokens[position:]
+    return tuple(words), REGROUPED_FACTOR, ", ".join(hows)
