@@ -103,8 +103,13 @@ def latin_readings(text: str) -> tuple[str, ...]:
         readings.append(consonantal)
         if "bd al " in f" {consonantal} ":  # ABD AL-RAHMAN is as often ABDUL RAHMAN, or ABDEL
             readings.append(f" {consonantal} ".replace(" bd al ", " bdl ").strip())
-        if not _PERSIAN_SOUNDS.isdisjoint(text) or _SILENT_HEH.search(text):  # as Persian and Urdu say them
+        persian_sounds, silent_heh = not _PERSIAN_SOUNDS.isdisjoint(text), _SILENT_HEH.search(text) is not None
+        if persian_sounds or silent_heh:  # as Persian and Urdu say them
             readings.append(_abjad_consonants(text, persian=True))
+        if persian_sounds and silent_heh:
+            # the final HEH alone: Egyptian spellings write it for TEH MARBUTA (شحاته SHIHATA), in a
+            # name whose THA or DHAL is still Arabic (ثروت THARWAT)
+            readings.append(_abjad_consonants(text, silent_heh=True))
     if scripts & {"ARMENIAN", "GEORGIAN"}:
         readings.append(maybe_ascii(text))
     if not readings:
@@ -182,10 +187,11 @@ _ABJAD_TITLES = frozenset(
 _AMR = "عمرو"
 
 
-def _abjad_consonants(text: str, persian: bool = False) -> str:
+def _abjad_consonants(text: str, persian: bool = False, silent_heh: bool = False) -> str:
     """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
     before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out. Persian:
-    the letters and final HEH read as Persian and Urdu say them (_PERSIAN_LETTERS, _SILENT_HEH)."""
+    the letters and final HEH read as Persian and Urdu say them (_PERSIAN_LETTERS, _SILENT_HEH);
+    silent_heh: the final HEH so read, the letters not."""
     letters = _PERSIAN_LETTERS if persian else _ABJAD_LETTERS
     words: list[str] = []
     # NFKC: the presentation forms some sources write (ﻤﺤﻤﺪ for محمد) are the letters themselves
@@ -207,7 +213,7 @@ def _abjad_consonants(text: str, persian: bool = False) -> str:
             latin.append("amr")  # its silent WAW tells it from OMAR (see normalize.consonants)
             continue
         # a final HE is most often the vowel E or A (משה is MOSHE), as a Persian final HEH may be
-        if word.endswith("ה") or (persian and _SILENT_HEH.search(word)):
+        if word.endswith("ה") or ((persian or silent_heh) and _SILENT_HEH.search(word)):
             word = word[:-1]
         latin.append("".join(letters.get(char, "" if script_of(char) in ABJADS else char) for char in word))
     return " ".join(word for word in latin if word)
