@@ -862,10 +862,10 @@ def _sound_bucket(token: str, key: str) -> str:
 
 
 def _apart(joins: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The first of the joins found at each place, left to right, that overlap none before them;
+    """The widest of the joins found at each place, left to right, that overlap none before them;
     none unless there are two at least (one alone is a regrouping already)."""
     kept: list[tuple[int, int, str]] = []
-    for join in joins:
+    for join in sorted(joins, key=lambda join: (join[0], -join[1])):  # at each place, the widest
         if not kept or join[0] >= kept[-1][0] + kept[-1][1]:
             kept.append(join)
     return kept if len(kept) >= 2 else []

@@ -177,6 +177,8 @@ _PERSIAN_SOUNDS = frozenset("ضذث")
 #: after a long vowel or LAM it is a letter (شاه SHAH, الله ALLAH)
 _SILENT_HEH = re.compile("[^\\s\u0627\u0648\u064a\u06cc\u0644]\u0647(?=\\s|$)")  # not after ALEF WAW YEH LAM
 _ARTICLE = "ال"
+_ABU = "ابو"
+_ALEFS = frozenset("اأإآ")
 #: titles as names written in Arabic script carry them, dropped as their Latin forms are (Dr.,
 #: Haji, Mullah, Mawlawi, Maulana, Ustadh); SHAYKH stays, a word of some names (KHALID SHAIKH
 #: MOHAMMED), as does SAYYID
@@ -198,6 +200,9 @@ def _abjad_consonants(text: str, persian: bool = False, silent_heh: bool = False
     for word in unicodedata.normalize("NFKC", text).split():
         if word in _ABJAD_TITLES:
             continue
+        if len(word) > 5 and word[0] in _ALEFS and word[1:3] == "بو":  # أبوغيث is ABU GHAITH (joined
+            words.append(_ABU)  # again where a listed name has it as one word, ABUBAKAR)
+            word = word[3:]
         if word.startswith("عبد" + _ARTICLE) and len(word) > 5:
             words += ["عبد", _ARTICLE, word[5:]]
         elif word.startswith(_ARTICLE) and len(word) > 3:
