@@ -74,7 +74,7 @@ def compile_engine() -> None:
         for built in (Path(work) / "lib").rglob("*.so"):
             target = PROJECT_ROOT / built.relative_to(Path(work) / "lib")
             shutil.copy2(built, target)
-    stamp = {"sources": compilation.source_hashes(ENGINE_DIR), "python": sys.version.split()[0]}
+    stamp = {"sources": compilation.source_hashes(ENGINE_DIR)}
     (ENGINE_DIR / compilation.STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n")
 
 

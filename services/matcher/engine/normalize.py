@@ -516,9 +516,8 @@ def consonant_keys(token: str) -> tuple[str, ...]:
     """consonants(token), and for a word with CH, CE or CI the consonants read the French way too:
     CH is KH or K in German and Hebrew romanisations (and so in consonants), SH in French ones
     (CHEKKOURI is شكوري, AKKACHA عكاشة), and C before E or I is S (LOUNICI, لونيسي); TH is DHAL
-too (below). A G (or GH)
-    is also read as the JIM Egyptian names say G (RAGAB رجب, GAMAL جمال) and as the QAF Gulf and
-    Maghreb names say G (GHEDEIR قدير, GADDAFI قذافي)."""
+    too (below). A G (or GH) is also read as the JIM Egyptian names say G (RAGAB رجب, GAMAL جمال)
+    and as the QAF Gulf and Maghreb names say G (GHEDEIR قدير, GADDAFI قذافي)."""
     keys = [consonants(token)]
     if "ch" in token or "ce" in token or "ci" in token:
         keys.append(consonants(token.replace("ch", "sh").replace("ce", "se").replace("ci", "si")))

@@ -50,8 +50,9 @@ _CODAS = ("ng", "rk", "hn", "n", "m", "l", "k", "p", "t", "h", "r", "")
 _SYLLABLE = re.compile(
     "(" + "|".join(_ONSETS[:-1]) + ")?(" + "|".join(_VOWELS) + ")(" + "|".join(_CODAS[:-1]) + ")?"
 )
-#: the most syllables a word of such a name holds (a joined given name: YONGHO, CHOLNAM)
-_MAX_SYLLABLES = 3
+#: the most syllables a word of such a name holds (a joined given name: YONGHO, CHOLNAM); a word
+#: of three is another language's given name that happens to parse (see is_syllabic_name)
+_MAX_SYLLABLES = 2
 
 _ONSET_KEYS = {
     "g": "k", "kk": "k", "kh": "k", "d": "t", "tt": "t", "th": "t", "b": "p", "pp": "p", "ph": "p",
@@ -137,10 +138,5 @@ def is_syllabic_name(tokens: tuple[str, ...]) -> bool:
     return (
         len(tokens) >= 2
         and not FAMILY_NAMES.isdisjoint(tokens)  # in C: most names screened hold no such name
-        and all(len(token) <= 12 and _of_one_or_two_syllables(token) for token in tokens)
+        and all(len(token) <= 12 and syllables(token) is not None for token in tokens)
     )
-
-
-def _of_one_or_two_syllables(token: str) -> bool:
-    parsed = syllables(token)
-    return parsed is not None and len(parsed) <= 2
