@@ -707,6 +707,10 @@ def drop_generic_word(name: str, rng: random.Random) -> str | None:
     return _tidy(name[:start] + " " + name[end:])
 
 
+def _without_legal_forms(name: str) -> str:
+    return " ".join(word for word, _, _ in _words_with_spans(name) if word.upper() not in LEGAL_FORM_WORDS)
+
+
 def generic_only_name(name: str) -> str | None:
     """A company's name with its distinctive words dropped, its generic, place and legal-form words kept
     (PACIFIC KUMSAN TRADING CORPORATION -> PACIFIC TRADING CORPORATION); None unless a distinctive word goes,
@@ -1460,6 +1464,10 @@ def added_queries(
         if generic is None or generic in seen:
             continue
         if listed.is_listed(generic, ignore=entry.entry_id) or listed.holds_listed(generic, ignore=entry.entry_id):
+            continue
+        if listed.is_listed(_without_legal_forms(generic), ignore=entry.entry_id):
+            # a listed name under another legal form (PETROCHEMICALS TRADING LLC for PETROCHEMICAL TRADING
+            # COMPANY LIMITED), the same name to the legal_form kind
             continue
         seen.add(generic)
         queries.append(

@@ -323,3 +323,17 @@ def test_the_added_kinds_are_built_deterministically_and_labelled() -> None:
             assert query.expected in by_id and query.held_out == held_out(query.expected)
             assert query.name and query.name.replace(",", "") != by_id[query.expected].primary_name.replace(",", "")
     assert "PACIFIC TRADING CORPORATION" in {q.name for q in queries if q.change == "negative_generic_company"}
+
+
+def test_a_generic_negative_is_no_listed_name_under_another_legal_form() -> None:
+    # PETROCHEMICALS TRADING LLC is another entry's alias in the other number and with another legal
+    # form, which the legal_form kind counts as the same name: no negative
+    entries = [
+        entry(1, ORG, "KUMSAN PETROCHEMICALS TRADING LLC"),
+        entry(2, ORG, "PETROCHEMICAL TRADING COMPANY LIMITED"),
+        entry(3, ORG, "TIUBODA OIL AND GAS SERVICES"),
+    ]
+    queries = added_queries(entries, ListedNames(entries), seed=7, per_change=4)
+    negatives = {q.name for q in queries if q.change == "negative_generic_company"}
+    assert "OIL AND GAS SERVICES" in negatives
+    assert not any(name and name.startswith("PETROCHEMICALS TRADING") for name in negatives)
