@@ -97,7 +97,7 @@ TEST_STACK = INTERDICT_STATE_DIR=$(CURDIR)/.state/test-stack scripts/with-stack.
 # source (a few seconds): the compiled build and the source it was made from must answer alike.
 ENGINE_TESTS = tests/unit/test_engine.py tests/unit/test_engine_normalize.py tests/unit/test_engine_other_names.py \
 	tests/unit/test_engine_pruning.py tests/unit/test_engine_build.py tests/unit/test_matching_regression.py \
-	tests/unit/test_engine_determinism.py tests/unit/test_screen.py
+	tests/unit/test_engine_determinism.py tests/unit/test_engine_spellings.py tests/unit/test_screen.py
 test: setup
 	@$(BIN)/python -c 'from services.matcher.engine import BUILD; print("make test: matcher engine", BUILD)'
 	@$(TEST_STACK) $(BIN)/pytest -q -m "not faults and not reference"; status=$$?; \

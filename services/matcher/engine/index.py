@@ -31,6 +31,8 @@ from services.matcher.engine.normalize import (
     fold,
     phonetic_key,
     same_final_sound,
+    vowel_mask,
+    word_forms,
 )
 from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
@@ -54,6 +56,8 @@ EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
     "the same syllables in another romanisation",
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
+WORD_FORM = "another form of a word describing the business (BANK / BANKING, FINANCE / FINANCIAL)"
+VOWELS = "other vowels around the same consonants (romanised Arabic and Persian vowels vary)"
 ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
 #: the Arabic article as names romanise it, also in South Asia, where it takes the sound of the next
 #: word (MATI UR-REHMAN, SHAMS UD-DIN, AMIN UL-HAQ for AL-RAHMAN, AL-DIN, AL-HAQQ)
@@ -62,6 +66,11 @@ ARTICLE_SPELLING = "the Arabic article written another way (AL, EL, UL, UR, UD..
 #: similarity of a listed word with the consonants of a word written in Arabic or Hebrew
 SIM_CONSONANTS = 0.88
 _MIN_FUZZY_LEN = 4
+#: the shortest word whose vowels may all differ at two places (see normalize.vowel_mask): shorter ones
+#: are other names too often (OMAR / AMIR)
+_MIN_VOWEL_VARIANT_LEN = 6
+#: vowel letters a word may have other than its listed form, at most
+_MAX_VOWEL_CHANGES = 2
 #: the words of Korean, Chinese and Vietnamese names get typo tolerance from this length only (a
 #: joined given name, YONGHO): shorter ones are syllables, compared by romanisation key instead
 _MIN_SYLLABIC_FUZZY_LEN = 6
@@ -217,6 +226,8 @@ class NameIndex:
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
+        #: the long words by their consonants in place (see normalize.vowel_mask)
+        self._vowel_masks: dict[str, set[str]] = {}
         #: romanisation keys of the words of syllabic names (see syllables.py)
         self._syllable_words: dict[str, set[str]] = {}
         #: the listed words by their consonants, for names written in Arabic or Hebrew
@@ -323,6 +334,8 @@ class NameIndex:
         if key != token:
             self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
         self._folds.setdefault(fold(token), set()).add(token)
+        if len(token) >= _MIN_VOWEL_VARIANT_LEN and (mask := vowel_mask(token)) is not None:
+            self._vowel_masks.setdefault(mask, set()).add(token)
         for key in consonant_keys(token):
             self._consonant_words.setdefault(key, set()).add(token)
         if len(token) >= _LONG_WORD:
@@ -387,12 +400,15 @@ class NameIndex:
         if len(token) >= (_MIN_SYLLABIC_FUZZY_LEN if syllabic else _MIN_FUZZY_LEN):
             self._add_typo_neighbours(token, found, how)
             self._add_sound_alikes(token, found, how)
+        if not syllabic and len(token) >= _MIN_VOWEL_VARIANT_LEN:
+            self._add_vowel_variants(token, found, how)
         if token in ABD_SPELLINGS:
             self._offer(found, how, ABD_SPELLINGS, SIM_SPELLING, ABD_SPELLING)
         if token in ARTICLE_SPELLINGS:
             self._offer(found, how, ARTICLE_SPELLINGS, SIM_SPELLING, ARTICLE_SPELLING)
         if len(token) >= 3:
             self._offer(found, how, self._folds.get(fold(token), ()), SIM_SPELLING, SPELLING)
+        self._offer(found, how, word_forms(token), SIM_SPELLING, WORD_FORM)
         if self._abjad_words and len(token) >= 3:  # a Latin word for a listed name written in Arabic
             self._offer(found, how, self._abjad_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
         if syllabic and (key := syllable_key(token)) is not None:
@@ -616,6 +632,21 @@ class NameIndex:
             for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None)
             if edits > 0 and listed[0] == first and listed in self.postings
         ]
+
+    def _add_vowel_variants(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
+        """Listed words with the same consonants in the same places and other vowels at two places at
+        most, the first letter too (ISMAILI / ESMAELI, SULAIMAN / SOLEIMAN): romanisations of Arabic and
+        Persian names write their short vowels as they hear them, past what one typo allows."""
+        mask = vowel_mask(token)
+        if mask is None:
+            return
+        for listed in self._vowel_masks.get(mask, ()):
+            if listed in found or listed not in self.postings:
+                continue
+            # one mask, one length
+            changes = sum(1 for mine, theirs in zip(token, listed, strict=True) if mine != theirs)
+            if changes <= _MAX_VOWEL_CHANGES:
+                found[listed], how[listed] = typo_similarity(changes, listed), VOWELS
 
     def _add_sound_alikes(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         key = phonetic_key(token)

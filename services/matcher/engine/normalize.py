@@ -484,6 +484,21 @@ def fold(token: str) -> str:
     return folded[1:] if folded.startswith("ie") and len(folded) > 4 else folded
 
 
+_VOWEL_MASK = str.maketrans("aeiou", "*****")
+#: consonants a word needs for its vowels to vary: with fewer, the vowels are most of the name
+_MIN_MASK_CONSONANTS = 3
+
+
+def vowel_mask(token: str) -> str | None:
+    """The word with each vowel letter a star (ISMAILI and ESMAELI are *SM**L*): the words written
+    with the same consonants in the same places; None for a word of other characters, or of fewer
+    than three consonants."""
+    if not (token.isascii() and token.isalpha()):
+        return None
+    mask = token.translate(_VOWEL_MASK)
+    return mask if len(mask) - mask.count("*") >= _MIN_MASK_CONSONANTS else None
+
+
 _ABJAD_VOWELS = str.maketrans("", "", "aeiouyw")
 #: AMR in Latin letters (عمرو); OMAR and UMAR (عمر) are M R
 _AMR_FORMS = frozenset({"amr", "amru", "amro", "amrou"})
@@ -568,8 +583,9 @@ def generic_or_place(token: str) -> bool:
 
 @lru_cache(maxsize=50_000)
 def generic(token: str) -> bool:
-    """Whether a word is one of GENERIC_WORDS, in the singular or the plural."""
-    return any(form in GENERIC_WORDS for form in number_forms(token))
+    """Whether a word is one of GENERIC_WORDS, in the singular or the plural, or in another of its
+    forms (MINES as MINING: word_forms)."""
+    return any(form in GENERIC_WORDS for form in (*number_forms(token), *word_forms(token)))
 
 
 def number_forms(token: str) -> tuple[str, ...]:
@@ -581,3 +597,39 @@ def number_forms(token: str) -> tuple[str, ...]:
     if token.endswith("y") and len(token) > 3:
         return token, token + "s", token[:-1] + "ies"
     return token, token + "s"
+
+
+#: the forms one descriptive word of a company's name takes (its trade, its kind of business), which a
+#: filing may write otherwise than the list does (MIDCO FINANCE for MIDCO FINANCIAL, AMROGGANG
+#: DEVELOPMENT BANK for ... BANKING CORPORATION): too far apart for a typo, the same word all the same
+_WORD_FORMS: tuple[tuple[str, ...], ...] = (
+    ("finance", "financial", "financing"),
+    ("bank", "banking", "bankers"),
+    ("industry", "industries", "industrial"),
+    ("trade", "trading", "traders", "trader"),
+    ("transport", "transports", "transportation"),
+    ("investment", "investments", "investing"),
+    ("technology", "technologies", "technological"),
+    ("engineering", "engineers", "engineer"),
+    ("construction", "constructions"),
+    ("commerce", "commercial"),
+    ("manufacturing", "manufacture", "manufacturers", "manufacturer"),
+    ("electric", "electrical", "electricity"),
+    ("consulting", "consultants", "consultant", "consultancy"),
+    ("metal", "metals", "metallurgy", "metallurgical"),
+    ("mining", "mines", "mine"),
+    ("communication", "communications"),
+    ("agriculture", "agricultural"),
+    ("export", "exports", "exporting", "exporters", "exporter"),
+    ("import", "imports", "importing", "importers", "importer"),
+    ("logistic", "logistics"),
+    ("insurance", "insurers"),
+)
+_FORMS_OF: dict[str, tuple[str, ...]] = {form: forms for forms in _WORD_FORMS for form in forms}
+
+
+def word_forms(token: str) -> tuple[str, ...]:
+    """The other forms of a descriptive word of a company's name (FINANCIAL for FINANCE), none for
+    any other word."""
+    forms = _FORMS_OF.get(token)
+    return tuple(form for form in forms if form != token) if forms else ()

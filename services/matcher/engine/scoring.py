@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Collection, Container
 from dataclasses import dataclass
 
-from services.matcher.engine.normalize import GENERIC_WORDS, descriptive_words, generic, generic_or_place
+from services.matcher.engine.normalize import (
+    GENERIC_WORDS,
+    descriptive_words,
+    generic,
+    generic_or_place,
+    number_forms,
+)
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
@@ -202,10 +208,13 @@ def compare_tokens(
         score = min(score, SINGLE_TOKEN_CAP)
     if syllabic and not western_order and _syllable_left_out(listed_tokens, listed_used):
         score = min(score, SINGLE_TOKEN_CAP)
-    exact = len(pairs) == len(query_tokens) == len(listed_tokens) and all(sim == 1.0 for *_, sim in pairs)
+    whole = len(pairs) == len(query_tokens) == len(listed_tokens)  # every word of either name paired
+    exact = whole and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
-        if all(generic(listed) for _, listed, _ in pairs):
-            # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing
+        if all(generic(listed) for _, listed, _ in pairs) and not (whole and _in_other_number(pairs)):
+            # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing,
+            # unless they are the listed name's very words, some in the other number (STATE
+            # ENTERPRISE FOR AUTOMOTIVE INDUSTRIES for ... INDUSTRY)
             score = min(score, SINGLE_TOKEN_CAP)
         if len(pairs) == 1 and len(listed_tokens[0]) < 4 and not (found_by_lone_word and pairs[0][2] == 1.0):
             # a short word one typo away is another word too often; a company's short lone word
@@ -241,6 +250,11 @@ def _kin_positions(query_tokens: tuple[str, ...], kin: Collection[str], explaine
     AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN RAZUQI ABD AL-GHAFUR
     AL-MAJID, the family name from another alias) has no word of another party."""
     return {i for i, token in enumerate(query_tokens) if token in kin and i not in explained}
+
+
+def _in_other_number(pairs: list[tuple[str, str, float]]) -> bool:
+    """Whether each query word of the pairs is its listed word, or that word in the other number."""
+    return all(sim == 1.0 or listed in number_forms(given) for given, listed, sim in pairs)
 
 
 def _acronym_weight(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...]) -> float:

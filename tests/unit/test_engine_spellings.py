@@ -1,0 +1,69 @@
+"""Spellings past a typo that the engine still reads as one word, and what it says it did: vowels
+romanised otherwise around the same consonants, and the forms of a word describing a business."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.matcher.engine import MatchingEngine, ScreeningQuery
+from services.matcher.engine.normalize import generic, vowel_mask, word_forms
+from services.shared.models.common import EntityKind
+from services.shared.models.watchlist import EntryName, WatchlistEntry
+
+LISTED = {
+    "vowels": (EntityKind.PERSON, "ESKANDAR HAKIMI"),
+    "family": (EntityKind.PERSON, "SALIMA HUMIDA"),
+    "finance": (EntityKind.ORGANIZATION, "ORINOCO FINANCIAL LIMITED"),
+    "number": (EntityKind.ORGANIZATION, "NATIONAL ELECTRONICS INDUSTRY"),
+    "bank": (EntityKind.ORGANIZATION, "COMMERCIAL BANK"),
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> MatchingEngine:
+    engine = MatchingEngine()
+    engine.load([_entry(entry_id, kind, name) for entry_id, (kind, name) in LISTED.items()])
+    return engine
+
+
+def _entry(entry_id: str, kind: EntityKind, name: str) -> WatchlistEntry:
+    names = [EntryName(name=name)]
+    return WatchlistEntry(entry_id=entry_id, list_id="test", kind=kind, names=names, owner_country="US")
+
+
+def _found(engine: MatchingEngine, name: str, kind: EntityKind) -> dict[str, str]:
+    return {match.entry.entry_id: match.explanation for match in engine.screen(ScreeningQuery(name=name, kind=kind))}
+
+
+def test_a_vowel_mask_keeps_the_consonants_in_place() -> None:
+    assert vowel_mask("ismaili") == vowel_mask("esmaeli") == "*sm**l*"
+    assert vowel_mask("obeidi") is None  # two consonants: the vowels are most of the word
+    assert vowel_mask("al-hassan") is None and vowel_mask("müller") is None
+
+
+def test_other_vowels_at_two_places_are_the_same_word_and_said_so(engine: MatchingEngine) -> None:
+    found = _found(engine, "ISKANDER HAKIMI", EntityKind.PERSON)
+    assert "ISKANDER~ESKANDAR (other vowels around the same consonants" in found["vowels"]
+
+
+def test_other_vowels_at_three_places_make_another_word(engine: MatchingEngine) -> None:
+    assert "family" not in _found(engine, "SALIMA HAMADI", EntityKind.PERSON)
+
+
+def test_the_forms_of_a_descriptive_word_are_one_word_and_generic() -> None:
+    assert "financial" in word_forms("finance") and "finance" not in word_forms("finance")
+    assert word_forms("orinoco") == ()
+    assert generic("mines")  # MINING's other form describes as much as MINING
+
+
+def test_another_form_of_a_descriptive_word_is_said_so(engine: MatchingEngine) -> None:
+    found = _found(engine, "ORINOCO FINANCE LTD", EntityKind.ORGANIZATION)
+    assert "FINANCE~FINANCIAL (another form of a word describing the business" in found["finance"]
+
+
+def test_a_descriptive_name_given_whole_in_the_other_number_is_the_name(engine: MatchingEngine) -> None:
+    assert "number" in _found(engine, "NATIONAL ELECTRONICS INDUSTRIES", EntityKind.ORGANIZATION)
+
+
+def test_descriptive_words_in_other_forms_and_order_prove_nothing(engine: MatchingEngine) -> None:
+    assert "bank" not in _found(engine, "BANK OF COMMERCE", EntityKind.ORGANIZATION)
