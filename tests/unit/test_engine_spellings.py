@@ -1,5 +1,6 @@
 """Spellings past a typo that the engine still reads as one word, and what it says it did: vowels
-romanised otherwise around the same consonants, and the forms of a word describing a business."""
+romanised otherwise around the same consonants, a spelling variant one letter more, and the forms of a
+word describing a business."""
 
 from __future__ import annotations
 
@@ -67,3 +68,11 @@ def test_a_descriptive_name_given_whole_in_the_other_number_is_the_name(engine: 
 
 def test_descriptive_words_in_other_forms_and_order_prove_nothing(engine: MatchingEngine) -> None:
     assert "bank" not in _found(engine, "BANK OF COMMERCE", EntityKind.ORGANIZATION)
+
+
+def test_a_spelling_variant_one_letter_more_is_the_same_word_and_said_so() -> None:
+    engine = MatchingEngine()
+    engine.load([_entry("west", EntityKind.PERSON, "ABDULAI DIALLO"), _entry("other", EntityKind.PERSON, "ABDULAI")])
+    found = _found(engine, "ABDOULAYE DIALLO", EntityKind.PERSON)
+    assert "ABDOULAYE~ABDULAI (a spelling variant and one letter more" in found["west"]
+

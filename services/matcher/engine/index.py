@@ -52,11 +52,12 @@ BOUNDARY_TYPO_FACTOR = 0.93
 #: how a query word came to stand for a listed word, in words for the explanation
 EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
     "the same word", "one letter differs", "two letters differ", "sounds alike (same sound key)",
-    "a spelling variant (PH/F, KH/K, W/V, Y/I, double letters, plural -IES for -Y)",
+    "a spelling variant (PH/F, KH/K, DJ/J, W/V, Y/I, double letters, plural -IES for -Y)",
     "the same syllables in another romanisation",
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
 WORD_FORM = "another form of a word describing the business (BANK / BANKING, FINANCE / FINANCIAL)"
+FOLD_TYPO = "a spelling variant and one letter more (Y/I, double letters, KH/K, DJ/J...)"
 VOWELS = "other vowels around the same consonants (romanised Arabic and Persian vowels vary)"
 ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
 #: the Arabic article as names romanise it, also in South Asia, where it takes the sound of the next
@@ -69,6 +70,8 @@ _MIN_FUZZY_LEN = 4
 #: the shortest word whose vowels may all differ at two places (see normalize.vowel_mask): shorter ones
 #: are other names too often (OMAR / AMIR)
 _MIN_VOWEL_VARIANT_LEN = 6
+#: the shortest spelling fold (see normalize.fold) that may differ by one letter more
+_MIN_FOLD_TYPO_LEN = 5
 #: vowel letters a word may have other than its listed form, at most
 _MAX_VOWEL_CHANGES = 2
 #: the words of Korean, Chinese and Vietnamese names get typo tolerance from this length only (a
@@ -226,6 +229,8 @@ class NameIndex:
         self._deletes: dict[str, set[str]] = {}
         self._sounds: dict[str, set[str]] = {}
         self._folds: dict[str, set[str]] = {}
+        #: the words whose spelling fold differs from them, by that fold and its single deletions
+        self._fold_deletes: dict[str, set[str]] = {}
         #: the long words by their consonants in place (see normalize.vowel_mask)
         self._vowel_masks: dict[str, set[str]] = {}
         #: romanisation keys of the words of syllabic names (see syllables.py)
@@ -333,7 +338,11 @@ class NameIndex:
         key = phonetic_key(token)
         if key != token:
             self._sounds.setdefault(_sound_bucket(token, key), set()).add(token)
-        self._folds.setdefault(fold(token), set()).add(token)
+        folded = fold(token)
+        self._folds.setdefault(folded, set()).add(token)
+        if folded != token and len(folded) >= _MIN_FOLD_TYPO_LEN:
+            for variant in (folded, *deletions(folded)):
+                self._fold_deletes.setdefault(variant, set()).add(token)
         if len(token) >= _MIN_VOWEL_VARIANT_LEN and (mask := vowel_mask(token)) is not None:
             self._vowel_masks.setdefault(mask, set()).add(token)
         for key in consonant_keys(token):
@@ -413,6 +422,9 @@ class NameIndex:
             self._offer(found, how, self._abjad_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
         if syllabic and (key := syllable_key(token)) is not None:
             self._offer(found, how, self._syllable_words.get(key, ()), SIM_ROMANISATION, ROMANISATION)
+        if not syllabic and token not in self.postings and len(token) >= _MIN_FOLD_TYPO_LEN:
+            # a word the list does not hold may be a spelling variant with one letter more
+            self._add_fold_typos(token, found, how)
         return found
 
     def _offer(
@@ -632,6 +644,28 @@ class NameIndex:
             for listed, edits, _ in extract(token, near, scorer=OSA.distance, score_cutoff=2, limit=None)
             if edits > 0 and listed[0] == first and listed in self.postings
         ]
+
+    def _add_fold_typos(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
+        """Listed words whose spelling fold is one letter from the token's (GHAYASUDIN / GHIASUDDIN,
+        IDRICA / IDRISSA): a romanisation variant and a letter more, for a word the list does not hold
+        (a listed word's own spelling is not searched further: most queries hold listed words)."""
+        folded = fold(token)
+        if len(folded) < _MIN_FOLD_TYPO_LEN:
+            return
+        # the listed words that are their own fold are in _deletes under the deletions of that fold;
+        # those one letter from an unfolded token were found as typos already
+        indexes = (self._fold_deletes,) if folded == token else (self._fold_deletes, self._deletes)
+        near: set[str] = set()
+        for key in (folded, *deletions(folded)):
+            for index in indexes:
+                words = index.get(key)
+                if words:
+                    near.update(words)
+        for listed in near:  # (the order of expansions is not the order of anything the engine says)
+            if listed in found or listed not in self.postings:
+                continue
+            if OSA.distance(folded, fold(listed), score_cutoff=1) <= 1:
+                found[listed], how[listed] = SIM_TWO_EDITS, FOLD_TYPO
 
     def _add_vowel_variants(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         """Listed words with the same consonants in the same places and other vowels at two places at

@@ -461,14 +461,17 @@ def same_final_sound(left: str, right: str) -> bool:
     return left[-1:].translate(_FINAL_SOUNDS) == right[-1:].translate(_FINAL_SOUNDS)
 
 
-_FOLDS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"))
+_FOLDS = (
+    ("ph", "f"), ("kh", "k"), ("gh", "g"), ("dj", "j"), ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"),
+)  # fmt: skip
 
 
 @lru_cache(maxsize=200_000)
 def fold(token: str) -> str:
-    """Spelling fold for romanisation variants (ALY/ALI, KWAI/KVAI, HUSSEIN/HUSEIN, YOUSEF/YUSEF),
-    and for a plural in -IES, three letters from its singular, too far for a typo (INDUSTRIES /
-    INDUSTRY, COMPANIES / COMPANY: a firm's own name filed in the other number)."""
+    """Spelling fold for romanisation variants (ALY/ALI, KWAI/KVAI, HUSSEIN/HUSEIN, YOUSEF/YUSEF, the
+    French DJ for J: DJIBRIL/JIBRIL), and for a plural in -IES, three letters from its singular, too
+    far for a typo (INDUSTRIES / INDUSTRY, COMPANIES / COMPANY: a firm's own name filed in the other
+    number)."""
     if not token.isalpha():
         return token
     if len(token) > 5 and token.endswith("ies"):
