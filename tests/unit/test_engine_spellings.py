@@ -1,13 +1,13 @@
 """Spellings past a typo that the engine still reads as one word, and what it says it did: vowels
 romanised otherwise around the same consonants, a spelling variant one letter more, and the forms of a
-word describing a business."""
+word describing a business; and the words near them that stay words."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.matcher.engine import MatchingEngine, ScreeningQuery
-from services.matcher.engine.normalize import generic, vowel_mask, word_forms
+from services.matcher.engine.normalize import generic, lone_word, name_tokens, vowel_mask, word_forms
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, WatchlistEntry
 
@@ -76,3 +76,18 @@ def test_a_spelling_variant_one_letter_more_is_the_same_word_and_said_so() -> No
     found = _found(engine, "ABDOULAYE DIALLO", EntityKind.PERSON)
     assert "ABDOULAYE~ABDULAI (a spelling variant and one letter more" in found["west"]
 
+
+
+def test_a_word_near_a_legal_form_that_is_a_real_word_stays() -> None:
+    # CORPORATIVA is two letters from CORPORATION, and a word of the name: no legal form to cut
+    assert name_tokens("TECNOLOGIA OPTIMA CORPORATIVA S. DE R.L. DE C.V.", EntityKind.ORGANIZATION) == (
+        "tecnologia",
+        "optima",
+        "corporativa",
+    )
+    assert name_tokens("OPTIMA CORPORATON", EntityKind.ORGANIZATION) == ("optima",)  # a mistyped legal form goes
+
+
+def test_a_generic_word_in_the_plural_leaves_a_company_its_lone_word() -> None:
+    assert lone_word(("desarrollo", "zafiro"), is_person=False) == "zafiro"
+    assert lone_word(("andes", "securities"), is_person=False) == "andes"

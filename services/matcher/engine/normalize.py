@@ -128,9 +128,9 @@ _FUZZY_LEGAL_WORDS: tuple[str, ...] = (
     "limited", "company", "corporation", "incorporated", "limitada", "sociedad", "anonima", "compania",
 )
 # ...but real words as close to them are no typos: a name ending with one keeps it (ISLAMIC REGIONAL
-# COOPERATION, CENTRAL COMMAND, NUESTRA SENORA DE LA SOLEDAD)
+# COOPERATION, CENTRAL COMMAND, NUESTRA SENORA DE LA SOLEDAD, TECNOLOGIA OPTIMA CORPORATIVA)
 _WORDS_NEAR_LEGAL_WORDS = frozenset(
-    {"cooperation", "command", "companion", "soledad", "antonia", "romania"}
+    {"cooperation", "command", "companion", "soledad", "antonia", "romania", "corporativa", "corporativo"}
 )
 
 _APOSTROPHES = re.compile(r"['’`´‘ʿʾ]")
@@ -435,7 +435,7 @@ def lone_word(tokens: tuple[str, ...], is_person: bool) -> str | None:
         return tokens[0]
     if is_person:
         return None
-    distinctive = [token for token in tokens if token not in GENERIC_WORDS]
+    distinctive = [token for token in tokens if not generic(token)]
     return distinctive[0] if len(distinctive) == 1 and len(distinctive[0]) >= 3 else None
 
 

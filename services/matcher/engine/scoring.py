@@ -12,7 +12,6 @@ from collections.abc import Collection, Container
 from dataclasses import dataclass
 
 from services.matcher.engine.normalize import (
-    GENERIC_WORDS,
     descriptive_words,
     generic,
     generic_or_place,
@@ -24,6 +23,9 @@ QUERY_SHARE = 0.6
 #: a match resting on one token between multi-token names stays below any sensible threshold
 SINGLE_TOKEN_CAP = 0.7
 SHORT_SINGLE_NAME_CAP = 0.75
+#: words shorter than this are other words a letter away too often to carry a name alone (ARTIN,
+#: ARVIN and ARZIN are three tankers)
+_SHORT_WORD = 5
 #: weight kept by listed words absent from a query whose own words all matched
 MISSING_LISTED_DISCOUNT = 0.5
 #: weight kept by query words of an Arabic name's lineage (see lineage_start) absent from the listed name
@@ -220,6 +222,10 @@ def compare_tokens(
             # a short word one typo away is another word too often; a company's short lone word
             # met exactly is the company filed without its descriptive words (NPV for NPV ENGINEERING)
             score = min(score, SHORT_SINGLE_NAME_CAP)
+        if len(pairs) == 1 and pairs[0][2] < 1.0 and len(pairs[0][1]) < _SHORT_WORD and _spelled(pairs[0][0]):
+            # nor is a name resting on one short word a letter away: GEMMA is not EMMA, SIGMA not SIMA
+            # (a word read from Arabic script is its consonants, which stand for the word itself)
+            score = min(score, SHORT_SINGLE_NAME_CAP)
         words_left_out = len(listed_tokens) > len(pairs)
         if needs_rarest and words_left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
@@ -252,6 +258,12 @@ def _kin_positions(query_tokens: tuple[str, ...], kin: Collection[str], explaine
     return {i for i, token in enumerate(query_tokens) if token in kin and i not in explained}
 
 
+def _spelled(token: str) -> bool:
+    """Whether a query word is written out with its vowels, not the consonants of a word written in
+    Arabic or Hebrew (normalize.consonants)."""
+    return any(letter in "aeiouy" for letter in token)
+
+
 def _in_other_number(pairs: list[tuple[str, str, float]]) -> bool:
     """Whether each query word of the pairs is its listed word, or that word in the other number."""
     return all(sim == 1.0 or listed in number_forms(given) for given, listed, sim in pairs)
@@ -272,7 +284,7 @@ def _acronym_weight(listed_tokens: tuple[str, ...], listed_weights: tuple[float,
 def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
     """Whether a listed word the query lacks is a syllable of the name, not a descriptive word
     (SHIPPING in JUI CHENG SHIPPING parses as syllables, and a company filed without it is itself)."""
-    return any(not used[j] and token not in GENERIC_WORDS for j, token in enumerate(listed_tokens))
+    return any(not used[j] and not generic(token) for j, token in enumerate(listed_tokens))
 
 
 def _given_name_split(
@@ -292,7 +304,7 @@ def _rarest_left_out(listed_tokens: tuple[str, ...], listed_weights: tuple[float
     """Whether the listed name's rarest word, unless a generic one, has no query word: what is left
     then is how the company describes itself (its trade, its place), which other companies share."""
     rarest = max(range(len(listed_tokens)), key=listed_weights.__getitem__)
-    return not used[rarest] and listed_tokens[rarest] not in GENERIC_WORDS
+    return not used[rarest] and not generic(listed_tokens[rarest])
 
 
 def _named_by_description(
