@@ -4,13 +4,17 @@ word describing a business; and the words near them that stay words."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from services.matcher.engine import MatchingEngine, ScreeningQuery
+from services.matcher.engine import MatchingEngine, ScreeningQuery, normalize
 from services.matcher.engine.normalize import generic, lone_word, name_tokens, vowel_mask, word_forms
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, WatchlistEntry
 
+DATA = Path(__file__).resolve().parents[1] / "data" / "matching"
 LISTED = {
     "vowels": (EntityKind.PERSON, "ESKANDAR HAKIMI"),
     "family": (EntityKind.PERSON, "SALIMA HUMIDA"),
@@ -91,3 +95,13 @@ def test_a_word_near_a_legal_form_that_is_a_real_word_stays() -> None:
 def test_a_generic_word_in_the_plural_leaves_a_company_its_lone_word() -> None:
     assert lone_word(("desarrollo", "zafiro"), is_person=False) == "zafiro"
     assert lone_word(("andes", "securities"), is_person=False) == "andes"
+
+
+def test_the_generic_words_worked_out_once_are_those_the_rule_gives() -> None:
+    # every word of the regression list and its background, and each generic word's forms
+    words: set[str] = set()
+    for path in (DATA / "regression_cases.csv", DATA / "background_names.csv"):
+        words.update(re.findall(r"[a-z]+", path.read_text(encoding="utf-8").lower()))
+    for word in normalize.GENERIC_WORDS:
+        words.update((word, word + "s", word + "es", word[:-1], word[:-1] + "ies", word[:-3] + "y"))
+    assert [word for word in sorted(words) if generic(word) != normalize.is_generic_form(word)] == []

@@ -577,17 +577,20 @@ def descriptive_words(tokens: tuple[str, ...]) -> frozenset[str]:
     return frozenset(described)
 
 
-@lru_cache(maxsize=50_000)
 def generic_or_place(token: str) -> bool:
     """Whether a word is a generic one, in the singular or the plural (TEXTILE as TEXTILES, AGENCY
     as AGENCIES), or a country's."""
-    return token in PLACE_WORDS or generic(token)
+    return token in _GENERIC_OR_PLACE
 
 
-@lru_cache(maxsize=50_000)
 def generic(token: str) -> bool:
     """Whether a word is one of GENERIC_WORDS, in the singular or the plural, or in another of its
-    forms (MINES as MINING: word_forms)."""
+    forms (MINES as MINING: word_forms). A set lookup: scoring asks it of most words it compares."""
+    return token in GENERIC_FORMS
+
+
+def is_generic_form(token: str) -> bool:
+    """generic() worked out: some form of the word (number_forms, word_forms) is one of GENERIC_WORDS."""
     return any(form in GENERIC_WORDS for form in (*number_forms(token), *word_forms(token)))
 
 
@@ -636,3 +639,25 @@ def word_forms(token: str) -> tuple[str, ...]:
     any other word."""
     forms = _FORMS_OF.get(token)
     return tuple(form for form in forms if form != token) if forms else ()
+
+
+def _forms_to_try(word: str) -> tuple[str, ...]:
+    """Every word one of whose number_forms can be `word` (a word itself, plus -S; less -S; -Y as -IES
+    and back)."""
+    tried = [word, word + "s", word[:-1]]
+    if word.endswith("y"):
+        tried.append(word[:-1] + "ies")
+    if word.endswith("ies"):
+        tried.append(word[:-3] + "y")
+    return tuple(tried)
+
+
+#: every word generic() holds generic: the words that number_forms or word_forms turn into one of
+#: GENERIC_WORDS, worked out once (tests check it against is_generic_form)
+GENERIC_FORMS: frozenset[str] = frozenset(
+    candidate
+    for word in (*GENERIC_WORDS, *_FORMS_OF)
+    for candidate in _forms_to_try(word)
+    if is_generic_form(candidate)
+)
+_GENERIC_OR_PLACE: frozenset[str] = GENERIC_FORMS | PLACE_WORDS
