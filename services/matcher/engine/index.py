@@ -646,8 +646,8 @@ class NameIndex:
         ]
 
     def _add_fold_typos(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
-        """Listed words whose spelling fold is one letter from the token's (GHAYASUDIN / GHIASUDDIN,
-        IDRICA / IDRISSA): a romanisation variant and a letter more, for a word the list does not hold
+        """Listed words whose spelling fold is one letter from the token's (ABDOULAYE / ABDULAI, SEYDOU
+        / SAIDU): a romanisation variant and a letter more, for a word the list does not hold
         (a listed word's own spelling is not searched further: most queries hold listed words)."""
         folded = fold(token)
         if len(folded) < _MIN_FOLD_TYPO_LEN:
@@ -669,7 +669,7 @@ class NameIndex:
 
     def _add_vowel_variants(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         """Listed words with the same consonants in the same places and other vowels at two places at
-        most, the first letter too (ISMAILI / ESMAELI, SULAIMAN / SOLEIMAN): romanisations of Arabic and
+        most, the first letter too (ISKANDER / ESKANDAR, SULAIMAN / SOLEIMAN): romanisations of Arabic and
         Persian names write their short vowels as they hear them, past what one typo allows."""
         mask = vowel_mask(token)
         if mask is None:
@@ -677,8 +677,7 @@ class NameIndex:
         for listed in self._vowel_masks.get(mask, ()):
             if listed in found or listed not in self.postings:
                 continue
-            # one mask, one length
-            changes = sum(1 for mine, theirs in zip(token, listed, strict=True) if mine != theirs)
+            changes = sum(1 for mine, theirs in zip(token, listed, strict=True) if mine != theirs)  # one length
             if changes <= _MAX_VOWEL_CHANGES:
                 found[listed], how[listed] = typo_similarity(changes, listed), VOWELS
 

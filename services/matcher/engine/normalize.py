@@ -606,7 +606,7 @@ def number_forms(token: str) -> tuple[str, ...]:
 
 
 #: the forms one descriptive word of a company's name takes (its trade, its kind of business), which a
-#: filing may write otherwise than the list does (MIDCO FINANCE for MIDCO FINANCIAL, AMROGGANG
+#: filing may write otherwise than the list does (ORINOCO FINANCE for ORINOCO FINANCIAL, CARIBE
 #: DEVELOPMENT BANK for ... BANKING CORPORATION): too far apart for a typo, the same word all the same
 _WORD_FORMS: tuple[tuple[str, ...], ...] = (
     ("finance", "financial", "financing"),

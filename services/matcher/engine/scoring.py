@@ -11,12 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Container
 from dataclasses import dataclass
 
-from services.matcher.engine.normalize import (
-    descriptive_words,
-    generic,
-    generic_or_place,
-    number_forms,
-)
+from services.matcher.engine.normalize import descriptive_words, generic, generic_or_place, number_forms
 
 #: share of the name score given to covering the query (the rest: covering the listed name)
 QUERY_SHARE = 0.6
