@@ -708,7 +708,7 @@ def drop_generic_word(name: str, rng: random.Random) -> str | None:
 
 
 def _without_legal_forms(name: str) -> str:
-    return " ".join(word for word, _, _ in _words_with_spans(name) if word.upper() not in LEGAL_FORM_WORDS)
+    return " ".join(word for word, _, _ in _words_with_spans(name) if word not in LEGAL_FORM_WORDS)  # upper case
 
 
 def generic_only_name(name: str) -> str | None:
