@@ -14,8 +14,10 @@ from benchmarks.queryset import (
     ADDED_KINDS,
     ADDED_NEGATIVE_KINDS,
     FIRST_KINDS,
+    GIVEN_NAMES,
     KINDS_OF_CHANGE,
     NEGATIVE_KINDS,
+    SURNAMES,
     SYLLABIC_SURNAMES,
     SYLLABLE_VARIANTS,
     TABLE_ORDER,
@@ -23,6 +25,7 @@ from benchmarks.queryset import (
     SyllabicNames,
     added_queries,
     boundary_typo,
+    build,
     company_extra_word,
     drop_generic_word,
     find_legal_form,
@@ -337,3 +340,34 @@ def test_a_generic_negative_is_no_listed_name_under_another_legal_form() -> None
     negatives = {q.name for q in queries if q.change == "negative_generic_company"}
     assert "OIL AND GAS SERVICES" in negatives
     assert not any(name and name.startswith("PETROCHEMICALS TRADING") for name in negatives)
+
+
+def test_a_name_holding_a_listed_name_whole_is_found_however_the_list_writes_it() -> None:
+    names = ListedNames(
+        [
+            entry(1, ORG, "FAST LINK SAL"),
+            entry(2, ORG, "MINAB SHIPPING COMPANY LIMITED"),
+            entry(3, PERSON, "CHINAMASA, Monica"),
+            entry(4, PERSON, "PATRICIA"),
+        ]
+    )
+    assert names.holds_whole_name("TECHNOLOGIES FASTLINK ASOCIADOS CORP.", person=False)  # two words as one
+    assert names.holds_whole_name("SHIPPING MINAB DESARROLLOS LTDA.", person=False)  # legal forms aside
+    assert names.holds_whole_name("MONICA CHINAMASA YOUNG", person=True)
+    assert not names.holds_whole_name("MONICA CHINAMASA YOUNG", person=False)  # a person's name, not a firm's
+    assert not names.holds_whole_name("MONICA CHINAMASSA YOUNG", person=True)  # every word exactly
+    assert not names.holds_whole_name("PATRICIA TALEBZADEH", person=True)  # one listed word says too little
+
+
+def test_no_invented_negative_holds_a_listed_name_whole() -> None:
+    # listed persons made of the generator's own given names and surnames, so that invented names
+    # often hold one whole (JUAN MARIA GARCIA LOPEZ holds GARCIA, Juan)
+    people = [(given, surname) for given in GIVEN_NAMES[:6] for surname in SURNAMES[:6]]
+    entries = [entry(i, PERSON, f"{surname}, {given}") for i, (given, surname) in enumerate(people)]
+    entries.append(entry(len(entries), ORG, "KUMSAN TRADING CORPORATION"))
+    built = build(entries, per_change=1, negative_count=300)
+    negatives = [query for query in built if query.change in ("negative", "negative_hard")]
+    assert 250 < len(negatives) < 300  # some were set aside
+    for query in negatives:
+        words = set((query.name or "").split())
+        assert not any({given, surname} <= words for given, surname in people), query.name
