@@ -19,7 +19,9 @@ Kinds (`LabelledQuery.change`), one per query:
   (Abd-al-Khaliq al-Huthi / ABD AL-KHALIQ AL-HOUTHI). An alias is used only when it is no listed name left
   in the entry written with other case, punctuation, spacing or word order, and when it shares a word
   with one (a spelling variant, not another name altogether: "Commander Putol" cannot be found from
-  RADULAN SAHIRON, nor should it be). One alias of several joined by ';' is one query.
+  RADULAN SAHIRON, nor should it be). One alias of several joined by ';' is one query. An alias that
+  another entry holds word for word is set aside: it cannot say which of the two it is (the list has
+  HASSAN DAHIR AWEYS under Al-Qaida and under Somalia).
 - un_syllabic: the alias queries of persons on the DPRK list, or whose names are Korean / Chinese /
   Vietnamese short syllables (Jo Yon Jun / CHO YON CHUN): counted here, not in un_alias.
 - un_negative (no entry expected): persons not on the list, made of the list's own words: a given name of
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from normality import ascii_text
@@ -103,7 +105,21 @@ def build_un(seed: int = 20260509) -> tuple[list[WatchlistEntry], list[LabelledQ
     for query in queries:  # manifests often do not say what a party is
         if unknown.random() < 0.3:
             query.kind = EntityKind.UNKNOWN
-    return index, queries
+    # An alias that another entry holds word for word (the list has some persons twice, under two
+    # regimes) cannot say which of them it is: the alert on the other is right, and the query is set
+    # aside, after the draws, so that every other query and the index stay as they were.
+    holders: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for entry in index:
+        for listed in entry.names:
+            holders[tuple(sorted(_words(listed.name)))].add(entry.entry_id)
+    return index, [query for query in queries if not _held_elsewhere(query, holders)]
+
+
+def _held_elsewhere(query: LabelledQuery, holders: dict[tuple[str, ...], set[str]]) -> bool:
+    """True when an entry other than the one the query expects holds its words, in any order."""
+    if query.expected is None:
+        return False
+    return bool(holders.get(tuple(sorted(_words(query.name or ""))), set()) - {query.expected})
 
 
 # -- scripts ---------------------------------------------------------------------------------------
