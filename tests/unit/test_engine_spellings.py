@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from services.matcher.engine import MatchingEngine, ScreeningQuery, normalize
-from services.matcher.engine.normalize import generic, lone_word, name_tokens, vowel_mask, word_forms
+from services.matcher.engine.index import NameIndex
+from services.matcher.engine.normalize import generic, lone_word, name_readings, name_tokens, vowel_mask, word_forms
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import EntryName, WatchlistEntry
 
@@ -105,3 +106,25 @@ def test_the_generic_words_worked_out_once_are_those_the_rule_gives() -> None:
     for word in normalize.GENERIC_WORDS:
         words.update((word, word + "s", word + "es", word[:-1], word[:-1] + "ies", word[:-3] + "y"))
     assert [word for word in sorted(words) if generic(word) != normalize.is_generic_form(word)] == []
+
+
+def test_an_honorific_is_also_read_as_a_given_name_in_one_spelling() -> None:
+    person = EntityKind.PERSON
+    noor = name_readings("NOOR, Hajji Mohammad", person, listed=True)
+    assert noor == (("noor", "mohammad"), ("noor", "haji", "mohammad"))
+    assert name_readings("SHAYKH TAHIR", person) == (("tahir",), ("sheikh", "tahir"))
+    # a listed title and one word would be a name that every longer name holding both words holds
+    assert name_readings("AHMAD HAJI", person, listed=True) == (("ahmad",),)
+    assert name_readings("KARIMI, Dr. Abdul", person) == (("karimi", "abdul"),)  # Dr. is never a name
+
+
+def test_an_honorific_is_matched_only_as_written() -> None:
+    engine = MatchingEngine()
+    engine.load(
+        [_entry("hadi", EntityKind.PERSON, "NOORI, Hadi Ahmad"), _entry("haji", EntityKind.PERSON, "BASIR, Haji Abdul")]
+    )
+    index: NameIndex = engine._index
+    assert index.expand("haji") == {"haji": 1.0}  # not HADI
+    assert "haji" not in index.expand("hadi")
+    assert set(_found(engine, "HAJI BASIR", EntityKind.PERSON)) == {"haji"}
+    assert not _found(engine, "HAJI NOORI", EntityKind.PERSON)

@@ -26,6 +26,7 @@ from services.matcher.engine.normalize import (
     ABD_SPELLINGS,
     DROPPED_WORDS,
     GENERIC_WORDS,
+    NAME_HONORIFICS,
     consonant_keys,
     consonants,
     fold,
@@ -331,6 +332,10 @@ class NameIndex:
             self._name_weights.clear()
 
     def _add_vocabulary(self, token: str) -> None:
+        if token in NAME_HONORIFICS:  # no word of a query is a mistyped title (see expand), but حجي is HAJI
+            for key in consonant_keys(token):
+                self._consonant_words.setdefault(key, set()).add(token)
+            return
         if len(token) >= _MIN_FUZZY_LEN:
             self._deletes.setdefault(token, set()).add(token)
             for variant in deletions(token):
@@ -379,7 +384,8 @@ class NameIndex:
         # initials and two-letter tokens identify almost nothing, however rare
         if len(token) <= 2:
             return base * 0.5
-        return base * GENERIC_FACTOR if token in GENERIC_WORDS else base
+        # a title says as little of who a person is as TRADING says of which company
+        return base * GENERIC_FACTOR if token in GENERIC_WORDS or token in NAME_HONORIFICS else base
 
     def document_frequency(self, token: str) -> int:
         posting = self.postings.get(token)
@@ -400,6 +406,9 @@ class NameIndex:
         if token in self.postings:
             found[token] = 1.0
             how[token] = EXACT
+        if token in NAME_HONORIFICS:  # a title stands for itself (HADI is no mistyped HAJI), in any script
+            self._offer(found, how, self._abjad_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
+            return found
         if reading == CONSONANTAL:
             self._offer(found, how, self._consonant_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
             if token == "al":  # the article, which South Asian names write UR, UD... (MATI UR-REHMAN)

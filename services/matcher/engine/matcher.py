@@ -114,7 +114,7 @@ class MatchingEngine:
         name_ids: list[int] = []
         for listed in (*entry.names, *remark_aliases(entry)):
             # a name in another script is indexed once per reading (EVGENIY, YEVGENIY...)
-            for tokens in name_readings(listed.name, entry.kind):
+            for tokens in name_readings(listed.name, entry.kind, listed=True):
                 is_person = entry.kind is EntityKind.PERSON
                 indexed = IndexedName(
                     entry.entry_id, listed.name, listed.name_type, entry.kind, tokens, is_syllabic_name(tokens),
@@ -542,7 +542,8 @@ def _query_readings(name: str, kind: EntityKind) -> list[tuple[tuple[str, ...], 
         else:
             # each listed name is compared with the reading of the query that fits its kind
             readings += [(as_person, True), (as_entity, False)]
-    return readings
+    # a name with an honorific is read twice as a person's and each time alike as an entity's
+    return list(dict.fromkeys(readings))
 
 
 def _reading(tokens: tuple[str, ...], abjad: bool) -> str:

@@ -67,6 +67,16 @@ PERSON_TITLES: frozenset[str] = frozenset(
     sheikh shaykh sheik haji hajji alhaji mullah maulana mawlawi mawlavi prof sir rev""".split()
 )
 
+# Honorifics that lists also write as a given name ("NOOR, Haji Mohammad"; "HAJI SHAHBAZ"): a person's
+# name holding one is also read with it kept, so that HAJI NOOR is that name with a given name left
+# out, as it would be without the honorific, and not the lone word NOOR.
+NAME_HONORIFICS: frozenset[str] = frozenset(
+    "sheikh shaykh sheik haji hajji alhaji mullah maulana mawlawi mawlavi".split()
+)
+_TITLES_NOT_NAMES = PERSON_TITLES - NAME_HONORIFICS
+# ...each kept in one spelling, since a title is matched only as written (see index.expand)
+_HONORIFIC_SPELLINGS = {"hajji": "haji", "alhaji": "haji", "shaykh": "sheikh", "sheik": "sheikh", "mawlavi": "mawlawi"}
+
 # Legal forms that rigour's org-type list leaves in place (it knows "S.A." but not "S A" once
 # punctuation is gone, nor the English "CO"/"CORP" family). Removed from the end of a name only,
 # since "CO" or "SA" inside a name may be a real word.
@@ -293,9 +303,12 @@ def name_tokens(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[str, 
 
 
 @lru_cache(maxsize=200_000)
-def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tuple[str, ...], ...]:
+def name_readings(
+    name: str, kind: EntityKind = EntityKind.UNKNOWN, listed: bool = False
+) -> tuple[tuple[str, ...], ...]:
     """The comparable tokens of a name, without particles, titles, legal forms or vessel prefixes,
     once per reading of its script (one for a name in Latin letters); empty readings left out.
+    listed: the name is a watchlist's (see _person_readings).
 
     Persons and everything else are normalised differently (rigour's org-type list would eat
     person names such as "YU" or "SA"); an UNKNOWN kind is normalised as an entity here, and the
@@ -304,7 +317,7 @@ def name_readings(name: str, kind: EntityKind = EntityKind.UNKNOWN) -> tuple[tup
     if is_abjad(name):
         return _abjad_readings(name)
     if is_person_kind(kind):
-        readings = [_person_tokens(text) for text in _latin_lower(name)]
+        readings = [reading for text in _latin_lower(name) for reading in _person_readings(text, listed=listed)]
     else:
         readings = [_entity_tokens(text) for text in _latin_lower(name)]
     return tuple(dict.fromkeys([reading for reading in readings if reading]))
@@ -317,14 +330,23 @@ def _abjad_readings(name: str) -> tuple[tuple[str, ...], ...]:
     return tuple(dict.fromkeys([words for text in _latin_lower(name) if (words := tuple(_words(text)))]))
 
 
-def _person_tokens(text: str, words: list[str] | None = None) -> tuple[str, ...]:
-    """words: text's words, when the caller has them already."""
+def _person_readings(text: str, words: list[str] | None = None, listed: bool = False) -> list[tuple[str, ...]]:
+    """A person's tokens without titles; then, when the name holds an honorific that lists also write
+    as a given name, its tokens with the honorific kept. A listed name is read so only when two words
+    at least stay beside the honorific: the alias AHMAD HAJI would otherwise be a two-word name that
+    every Haji Ahmad holds whole. words: text's words, when the caller has them already."""
     kept = _remove_person_prefixes(text) or text
     if words is None or kept is not text:
         words = _words(kept)
-    if not PERSON_TITLES.isdisjoint(words):  # most names hold no title: no copy of their words
-        words = [token for token in words if token not in PERSON_TITLES]
-    return _without_particles(_arabic_forms(words))
+    if PERSON_TITLES.isdisjoint(words):  # most names hold no title: no copy of their words
+        return [_without_particles(_arabic_forms(words))]
+    readings = [_without_particles(_arabic_forms([token for token in words if token not in PERSON_TITLES]))]
+    if not NAME_HONORIFICS.isdisjoint(words) and (not listed or len(readings[0]) >= 2):
+        named_words = [_HONORIFIC_SPELLINGS.get(token, token) for token in words if token not in _TITLES_NOT_NAMES]
+        named = _without_particles(_arabic_forms(named_words))
+        if named != readings[0]:
+            readings.append(named)
+    return readings
 
 
 # Romanised Arabic names shorten MUHAMMAD (MOHD, MOHMED): written out on both sides, the
@@ -420,9 +442,13 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     for text in _latin_lower(name):
         words = _words(text)
         entity = _entity_tokens(text, words)
-        person = None if _ends_like_an_organisation(words) else _person_tokens(text, words)
-        if entity or person:
-            readings.append((person, entity))
+        if _ends_like_an_organisation(words):
+            if entity:
+                readings.append((None, entity))
+            continue
+        for person in _person_readings(text, words):
+            if entity or person:
+                readings.append((person, entity))
     return readings
 
 
