@@ -118,13 +118,15 @@ def test_an_honorific_is_also_read_as_a_given_name_in_one_spelling() -> None:
     assert name_readings("KARIMI, Dr. Abdul", person) == (("karimi", "abdul"),)  # Dr. is never a name
 
 
-def test_an_honorific_is_matched_only_as_written() -> None:
+def test_an_honorific_is_matched_only_as_written_or_in_another_spelling_of_it() -> None:
     engine = MatchingEngine()
-    engine.load(
-        [_entry("hadi", EntityKind.PERSON, "NOORI, Hadi Ahmad"), _entry("haji", EntityKind.PERSON, "BASIR, Haji Abdul")]
-    )
+    person, company = EntityKind.PERSON, EntityKind.ORGANIZATION
+    hadi, haji = _entry("hadi", person, "NOORI, Hadi Ahmad"), _entry("haji", person, "BASIR, Haji Abdul")
+    engine.load([hadi, haji, _entry("house", company, "HAJJI RAHIM EXCHANGE HOUSE")])
     index: NameIndex = engine._index
-    assert index.expand("haji") == {"haji": 1.0}  # not HADI
+    assert set(index.expand("haji")) == {"haji", "hajji"}  # not HADI
     assert "haji" not in index.expand("hadi")
-    assert set(_found(engine, "HAJI BASIR", EntityKind.PERSON)) == {"haji"}
-    assert not _found(engine, "HAJI NOORI", EntityKind.PERSON)
+    assert set(_found(engine, "HAJI BASIR", person)) == {"haji"}
+    assert not _found(engine, "HAJI NOORI", person)
+    found = _found(engine, "HAJI RAHIM EXCHANGE HOUSE", company)
+    assert "HAJI~HAJJI (the same title written otherwise" in found["house"]

@@ -30,6 +30,7 @@ from services.matcher.engine.normalize import (
     consonant_keys,
     consonants,
     fold,
+    honorific_spellings,
     phonetic_key,
     same_final_sound,
     vowel_mask,
@@ -58,6 +59,7 @@ EXACT, ONE_TYPO, TWO_TYPOS, SOUNDS_ALIKE, SPELLING, ROMANISATION = (
 )
 CONSONANTS = "the same consonants (Arabic and Hebrew write few vowels)"
 WORD_FORM = "another form of a word describing the business (BANK / BANKING, FINANCE / FINANCIAL)"
+HONORIFIC = "the same title written otherwise (HAJI / HAJJI / ALHAJI, SHEIKH / SHAYKH)"
 FOLD_TYPO = "a spelling variant and one letter more (Y/I, double letters, KH/K, DJ/J...)"
 VOWELS = "other vowels around the same consonants (romanised Arabic and Persian vowels vary)"
 ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
@@ -407,6 +409,7 @@ class NameIndex:
             found[token] = 1.0
             how[token] = EXACT
         if token in NAME_HONORIFICS:  # a title stands for itself (HADI is no mistyped HAJI), in any script
+            self._offer(found, how, honorific_spellings(token), SIM_SPELLING, HONORIFIC)
             self._offer(found, how, self._abjad_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
             return found
         if reading == CONSONANTAL:

@@ -76,6 +76,19 @@ NAME_HONORIFICS: frozenset[str] = frozenset(
 _TITLES_NOT_NAMES = PERSON_TITLES - NAME_HONORIFICS
 # ...each kept in one spelling, since a title is matched only as written (see index.expand)
 _HONORIFIC_SPELLINGS = {"hajji": "haji", "alhaji": "haji", "shaykh": "sheikh", "sheik": "sheikh", "mawlavi": "mawlawi"}
+# each spelling's spellings, in a fixed order (a set's would follow the hash seed)
+_HONORIFIC_FORMS: dict[str, tuple[str, ...]] = {
+    spelling: tuple(
+        sorted(other for other in NAME_HONORIFICS if _HONORIFIC_SPELLINGS.get(other, other) == form)
+    )
+    for spelling in NAME_HONORIFICS
+    for form in [_HONORIFIC_SPELLINGS.get(spelling, spelling)]
+}
+
+
+def honorific_spellings(token: str) -> tuple[str, ...]:
+    """Every spelling of the honorific `token`, itself included (HAJI: HAJJI, ALHAJI); () for another word."""
+    return _HONORIFIC_FORMS.get(token, ())
 
 # Legal forms that rigour's org-type list leaves in place (it knows "S.A." but not "S A" once
 # punctuation is gone, nor the English "CO"/"CORP" family). Removed from the end of a name only,
