@@ -26,6 +26,8 @@ from services.matcher.engine.normalize import (
     ABD_SPELLINGS,
     DROPPED_WORDS,
     GENERIC_WORDS,
+    JOINED_LEGAL_FORMS,
+    JOINED_PARTICLES,
     NAME_HONORIFICS,
     consonant_keys,
     consonants,
@@ -544,9 +546,11 @@ class NameIndex:
     def _adjacent_splits(self, token: str) -> list[tuple[tuple[str, ...], float]]:
         """A listed word cut where another listed name has its two pieces side by side: ABDULRAHMAN
         is a word of some names and ABDUL RAHMAN two words of others, and a manifest writes either."""
+        # the article is shorter than any other piece (ALHASSAN, listed as one word and as AL HASSAN)
+        first = 2 if token[:2] in ARTICLE_SPELLINGS else _MIN_PIECE
         return [
             ((token[:cut], token[cut:]), REGROUPED_FACTOR)
-            for cut in range(_MIN_PIECE, len(token) - _MIN_PIECE + 1)
+            for cut in range(first, len(token) - _MIN_PIECE + 1)
             if self._listed_side_by_side(token[:cut], token[cut:])
         ]
 
@@ -574,11 +578,15 @@ class NameIndex:
             return (head, tail)
         if not typo and head in ABD_SPELLINGS and tail in vocabulary and self._listed_with_abd(tail):
             return (head, tail)  # ABDELMAJID for ABD AL-MAJID: ABD in any of its spellings, then the name
-        if typo:  # a dropped word may be listed too (LLC in "LLC NOVYE PROEKTY"): tried all the same
-            if head in DROPPED_WORDS and len(tail) >= 4 and tail in vocabulary:
-                return (tail,)
-            if tail in DROPPED_WORDS and len(head) >= 4 and head in vocabulary:
-                return (head,)
+        # a word names drop run into a listed one, with a letter typed for the space, or with none when
+        # manifests do run them in (LAEMPRESA, SONSLTD); a dropped word may be listed too (LLC in
+        # "LLC NOVYE PROEKTY"): tried all the same
+        if tail in vocabulary and (
+            (typo and head in DROPPED_WORDS and len(tail) >= 4) or (head in JOINED_PARTICLES and len(tail) >= 5)
+        ):
+            return (tail,)
+        if head in vocabulary and len(head) >= 4 and (tail in DROPPED_WORDS if typo else tail in JOINED_LEGAL_FORMS):
+            return (head,)
         return None
 
     def _listed_with_abd(self, tail: str) -> bool:

@@ -141,6 +141,14 @@ _TRAILING_LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
 DROPPED_WORDS: frozenset[str] = (
     PARTICLES | PERSON_TITLES | {form[0] for form in _TRAILING_LEGAL_FORMS if len(form) == 1}
 )
+#: ...and those a manifest runs into the next or the last word with no letter for the space: the
+#: articles and prepositions that begin a name (LAEMPRESA, DOSSANTOS) and the legal forms of three
+#: letters or more that end one (SONSLTD); not English AND, OF, FOR, THE (FORTUNA is no FOR TUNA),
+#: nor SA or CO, which end too many words (MARISA, TOBACCO)
+JOINED_PARTICLES: frozenset[str] = PARTICLES - {"and", "for", "of", "the", "e", "y"}
+JOINED_LEGAL_FORMS: frozenset[str] = frozenset(
+    form[0] for form in _TRAILING_LEGAL_FORMS if len(form) == 1 and len(form[0]) >= 3
+)
 _LEGAL_FORMS_BY_LAST_WORD: dict[str, list[tuple[str, ...]]] = {}
 for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
     _LEGAL_FORMS_BY_LAST_WORD.setdefault(_form[-1], []).append(_form)
