@@ -9,6 +9,7 @@ from rigour.names import remove_obj_prefixes, remove_person_prefixes
 
 from services.matcher.engine import normalize
 from services.matcher.engine.normalize import _NON_ALNUM, _latin_lower, _latin_lower_any_script, _words
+from services.shared.models.common import EntityKind
 
 # ASCII names that take each turn of the ASCII shortcut: apostrophes, branches in brackets or
 # trailing in any case, a capital inside a word, one case or mixed
@@ -54,3 +55,18 @@ def test_person_prefixes_removed_as_rigour_removes_them(text: str) -> None:
 @pytest.mark.parametrize("text", [*_OBJ_HEADS, "mtv ocean", "ss ocean", "the ocean", "ocean star", "/m/v x"])
 def test_vessel_prefixes_removed_as_rigour_removes_them(text: str) -> None:
     assert normalize._remove_obj_prefixes(text) == remove_obj_prefixes(text)
+
+
+def test_a_legal_form_with_its_letters_grouped_otherwise_is_left_out() -> None:
+    company = EntityKind.ORGANIZATION
+    assert normalize.name_readings("GRANATURA S DE PR DE RL DE CV", company) == (("granatura",),)
+    assert normalize.name_readings("ANDES SA DE C V", company) == (("andes",),)
+    assert normalize.name_readings("KIM SO", company) == (("kim", "so"),)  # short words, no form's letters
+
+
+def test_a_branch_written_with_accents_is_a_branch() -> None:
+    company = EntityKind.ORGANIZATION
+    plain = normalize.name_readings("TRANSPORTES ANDES : PERU BRANCH", company)
+    assert plain == (("transportes", "andes"),)
+    assert normalize.name_readings("TRANSPORTES ÁNDES : PERÚ BRÁNCH", company) == plain
+    assert normalize.name_readings("la hacienda (úsa) llc", company) == (("hacienda",),)

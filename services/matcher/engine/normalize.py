@@ -152,6 +152,10 @@ JOINED_LEGAL_FORMS: frozenset[str] = frozenset(
 _LEGAL_FORMS_BY_LAST_WORD: dict[str, list[tuple[str, ...]]] = {}
 for _form in _TRAILING_LEGAL_FORMS:  # longest first, as above
     _LEGAL_FORMS_BY_LAST_WORD.setdefault(_form[-1], []).append(_form)
+# The letters of each legal form of two words or more, run together: a manifest groups the letters of
+# S. DE P.R. DE R.L. DE C.V. otherwise (S DE PR DE RL DE CV) once the dots are gone
+_LEGAL_FORM_LETTERS: frozenset[str] = frozenset("".join(form) for form in _TRAILING_LEGAL_FORMS if len(form) >= 2)
+_LEGAL_FORM_PIECE = 3  # the longest piece of such a form's letters (RL, CV, LTD)
 
 # Long legal-form words that manifests mistype ("LIMTED", "COMPNAY"): a trailing word within one
 # or two edits of one of these is still a legal form.
@@ -212,21 +216,27 @@ def _latin_lower_any_script(text: str) -> tuple[str, ...]:
         text = _TRAILING_BRANCH.sub("", text)
     if _has_camel_case(text):
         return _camel_case_readings(text)
-    return tuple(reading.lower() for reading in latin_readings(text))
+    # a branch written with accents (AFGHANISTÁN BRÁNCH, (ÚSA)) is one in each reading's letters
+    return tuple(_without_branch(reading).lower() for reading in latin_readings(text))
 
 
 def _ascii_latin_lower(text: str) -> tuple[str, ...]:
     """_latin_lower of an ASCII name without apostrophes."""
+    text = _without_branch(text)
+    if _has_camel_case(text):
+        return _camel_case_readings(text)
+    return (text.lower(),)  # its one reading, without filling latin_readings' cache with it
+
+
+def _without_branch(text: str) -> str:
+    """An ASCII name without the branch it names (see _BRANCH and _TRAILING_BRANCH)."""
     if "(" in text:
         text = _BRANCH.sub(" ", text)
     lower = text.lower()
     # on ASCII text, the same test as _BRANCH_WORD's (a case-blind regex)
     if "branch" in lower or "sucursal" in lower or "filial" in lower:
         text = _TRAILING_BRANCH.sub("", text)
-        lower = text.lower()
-    if _has_camel_case(text):
-        return _camel_case_readings(text)
-    return (lower,)  # its one reading, without filling latin_readings' cache with it
+    return text
 
 
 def _has_camel_case(text: str) -> bool:
@@ -272,7 +282,22 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
             if len(tokens[-1]) >= _SHORTEST_FUZZY_LEGAL_WORD and _is_fuzzy_legal_word(tokens[-1]):
                 tokens = tokens[:-1]
                 changed = True
+            elif len(tokens[-1]) <= _LEGAL_FORM_PIECE and (regrouped := _regrouped_legal_form(tokens)):
+                tokens = tokens[:-regrouped]
+                changed = True
     return tokens
+
+
+def _regrouped_legal_form(tokens: list[str]) -> int:
+    """How many of the last tokens, short all of them, spell a legal form's letters grouped otherwise
+    (S DE PR DE RL DE CV), the most first, at least one token left; 0 if none do."""
+    short = 0
+    while short < len(tokens) - 1 and len(tokens[-1 - short]) <= _LEGAL_FORM_PIECE:
+        short += 1
+    for count in range(short, 1, -1):
+        if "".join(tokens[-count:]) in _LEGAL_FORM_LETTERS:
+            return count
+    return 0
 
 
 def _prefixes_by_head(prefixes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
