@@ -89,6 +89,16 @@ def test_documents_ranges_and_original_script(tmp_path: Path) -> None:
     assert "Nationality: Atlantis" in (entry.remarks or "")  # an unknown spelling is kept, not dropped
 
 
+def test_the_lists_not_available_is_no_name_part_nor_country(tmp_path: Path) -> None:
+    third = "<THIRD_NAME>GOMEZ</THIRD_NAME>"
+    body = INDIVIDUAL.replace(third, third + "<FOURTH_NAME>na</FOURTH_NAME>")
+    body = body.replace("<VALUE>Atlantis</VALUE>", "<VALUE>na</VALUE><VALUE>N/A</VALUE>")
+    (entry,) = parse_un_consolidated(_write(tmp_path, body), owner_country="CO")
+    assert entry.primary_name == "JUAN PEREZ GOMEZ"
+    assert entry.nationalities == ["CO"]  # not NA, Namibia
+    assert "Nationality" not in (entry.remarks or "")
+
+
 def test_record_problems_name_the_element_and_line(tmp_path: Path) -> None:
     body = INDIVIDUAL.replace("<DATAID>1</DATAID>", "<DATAID>x</DATAID>", 1).replace(
         "<ENTITIES/>",

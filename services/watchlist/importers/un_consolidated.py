@@ -104,7 +104,10 @@ class _Record:
 
 
 def _text(element: ET.Element | None) -> str:
-    return re.sub(r"\s+", " ", element.text or "").strip() if element is not None else ""
+    """The element's text, spaces tidied; "" for none, or for the list's "na" (not available), which a
+    name part would keep as a word (FAIZULLAH KHAN NOORZAI na) and a nationality would read as Namibia."""
+    text = re.sub(r"\s+", " ", element.text or "").strip() if element is not None else ""
+    return "" if text == "na" or text.lower() == "n/a" else text
 
 
 def parse_un_consolidated(path: Path, *, owner_country: str, sharing: Sharing | None = None) -> list[WatchlistEntry]:
