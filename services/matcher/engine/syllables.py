@@ -121,6 +121,10 @@ def syllable_key(word: str) -> str | None:
             vowel = "yo" if vowel == "yu" else "o"  # MYUNG, CHUL: the usual spellings of MYEONG, CHEOL
         elif vowel == "u" and coda == "ng":
             vowel = "o"  # SUNG / SONG / SEONG, HUNG / HONG: Korean and Wade-Giles UNG is ONG
+        elif vowel in ("u", "yu") and coda == "k" and onset not in ("", "k", "ch"):
+            # EO before K, which English spellings write U (HYUK / HYOK / HYEOK, SUK / SOK / SEOK); not
+            # alone or after K or CH, where UK is a syllable of its own (UK is not OK, KUK not KOK)
+            vowel = "o" if vowel == "u" else "yo"
         elif vowel == "ie" and coda == "n":
             vowel = "ia"  # CHIEN / JIAN: Wade-Giles IEN is pinyin IAN
         if index == 0 and onset == "r" and vowel[0] in "iy":
