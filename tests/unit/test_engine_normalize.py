@@ -9,6 +9,7 @@ from rigour.names import remove_obj_prefixes, remove_person_prefixes
 
 from services.matcher.engine import normalize
 from services.matcher.engine.normalize import _NON_ALNUM, _latin_lower, _latin_lower_any_script, _words
+from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 
 # ASCII names that take each turn of the ASCII shortcut: apostrophes, branches in brackets or
@@ -70,3 +71,16 @@ def test_a_branch_written_with_accents_is_a_branch() -> None:
     assert plain == (("transportes", "andes"),)
     assert normalize.name_readings("TRANSPORTES ÁNDES : PERÚ BRÁNCH", company) == plain
     assert normalize.name_readings("la hacienda (úsa) llc", company) == (("hacienda",),)
+
+
+def test_a_joined_syllabic_name_is_cut_either_side_of_a_consonant() -> None:
+    assert syllable_words(("pak", "songil")) == ("pak", "song", "il")
+    assert syllable_words(("pak", "songil"), onset_first=True) == ("pak", "son", "gil")
+    assert syllable_words(("cho", "ilu")) == ("cho", "il", "u")  # three letters, two syllables
+    assert syllable_words(("kim", "yongho"), onset_first=True) == ("kim", "yong", "ho")  # nothing to move
+
+
+def test_korean_eo_before_k_written_u_is_one_syllable_but_uk_is_not_ok() -> None:
+    assert syllable_key("hyuk") == syllable_key("hyok") == syllable_key("hyeok")
+    assert syllable_key("suk") == syllable_key("sok") == syllable_key("seok")
+    assert syllable_key("uk") != syllable_key("ok") and syllable_key("kuk") != syllable_key("kok")

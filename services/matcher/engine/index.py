@@ -511,9 +511,15 @@ class NameIndex:
         if len(every_split) >= 2:  # ABDULRAHMAN ALMANSOURI: both words cut
             split = [word for i, token in enumerate(tokens) for word in every_split.get(i, (token,))]
             found.insert(0, (tuple(split), REGROUPED_FACTOR, " ".join(tokens) + " as " + " ".join(split)))
-        if syllabic and (syllabled := syllable_words(tokens)) != tokens:
-            # KIM MANCHOON as KIM MAN CHOON: syllables are words whatever the vocabulary holds
-            found.insert(0, (syllabled, REGROUPED_FACTOR, f"{' '.join(tokens)} as {' '.join(syllabled)}"))
+        if syllabic:
+            # KIM MANCHOON as KIM MAN CHOON: syllables are words whatever the vocabulary holds, and a
+            # joined name cut two ways (MUNGIL as MUNG IL and as MUN GIL) is tried both ways
+            for onset_first in (True, False):
+                if (syllabled := syllable_words(tokens, onset_first)) != tokens and all(
+                    syllabled != cut for cut, _, _ in found[:1]
+                ):
+                    how = f"{' '.join(tokens)} as {' '.join(syllabled)}"
+                    found.insert(0, (syllabled, REGROUPED_FACTOR, how))
         return found[:_MAX_REGROUPINGS]
 
     def _word_cuts(self, token: str) -> list[tuple[tuple[str, ...], float]]:

@@ -95,14 +95,27 @@ def _best_syllable(word: str, position: int) -> tuple[str, str, str] | None:
     return onset, vowel, coda
 
 
-def syllable_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
+def syllable_words(tokens: tuple[str, ...], onset_first: bool = False) -> tuple[str, ...]:
     """A syllabic name's words cut into their syllables (MANCHOON: MAN CHOON), as lists write
-    most given names of the region."""
+    most given names of the region. onset_first: a coda's last letter before a syllable that starts
+    with a vowel goes to that syllable instead (DAEHUN: DAE HUN, not DAEH UN; MUNGIL: MUN GIL), the
+    other way a joined name may have been cut."""
     cut: list[str] = []
     for token in tokens:
-        parsed = syllables(token) if len(token) > 3 else None
+        parsed = syllables(token) if len(token) > 2 else None
+        if parsed and onset_first:
+            parsed = _onset_first(parsed)
         cut += ["".join(parsed_syllable) for parsed_syllable in parsed] if parsed else [token]
     return tuple(cut)
+
+
+def _onset_first(parsed: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    moved = list(parsed)
+    for i in range(len(moved) - 1):
+        (onset, vowel, coda), (next_onset, next_vowel, next_coda) = moved[i], moved[i + 1]
+        if coda and not next_onset and coda[-1] in _ONSETS and coda[:-1] in _CODAS:
+            moved[i], moved[i + 1] = (onset, vowel, coda[:-1]), (coda[-1], next_vowel, next_coda)
+    return tuple(moved)
 
 
 @lru_cache(maxsize=100_000)
