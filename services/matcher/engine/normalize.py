@@ -217,26 +217,28 @@ def _latin_lower_any_script(text: str) -> tuple[str, ...]:
     if _has_camel_case(text):
         return _camel_case_readings(text)
     # a branch written with accents (AFGHANISTÁN BRÁNCH, (ÚSA)) is one in each reading's letters
-    return tuple(_without_branch(reading).lower() for reading in latin_readings(text))
+    return tuple(_without_branch(reading)[1] for reading in latin_readings(text))
 
 
 def _ascii_latin_lower(text: str) -> tuple[str, ...]:
     """_latin_lower of an ASCII name without apostrophes."""
-    text = _without_branch(text)
+    text, lower = _without_branch(text)
     if _has_camel_case(text):
         return _camel_case_readings(text)
-    return (text.lower(),)  # its one reading, without filling latin_readings' cache with it
+    return (lower,)  # its one reading, without filling latin_readings' cache with it
 
 
-def _without_branch(text: str) -> str:
-    """An ASCII name without the branch it names (see _BRANCH and _TRAILING_BRANCH)."""
+def _without_branch(text: str) -> tuple[str, str]:
+    """An ASCII name without the branch it names (see _BRANCH and _TRAILING_BRANCH), as written and
+    in lower case (lowered once: every new name passes here)."""
     if "(" in text:
         text = _BRANCH.sub(" ", text)
     lower = text.lower()
     # on ASCII text, the same test as _BRANCH_WORD's (a case-blind regex)
     if "branch" in lower or "sucursal" in lower or "filial" in lower:
         text = _TRAILING_BRANCH.sub("", text)
-    return text
+        lower = text.lower()
+    return text, lower
 
 
 def _has_camel_case(text: str) -> bool:
