@@ -82,6 +82,23 @@ def test_a_spelling_variant_one_letter_more_is_the_same_word_and_said_so() -> No
     assert "ABDOULAYE~ABDULAI (a spelling variant and one letter more" in found["west"]
 
 
+def test_a_listed_word_is_a_spelling_variant_one_vowel_apart_too() -> None:
+    # JAMAL is a word of the list (another entry's): the list holds its other spellings all the same
+    engine = MatchingEngine()
+    people = [("french", "DJAMEL LOUNICI"), ("other", "JAMAL AHMED"), ("kamel", "KAMEL HAMRAOUI")]
+    engine.load([_entry(entry_id, EntityKind.PERSON, name) for entry_id, name in people])
+    found = _found(engine, "JAMAL LOUNICI", EntityKind.PERSON)
+    assert "JAMAL~DJAMEL (a spelling variant and one letter more" in found["french"]
+
+
+def test_a_listed_word_is_no_spelling_variant_of_another_first_letter_or_consonant() -> None:
+    engine = MatchingEngine()
+    people = [("kamel", "KAMEL HAMRAOUI"), ("djamel", "DJAMEL BOUZID"), ("eirin", "EIRIN FARM"), ("eyrie", "EYRIE FARM")]
+    engine.load([_entry(entry_id, EntityKind.PERSON, name) for entry_id, name in people])
+    assert "kamel" not in _found(engine, "DJAMEL HAMRAOUI", EntityKind.PERSON)  # JAMEL / KAMEL: the first letter
+    assert "eirin" not in _found(engine, "EYRIE FARM", EntityKind.UNKNOWN)  # EIRIE / EIRIN: a consonant
+
+
 
 def test_a_word_near_a_legal_form_that_is_a_real_word_stays() -> None:
     # CORPORATIVA is two letters from CORPORATION, and a word of the name: no legal form to cut

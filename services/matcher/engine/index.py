@@ -77,6 +77,8 @@ _MIN_FUZZY_LEN = 4
 _MIN_VOWEL_VARIANT_LEN = 6
 #: the shortest spelling fold (see normalize.fold) that may differ by one letter more
 _MIN_FOLD_TYPO_LEN = 5
+#: the vowels of a spelling fold (Y folds to I)
+_VOWEL_LETTERS = frozenset("aeiou")
 #: vowel letters a word may have other than its listed form, at most
 _MAX_VOWEL_CHANGES = 2
 #: the words of Korean, Chinese and Vietnamese names get typo tolerance from this length only (a
@@ -436,9 +438,10 @@ class NameIndex:
             self._offer(found, how, self._abjad_words.get(consonants(token), ()), SIM_CONSONANTS, CONSONANTS)
         if syllabic and (key := syllable_key(token)) is not None:
             self._offer(found, how, self._syllable_words.get(key, ()), SIM_ROMANISATION, ROMANISATION)
-        if not syllabic and token not in self.postings and len(token) >= _MIN_FOLD_TYPO_LEN:
-            # a word the list does not hold may be a spelling variant with one letter more
-            self._add_fold_typos(token, found, how)
+        if not syllabic and len(token) >= _MIN_FOLD_TYPO_LEN:
+            # a spelling variant with one letter more; for a word the list holds, only with one vowel
+            # for another (JAMAL / DJAMEL: the list's other names have other vowels in its words too)
+            self._add_fold_typos(token, found, how, vowel_only=token in self.postings)
         return found
 
     def _offer(
@@ -671,10 +674,11 @@ class NameIndex:
             if edits > 0 and listed[0] == first and listed in self.postings
         ]
 
-    def _add_fold_typos(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
+    def _add_fold_typos(self, token: str, found: dict[str, float], how: dict[str, str], vowel_only: bool) -> None:
         """Listed words whose spelling fold is one letter from the token's (ABDOULAYE / ABDULAI, SEYDOU
-        / SAIDU): a romanisation variant and a letter more, for a word the list does not hold
-        (a listed word's own spelling is not searched further: most queries hold listed words)."""
+        / SAIDU): a romanisation variant and a letter more. vowel_only (the token is a listed word):
+        the letter more only a vowel for another vowel (JAMAL / DJAMEL), as a listed word's other
+        letters make other names too often (KAMEL, GHASSAN for HASAN, EIRIN for EYRIE)."""
         folded = fold(token)
         if len(folded) < _MIN_FOLD_TYPO_LEN:
             return
@@ -690,8 +694,12 @@ class NameIndex:
         for listed in near:  # (the order of expansions is not the order of anything the engine says)
             if listed in found or listed not in self.postings:
                 continue
-            if OSA.distance(folded, fold(listed), score_cutoff=1) <= 1:
-                found[listed], how[listed] = SIM_TWO_EDITS, FOLD_TYPO
+            their_fold = fold(listed)
+            if OSA.distance(folded, their_fold, score_cutoff=1) > 1:
+                continue
+            if vowel_only and not _one_vowel_apart(folded, their_fold):
+                continue
+            found[listed], how[listed] = SIM_TWO_EDITS, FOLD_TYPO
 
     def _add_vowel_variants(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         """Listed words with the same consonants in the same places and other vowels at two places at
@@ -854,6 +862,14 @@ class NameIndex:
         for name_id, name in enumerate(self.names):
             if name is not None:
                 yield name_id, name
+
+
+def _one_vowel_apart(left: str, right: str) -> bool:
+    """Of one length, and apart at one place only, a vowel in both (JAMAL / JAMEL)."""
+    if len(left) != len(right):
+        return False
+    apart = [(mine, theirs) for mine, theirs in zip(left, right, strict=True) if mine != theirs]
+    return len(apart) == 1 and apart[0][0] in _VOWEL_LETTERS and apart[0][1] in _VOWEL_LETTERS
 
 
 def _probe_size(probe: TokenProbe) -> int:
