@@ -22,7 +22,7 @@ from rigour.names import (
 )
 from rigour.text import metaphone
 
-from services.matcher.engine.scripts import COUNTRY_NAMES, is_abjad, latin_readings
+from services.matcher.engine.scripts import COUNTRY_NAMES, construct_reading, is_abjad, latin_readings
 from services.shared.models.common import EntityKind
 
 # Particles carry no identity: "DE LA CRUZ" and "CRUZ" are the same surname on a manifest.
@@ -363,7 +363,7 @@ def name_readings(
     engine screens an unknown query both ways.
     """
     if is_abjad(name):
-        return _abjad_readings(name)
+        return _abjad_readings(name, entity=not is_person_kind(kind))
     if is_person_kind(kind):
         readings = [reading for text in _latin_lower(name) for reading in _person_readings(text, listed=listed)]
     else:
@@ -371,11 +371,15 @@ def name_readings(
     return tuple(dict.fromkeys([reading for reading in readings if reading]))
 
 
-def _abjad_readings(name: str) -> tuple[tuple[str, ...], ...]:
+def _abjad_readings(name: str, entity: bool) -> tuple[tuple[str, ...], ...]:
     """The words of each reading of a name written in Arabic or Hebrew, all of them, for any kind:
     no Latin title, prefix or legal form is written in those letters, and their consonants would
-    take real names for one (OMAR and AMIR are M R, the title MR)."""
-    return tuple(dict.fromkeys([words for text in _latin_lower(name) if (words := tuple(_words(text)))]))
+    take real names for one (OMAR and AMIR are M R, the title MR). entity: an organisation's or a
+    vessel's, read with its constructs too (see scripts.construct_reading)."""
+    texts = _latin_lower(name)
+    if entity and (construct := construct_reading(name)) is not None:
+        texts = (*texts, construct.lower())
+    return tuple(dict.fromkeys([words for text in texts if (words := tuple(_words(text)))]))
 
 
 def _person_readings(text: str, words: list[str] | None = None, listed: bool = False) -> list[tuple[str, ...]]:
@@ -484,8 +488,10 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     """A name of a party of unknown kind read as a person's and as an entity's, per reading of its
     script; the person reading is None when the name ends like an organisation's (see
     names_an_organisation)."""
-    if is_abjad(name):  # read alike for every kind
-        return [(tokens, tokens) for tokens in _abjad_readings(name)]
+    if is_abjad(name):  # read alike for every kind, but for an entity's constructs
+        persons = _abjad_readings(name, entity=False)
+        constructs = [tokens for tokens in _abjad_readings(name, entity=True) if tokens not in persons]
+        return [*((tokens, tokens) for tokens in persons), *((None, tokens) for tokens in constructs)]
     readings: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
     for text in _latin_lower(name):
         words = _words(text)

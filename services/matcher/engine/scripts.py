@@ -169,6 +169,9 @@ _PERSIAN_URDU_PASHTO = dict(
 _SILENT = {"ة": "", "ـ": ""}
 _HEBREW = dict(zip("בגדהזחטכךלמםנןסצץקרשתפף", "b g d h z kh t k k l m m n n s ts ts k r sh t p f".split(), strict=True))
 _ABJAD_LETTERS = {**_ARABIC, **_PERSIAN_URDU_PASHTO, **_SILENT, **_HEBREW}
+#: ...but said T at the end of a word without the article with another word after it, the first of a
+#: construct (JAMAAT AL-DAWA, JAMIAT IHYA AL-TURATH, HARAKAT AL-JIHAD), as organisations' names are
+_CONSTRUCT = re.compile("(?:^|\\s)(?!\u0627\u0644)\\S*\u0629(?=\\s+\\S)")
 #: DAD and DHAL are Z in Persian and Urdu names (EWAZ عوض, NAZIR نذیر), THA is S (USMAN عثمان):
 #: a name with one of them is read both ways
 _PERSIAN_LETTERS = {**_ABJAD_LETTERS, "ض": "z", "ذ": "z", "ث": "s"}
@@ -177,6 +180,7 @@ _PERSIAN_SOUNDS = frozenset("ضذث")
 #: after a long vowel or LAM it is a letter (شاه SHAH, الله ALLAH)
 _SILENT_HEH = re.compile("[^\\s\u0627\u0648\u064a\u06cc\u0644]\u0647(?=\\s|$)")  # not after ALEF WAW YEH LAM
 _ARTICLE = "ال"
+_TEH = "ت"
 _ABU = "ابو"
 _ALEFS = frozenset("اأإآ")
 #: titles as names written in Arabic script carry them, dropped as their Latin forms are (Dr.,
@@ -189,15 +193,19 @@ _ABJAD_TITLES = frozenset(
 _AMR = "عمرو"
 
 
-def _abjad_consonants(text: str, persian: bool = False, silent_heh: bool = False) -> str:
+def _abjad_consonants(text: str, persian: bool = False, silent_heh: bool = False, construct: bool = False) -> str:
     """An Arabic or Hebrew name in the consonants its Latin forms share; the article and "Abd"
     before it cut off as their own words (عبدالخالق is ABD AL-KHALIQ); titles left out. Persian:
     the letters and final HEH read as Persian and Urdu say them (_PERSIAN_LETTERS, _SILENT_HEH);
-    silent_heh: the final HEH so read, the letters not."""
+    silent_heh: the final HEH so read, the letters not; construct: a TEH MARBUTA read T where
+    _CONSTRUCT says."""
     letters = _PERSIAN_LETTERS if persian else _ABJAD_LETTERS
     words: list[str] = []
     # NFKC: the presentation forms some sources write (ﻤﺤﻤﺪ for محمد) are the letters themselves
-    for word in unicodedata.normalize("NFKC", text).split():
+    written = unicodedata.normalize("NFKC", text)
+    if construct:
+        written = _CONSTRUCT.sub(lambda found: found.group()[:-1] + _TEH, written)
+    for word in written.split():
         if word in _ABJAD_TITLES:
             continue
         if len(word) > 5 and word[0] in _ALEFS and word[1:3] == "بو":  # أبوغيث is ABU GHAITH (joined
@@ -222,6 +230,17 @@ def _abjad_consonants(text: str, persian: bool = False, silent_heh: bool = False
             word = word[:-1]
         latin.append("".join(letters.get(char, "" if script_of(char) in ABJADS else char) for char in word))
     return " ".join(word for word in latin if word)
+
+
+@lru_cache(maxsize=50_000)
+def construct_reading(text: str) -> str | None:
+    """An organisation's name in Arabic script read with the TEH MARBUTA of its constructs said T
+    (see _CONSTRUCT: جماعة حماة الدعوة is DJAMAT HOUMAT DAAWA), None when it has none. Not a
+    person's: a given name before the father's is no construct (عزة محمود is AZZA MAHMUD, not
+    IZZAT)."""
+    if not is_abjad(text) or not _CONSTRUCT.search(text):
+        return None
+    return _ascii(_abjad_consonants(text, construct=True))
 
 
 def is_abjad(text: str) -> bool:
