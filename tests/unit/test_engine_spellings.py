@@ -93,8 +93,8 @@ def test_a_listed_word_is_a_spelling_variant_one_vowel_apart_too() -> None:
 
 def test_a_listed_word_is_no_spelling_variant_of_another_first_letter_or_consonant() -> None:
     engine = MatchingEngine()
-    people = [("kamel", "KAMEL HAMRAOUI"), ("djamel", "DJAMEL BOUZID"), ("eirin", "EIRIN FARM"), ("eyrie", "EYRIE FARM")]
-    engine.load([_entry(entry_id, EntityKind.PERSON, name) for entry_id, name in people])
+    names = [("kamel", "KAMEL HAMRAOUI"), ("djamel", "DJAMEL BOUZID"), ("eirin", "EIRIN FARM"), ("eyrie", "EYRIE FARM")]
+    engine.load([_entry(entry_id, EntityKind.PERSON, name) for entry_id, name in names])
     assert "kamel" not in _found(engine, "DJAMEL HAMRAOUI", EntityKind.PERSON)  # JAMEL / KAMEL: the first letter
     assert "eirin" not in _found(engine, "EYRIE FARM", EntityKind.UNKNOWN)  # EIRIE / EIRIN: a consonant
 
@@ -147,3 +147,24 @@ def test_an_honorific_is_matched_only_as_written_or_in_another_spelling_of_it() 
     assert not _found(engine, "HAJI NOORI", person)
     found = _found(engine, "HAJI RAHIM EXCHANGE HOUSE", company)
     assert "HAJI~HAJJI (the same title written otherwise" in found["house"]
+
+
+def test_an_initial_of_a_listed_word_left_out_costs_what_leaving_it_out_costs_and_is_said() -> None:
+    engine = MatchingEngine(threshold=0.3)
+    engine.load([_entry("raed", EntityKind.PERSON, "RAED MUHAMMAD HIJAZI")])
+    without = engine.screen(ScreeningQuery(name="Raed Hijazi", kind=EntityKind.PERSON))[0]
+    initial = engine.screen(ScreeningQuery(name="Raed M. Hijazi", kind=EntityKind.PERSON))[0]
+    assert initial.score == without.score
+    assert "initials of listed words left out: M for MUHAMMAD" in initial.explanation
+    # an initial no listed word begins with is a word the listed name lacks
+    other = engine.screen(ScreeningQuery(name="Raed K. Hijazi", kind=EntityKind.PERSON))[0]
+    assert other.score < without.score and "initials" not in other.explanation
+
+
+def test_an_initial_stands_for_one_listed_word_and_not_for_a_company() -> None:
+    engine = MatchingEngine(threshold=0.5)
+    firm = _entry("firm", EntityKind.ORGANIZATION, "MARINA MANTA PESQUERA")
+    engine.load([_entry("one", EntityKind.PERSON, "JUAN MANUEL PEREZ"), firm])
+    twice = engine.screen(ScreeningQuery(name="Juan M. M. Perez", kind=EntityKind.PERSON))[0]
+    assert twice.explanation.count(" for MANUEL") == 1
+    assert "initials" not in _found(engine, "MARINA M PESQUERA", EntityKind.ORGANIZATION).get("firm", "")

@@ -252,7 +252,9 @@ class MatchingEngine:
         two_words = needed_here > SINGLE_TOKEN_CAP
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
-        candidates = index.candidates(probes, lineage_coverage(tokens, min_query_coverage(needed_here)), two_words)
+        candidates = index.candidates(
+            _without_initials(tokens, probes), lineage_coverage(tokens, min_query_coverage(needed_here)), two_words
+        )
         found: Iterable[int] = candidates
         if len(tokens) >= 3:  # a listed name held whole among extra words (see NameIndex.held_whole)
             found = _also(candidates, index.held_whole(probes))
@@ -411,7 +413,8 @@ def _as_found(
     methods = tuple(by_token[given].methods.get(listed, "") for given, listed, _ in comparison.pairs)
     score = comparison.score * factor
     return NameComparison(
-        score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods, comparison.kin
+        score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods, comparison.kin,
+        comparison.initials,
     )
 
 
@@ -438,6 +441,9 @@ def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) 
             how += f"; listed words absent from the manifest: {', '.join(missing)}"
         if comparison.kin:
             how += f"; manifest words found in the entry's other names: {', '.join(w.upper() for w in comparison.kin)}"
+        if comparison.initials:
+            initials = ", ".join(f"{initial.upper()} for {listed.upper()}" for initial, listed in comparison.initials)
+            how += f"; initials of listed words left out: {initials}"
     if name.name_type is NameType.WEAK:
         how += "; weak aliases are too generic to alert on by themselves"
     return f"name {query_name!r} resembles the {kind_words} {name.text!r} ({comparison.score:.0%} similar): {how}"
@@ -549,6 +555,14 @@ def _query_readings(name: str, kind: EntityKind) -> list[tuple[tuple[str, ...], 
 def _reading(tokens: tuple[str, ...], abjad: bool) -> str:
     """How the index is to read the query's tokens (see NameIndex.expand)."""
     return CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
+
+
+def _without_initials(tokens: tuple[str, ...], probes: list[TokenProbe]) -> list[TokenProbe]:
+    """The probes of the query's words but its initials, if two words are left: an initial may stand
+    for a listed word left out (see scoring.compare_tokens), so a listed name need not meet it to
+    cover the query."""
+    kept = [probe for token, probe in zip(tokens, probes, strict=True) if len(token) > 1 or not token.isalpha()]
+    return kept if len(kept) >= 2 and len(kept) < len(probes) else probes
 
 
 def _kind_factor(query: ScreeningQuery, entry: WatchlistEntry) -> float:

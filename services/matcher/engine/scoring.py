@@ -41,6 +41,7 @@ class NameComparison:
     regrouped: str = ""  # how the query's words were cut otherwise to match (see NameIndex.regroupings)
     methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
     kin: tuple[str, ...] = ()  # query words no listed word explains but the entry's other names do
+    initials: tuple[tuple[str, str], ...] = ()  # (query initial, the listed word left out it stands for)
 
 
 def min_query_coverage(name_threshold: float) -> float:
@@ -134,6 +135,10 @@ def compare_tokens(
     by_kin = _kin_positions(query_tokens, kin, explained)
     for i in by_kin:
         unexplained -= query_weights[i]
+    # a person's initials that may stand for listed words (at best all of them, for the bound)
+    initials = _initial_positions(query_tokens, listed_tokens, explained | by_kin) if listed_is_person else []
+    for i in initials:
+        unexplained -= query_weights[i]
     lineage = lineage_start(query_tokens)
     if lineage < len(query_tokens):
         unexplained -= _lineage_relief(query_weights, explained | by_kin, lineage)
@@ -166,12 +171,15 @@ def compare_tokens(
         pairs.append((query_tokens[i], listed_tokens[j], sim))
     if len(pairs) < 2:
         by_kin = set()  # the listed name itself must be in the query by two words at least
+    by_initial: dict[int, int] = {}
+    if len(pairs) >= 2:  # and an initial stands for a word of it only then
+        by_initial = _initials_left_out(query_tokens, listed_tokens, initials, query_used, listed_used)
     unmatched_query = 0.0
     for i, weight in enumerate(query_weights):
-        if not query_used[i] and i not in by_kin:
+        if not query_used[i] and i not in by_kin and i not in by_initial:
             unmatched_query += weight
     if lineage < len(query_tokens):
-        accounted = {i for i, used in enumerate(query_used) if used} | by_kin
+        accounted = {i for i, used in enumerate(query_used) if used} | by_kin | by_initial.keys()
         unmatched_query -= _lineage_relief(query_weights, accounted, lineage)
     if unmatched_query and len(pairs) >= 2 and len(pairs) == len(listed_tokens):
         # every listed word is in the query: what the query has on top is a second given name,
@@ -239,7 +247,8 @@ def compare_tokens(
             # it or the query has words of its own: another company of that trade
             score = min(score, SINGLE_TOKEN_CAP)
     kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
-    return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words)
+    initials_for = tuple((query_tokens[i], listed_tokens[j]) for i, j in sorted(by_initial.items()))
+    return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words, initials=initials_for)
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
@@ -251,6 +260,43 @@ def _kin_positions(query_tokens: tuple[str, ...], kin: Collection[str], explaine
     AL-ABSI: the kunya ABU AL-ATHIR is a weak alias, AMR AL-ABSI an alias; RUKAN RAZUQI ABD AL-GHAFUR
     AL-MAJID, the family name from another alias) has no word of another party."""
     return {i for i, token in enumerate(query_tokens) if token in kin and i not in explained}
+
+
+def _initial_positions(
+    query_tokens: tuple[str, ...], listed_tokens: tuple[str, ...], explained: Container[int]
+) -> list[int]:
+    """The query positions holding a single letter no listed word explains but that begins one
+    (RAED M. HIJAZI for RAED MUHAMMAD HASAN MUHAMMAD HIJAZI)."""
+    if all(len(token) > 1 for token in query_tokens):  # most queries: nothing more to work out
+        return []
+    initials = {listed[0] for listed in listed_tokens if len(listed) > 1}
+    return [
+        i
+        for i, token in enumerate(query_tokens)
+        if len(token) == 1 and token in initials and token.isalpha() and i not in explained
+    ]
+
+
+def _initials_left_out(
+    query_tokens: tuple[str, ...],
+    listed_tokens: tuple[str, ...],
+    initials: list[int],
+    query_used: list[bool],
+    listed_used: list[bool],
+) -> dict[int, int]:
+    """Query initial position -> the listed word it stands for, one each, among the listed words no
+    query word was paired with: a manifest writing a middle name as its initial has no word of
+    another party (the listed word stays left out, and costs what a missing middle name costs)."""
+    found: dict[int, int] = {}
+    for i in initials:
+        if query_used[i]:
+            continue
+        letter = query_tokens[i]
+        for j, listed in enumerate(listed_tokens):
+            if not listed_used[j] and j not in found.values() and len(listed) > 1 and listed[0] == letter:
+                found[i] = j
+                break
+    return found
 
 
 def _spelled(token: str) -> bool:
