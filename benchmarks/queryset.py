@@ -37,6 +37,10 @@ kinds above are the same as before they were added:
   ANDES COMPANY), a distinctive word staying.
 - syllabic_variant: a Korean / Chinese / Vietnamese name in another romanisation (RI / LI / LEE, CHOL /
   CHEOL / CHUL) and/or its given syllables joined, spaced or hyphenated (YONG HO / YONGHO / YONG-HO).
+- middle_initial: a person's given name after the first written as its initial, with or without a dot,
+  as forms with a middle-initial box have it (GUZMAN LOERA, Joaquin Archivaldo -> Joaquin A. GUZMAN
+  LOERA, or GUZMAN LOERA, Joaquin A); not a Korean / Chinese / Vietnamese name, whose syllables are no
+  given names of their own.
 - negative_generic_company (negative): a listed company's name with its distinctive words dropped, only
   generic, place and legal-form words left (PACIFIC KUMSAN TRADING CORPORATION -> PACIFIC TRADING
   CORPORATION), not listed for any other entry.
@@ -120,6 +124,7 @@ ADDED_KINDS = (
     "legal_form_long",
     "company_dropped_word",
     "syllabic_variant",
+    "middle_initial",
 )
 ADDED_NEGATIVE_KINDS = ("negative_generic_company", "negative_syllabic")
 KINDS_OF_CHANGE = FIRST_KINDS + ADDED_KINDS + ADDED_NEGATIVE_KINDS
@@ -622,6 +627,24 @@ def person_extra_word(
         return None
     extra = rng.choice(candidates)
     return " ".join([given[0], extra, *given[1:], *surnames]), "given_name"
+
+
+def middle_initial(name: str, rng: random.Random) -> tuple[str, str] | None:
+    """A person's name with one given name after the first written as its initial (see the module's
+    middle_initial), in natural order or the list's. Returns (name, which order)."""
+    split = split_person(name)
+    if split is None:
+        return None
+    surnames, given = split
+    middles = [i for i in range(1, len(given)) if given[i].isalpha() and len(given[i]) >= 2]
+    middles = [i for i in middles if given[i].upper() not in PARTICLES]
+    if not middles:
+        return None
+    at = rng.choice(middles)
+    written = [*given[:at], given[at][0].upper() + rng.choice((".", ".", "")), *given[at + 1 :]]
+    if rng.random() < 0.5:
+        return " ".join([*written, *surnames]), "natural_order"
+    return f"{' '.join(surnames)}, {' '.join(written)}", "list_order"
 
 
 def company_extra_word(name: str, rng: random.Random) -> str:
@@ -1563,6 +1586,12 @@ def added_queries(
         queries.append(
             LabelledQuery("negative_syllabic", name, EntityKind.PERSON, None, "", [], held_out_text(name), origin)
         )
+
+    # last, so that the share of queries of unknown kind (drawn in turn after these) leaves the
+    # others as they were
+    rng = random.Random(f"{seed}:middle_initial")
+    not_syllabic = [e for e in persons if not syllabic_parts(e.primary_name)]
+    fill("middle_initial", rng, not_syllabic, lambda e: middle_initial(e.primary_name, rng), per_change)
     return queries
 
 

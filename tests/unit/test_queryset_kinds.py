@@ -36,6 +36,7 @@ from benchmarks.queryset import (
     initials_variant,
     joined_words,
     legal_form_long,
+    middle_initial,
     patronymic,
     person_extra_word,
     split_long_word,
@@ -146,6 +147,18 @@ def test_extra_words_for_persons() -> None:
     russian = outcomes(lambda rng: person_extra_word("PETROV, Sergei", ["SERGEI"], rng, fathers=["IVAN"]))
     assert ("Sergei IVANOVICH PETROV", "patronymic") in russian
     assert person_extra_word("HIZBALLAH", ["RAMON"], random.Random(0)) is None
+
+
+def test_a_middle_initial_is_a_given_name_after_the_first_in_either_order() -> None:
+    results = outcomes(lambda rng: middle_initial("GUZMAN LOERA, Joaquin Archivaldo", rng))
+    assert results == {
+        ("Joaquin A. GUZMAN LOERA", "natural_order"),
+        ("Joaquin A GUZMAN LOERA", "natural_order"),
+        ("GUZMAN LOERA, Joaquin A.", "list_order"),
+        ("GUZMAN LOERA, Joaquin A", "list_order"),
+    }
+    assert middle_initial("GARCIA, Juan", random.Random(0)) is None  # one given name
+    assert middle_initial("SANTOS, Maria de", random.Random(0)) is None  # a particle is no name
 
 
 def test_extra_words_for_companies_come_after_the_name() -> None:
