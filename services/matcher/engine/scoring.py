@@ -211,7 +211,7 @@ def compare_tokens(
     found_by_lone_word = unmatched_query == 0.0 and pairs[0][1] == lone if len(pairs) == 1 else False
     if len(pairs) == 1 and (len(query_tokens) > 1 or len(listed_tokens) > 1) and not found_by_lone_word:
         score = min(score, SINGLE_TOKEN_CAP)
-    if syllabic and not western_order and _syllable_left_out(listed_tokens, listed_used):
+    if syllabic and not western_order and _syllable_left_out(listed_tokens, listed_used, by_initial.values()):
         score = min(score, SINGLE_TOKEN_CAP)
     whole = len(pairs) == len(query_tokens) == len(listed_tokens)  # every word of either name paired
     exact = whole and all(sim == 1.0 for *_, sim in pairs)
@@ -322,10 +322,11 @@ def _acronym_weight(listed_tokens: tuple[str, ...], listed_weights: tuple[float,
     return listed_weights[-1]
 
 
-def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool]) -> bool:
+def _syllable_left_out(listed_tokens: tuple[str, ...], used: list[bool], initialled: Collection[int]) -> bool:
     """Whether a listed word the query lacks is a syllable of the name, not a descriptive word
-    (SHIPPING in JUI CHENG SHIPPING parses as syllables, and a company filed without it is itself)."""
-    return any(not used[j] and not generic(token) for j, token in enumerate(listed_tokens))
+    (SHIPPING in JUI CHENG SHIPPING parses as syllables, and a company filed without it is itself),
+    nor one the query gives the initial of (KIM C. NAM for KIM CHOL NAM)."""
+    return any(not used[j] and j not in initialled and not generic(token) for j, token in enumerate(listed_tokens))
 
 
 def _given_name_split(
