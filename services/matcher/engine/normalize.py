@@ -488,11 +488,11 @@ def unknown_kind_readings(name: str) -> list[tuple[tuple[str, ...] | None, tuple
     """A name of a party of unknown kind read as a person's and as an entity's, per reading of its
     script; the person reading is None when the name ends like an organisation's (see
     names_an_organisation)."""
+    readings: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
     if is_abjad(name):  # read alike for every kind, but for an entity's constructs
         persons = _abjad_readings(name, entity=False)
-        constructs = [tokens for tokens in _abjad_readings(name, entity=True) if tokens not in persons]
-        return [*((tokens, tokens) for tokens in persons), *((None, tokens) for tokens in constructs)]
-    readings: list[tuple[tuple[str, ...] | None, tuple[str, ...]]] = []
+        readings += [(tokens, tokens) for tokens in persons]
+        return readings + [(None, tokens) for tokens in _abjad_readings(name, entity=True) if tokens not in persons]
     for text in _latin_lower(name):
         words = _words(text)
         entity = _entity_tokens(text, words)
