@@ -41,6 +41,9 @@ kinds above are the same as before they were added:
   as forms with a middle-initial box have it (GUZMAN LOERA, Joaquin Archivaldo -> Joaquin A. GUZMAN
   LOERA, or GUZMAN LOERA, Joaquin A); not a Korean / Chinese / Vietnamese name, whose syllables are no
   given names of their own.
+- cut_short: a name longer than a fixed-width field cut at its length, 30, 35 (UN/EDIFACT's an..35,
+  which CUSCAR's party names have) or 40 characters, inside a word or at a word's end (CHEMICAL
+  INDUSTRIES & DEVELOPMENT O for ... DEVELOPMENT OF MATERIALS GROUP).
 - negative_generic_company (negative): a listed company's name with its distinctive words dropped, only
   generic, place and legal-form words left (PACIFIC KUMSAN TRADING CORPORATION -> PACIFIC TRADING
   CORPORATION), not listed for any other entry.
@@ -125,6 +128,7 @@ ADDED_KINDS = (
     "company_dropped_word",
     "syllabic_variant",
     "middle_initial",
+    "cut_short",
 )
 ADDED_NEGATIVE_KINDS = ("negative_generic_company", "negative_syllabic")
 KINDS_OF_CHANGE = FIRST_KINDS + ADDED_KINDS + ADDED_NEGATIVE_KINDS
@@ -645,6 +649,23 @@ def middle_initial(name: str, rng: random.Random) -> tuple[str, str] | None:
     if rng.random() < 0.5:
         return " ".join([*written, *surnames]), "natural_order"
     return f"{' '.join(surnames)}, {' '.join(written)}", "list_order"
+
+
+#: the widths of the name fields names are cut at: UN/EDIFACT's an..35, and 30 or 40 in other systems
+CUT_LENGTHS = (30, 35, 40)
+
+
+def cut_short(name: str, rng: random.Random) -> tuple[str, str] | None:
+    """The name cut at a field's width (see CUT_LENGTHS), with what a reader strips at its end.
+    Returns (name, where the cut fell), None when the name fits or the cut leaves one word."""
+    width = rng.choice(CUT_LENGTHS)
+    if len(name) <= width:
+        return None
+    cut = name[:width].rstrip(" ,.-/&(")
+    if len(cut.split()) < 2:
+        return None
+    inside = name[width - 1].isalnum() and name[width].isalnum()
+    return cut, f"{width}:{'inside_word' if inside else 'word_end'}"
 
 
 def company_extra_word(name: str, rng: random.Random) -> str:
@@ -1592,6 +1613,15 @@ def added_queries(
     rng = random.Random(f"{seed}:middle_initial")
     not_syllabic = [e for e in persons if not syllabic_parts(e.primary_name)]
     fill("middle_initial", rng, not_syllabic, lambda e: middle_initial(e.primary_name, rng), per_change)
+
+    rng = random.Random(f"{seed}:cut_short")
+
+    def cut(entry: WatchlistEntry) -> tuple[str, str] | None:
+        result = cut_short(entry.primary_name, rng)
+        # a cut that leaves another entry's name (HONG KONG ... for HONG KONG ... LIMITED) names it
+        return None if result is None or listed.is_listed(result[0], ignore=entry.entry_id) else result
+
+    fill("cut_short", rng, everyone, cut, per_change)
     return queries
 
 

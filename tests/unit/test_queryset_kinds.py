@@ -27,6 +27,7 @@ from benchmarks.queryset import (
     boundary_typo,
     build,
     company_extra_word,
+    cut_short,
     drop_generic_word,
     find_legal_form,
     generic_only_name,
@@ -159,6 +160,19 @@ def test_a_middle_initial_is_a_given_name_after_the_first_in_either_order() -> N
     }
     assert middle_initial("GARCIA, Juan", random.Random(0)) is None  # one given name
     assert middle_initial("SANTOS, Maria de", random.Random(0)) is None  # a particle is no name
+
+
+def test_a_name_cut_short_is_cut_at_a_fields_width() -> None:
+    name = "CHEMICAL INDUSTRIES & DEVELOPMENT OF MATERIALS GROUP"
+    assert outcomes(lambda rng: cut_short(name, rng)) == {
+        ("CHEMICAL INDUSTRIES & DEVELOPM", "30:inside_word"),
+        ("CHEMICAL INDUSTRIES & DEVELOPMENT O", "35:inside_word"),
+        ("CHEMICAL INDUSTRIES & DEVELOPMENT OF MAT", "40:inside_word"),
+    }
+    # 30 characters end a word (the space after it stripped); 40 is the whole name, not cut
+    cuts = {cut_short("ACME TRADING AND SHIPPING CORP OF PANAMA", random.Random(seed)) for seed in range(60)}
+    at_word_end = ("ACME TRADING AND SHIPPING CORP", "30:word_end")
+    assert cuts == {at_word_end, ("ACME TRADING AND SHIPPING CORP OF P", "35:inside_word"), None}
 
 
 def test_extra_words_for_companies_come_after_the_name() -> None:
