@@ -168,3 +168,34 @@ def test_an_initial_stands_for_one_listed_word_and_not_for_a_company() -> None:
     twice = engine.screen(ScreeningQuery(name="Juan M. M. Perez", kind=EntityKind.PERSON))[0]
     assert twice.explanation.count(" for MANUEL") == 1
     assert "initials" not in _found(engine, "MARINA M PESQUERA", EntityKind.ORGANIZATION).get("firm", "")
+
+
+@pytest.fixture(scope="module")
+def firms() -> MatchingEngine:
+    engine = MatchingEngine()
+    names = {
+        "naviera": "NAVIERA CENTROAMERICANA DE TRANSPORTES Y LOGISTICA S.A.",
+        "carga": "NAVIERA CENTROAMERICANA DE CARGA S.A.",
+        "caribe": "INVERSIONES AGROINDUSTRIALES DEL CARIBE S.A.S.",
+    }
+    engine.load([_entry(entry_id, EntityKind.ORGANIZATION, name) for entry_id, name in names.items()])
+    return engine
+
+
+def test_a_name_cut_short_in_a_word_is_the_listed_name_cut_there_and_said_so(firms: MatchingEngine) -> None:
+    found = _found(firms, "NAVIERA CENTROAMERICANA DE TRANSPOR", EntityKind.ORGANIZATION)  # 35 characters
+    assert set(found) == {"naviera"}  # TRANSPOR begins no word of CARGA's name
+    assert "TRANSPOR~TRANSPORTES (the manifest's name cut short in this word" in found["naviera"]
+    assert "listed words after the cut: LOGISTICA" in found["naviera"]
+
+
+def test_a_name_cut_after_a_letter_or_three_is_cut_before_the_listed_word_they_begin(firms: MatchingEngine) -> None:
+    found = _found(firms, "INVERSIONES AGROINDUSTRIALES DEL CAR", EntityKind.ORGANIZATION)
+    assert "cut short in a word, ending CAR; listed words after the cut: CARIBE" in found["caribe"]
+    assert "the same words" not in found["caribe"]  # not an exact match
+
+
+def test_a_short_name_or_one_ending_otherwise_is_not_taken_for_a_cut_one(firms: MatchingEngine) -> None:
+    assert "naviera" not in _found(firms, "NAVIERA TRANSPOR", EntityKind.ORGANIZATION)  # too short to be cut
+    # the last word as written is a legal form: the name was not cut in TRANSPOR
+    assert "naviera" not in _found(firms, "NAVIERA CENTROAMERICANA DE TRANSPOR S.A.", EntityKind.ORGANIZATION)

@@ -38,6 +38,7 @@ from services.matcher.engine.normalize import (
     vowel_mask,
     word_forms,
 )
+from services.matcher.engine.scoring import MIN_CUT_WORD
 from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
@@ -65,6 +66,9 @@ HONORIFIC = "the same title written otherwise (HAJI / HAJJI / ALHAJI, SHEIKH / S
 FOLD_TYPO = "a spelling variant and one letter more (Y/I, double letters, KH/K, DJ/J...)"
 VOWELS = "other vowels around the same consonants (romanised Arabic and Persian vowels vary)"
 ABD_SPELLING = "ABD with its article joined or not (ABDUL, ABDEL, ABD AL-)"
+CUT_SHORT = "the manifest's name cut short in this word (a fixed-width field)"
+#: what the end of a name cut short at a field's width keeps of the listed word it begins
+SIM_CUT = 0.9
 #: the Arabic article as names romanise it, also in South Asia, where it takes the sound of the next
 #: word (MATI UR-REHMAN, SHAMS UD-DIN, AMIN UL-HAQ for AL-RAHMAN, AL-DIN, AL-HAQQ)
 ARTICLE_SPELLINGS = frozenset({"al", "el", "ul", "ur", "ud", "us", "uz", "ut"})
@@ -78,7 +82,8 @@ _MIN_VOWEL_VARIANT_LEN = 6
 #: the shortest spelling fold (see normalize.fold) that may differ by one letter more
 _MIN_FOLD_TYPO_LEN = 5
 #: the vowels of a spelling fold (Y folds to I)
-_VOWEL_LETTERS = frozenset("aeiou")
+_VOWELS_IN_ORDER = "aeiou"
+_VOWEL_LETTERS = frozenset(_VOWELS_IN_ORDER)
 #: vowel letters a word may have other than its listed form, at most
 _MAX_VOWEL_CHANGES = 2
 #: the words of Korean, Chinese and Vietnamese names get typo tolerance from this length only (a
@@ -246,6 +251,8 @@ class NameIndex:
         self._consonant_words: dict[str, set[str]] = {}
         #: the words of listed names written in Arabic or Hebrew, by their consonants
         self._abjad_words: dict[str, set[str]] = {}
+        #: the words longer than MIN_CUT_WORD by their first MIN_CUT_WORD letters: see probe(cut=True)
+        self._prefixes: dict[str, set[str]] = {}
         #: heads and tails of the long words, whole and less a letter: see _two_edit_neighbours
         self._heads: dict[str, list[str]] = {}
         self._tails: dict[str, list[str]] = {}
@@ -342,6 +349,8 @@ class NameIndex:
             for key in consonant_keys(token):
                 self._consonant_words.setdefault(key, set()).add(token)
             return
+        if len(token) > MIN_CUT_WORD:
+            self._prefixes.setdefault(token[:MIN_CUT_WORD], set()).add(token)
         if len(token) >= _MIN_FUZZY_LEN:
             self._deletes.setdefault(token, set()).add(token)
             for variant in deletions(token):
@@ -441,7 +450,10 @@ class NameIndex:
         if not syllabic and len(token) >= _MIN_FOLD_TYPO_LEN:
             # a spelling variant with one letter more; for a word the list holds, only with one vowel
             # for another (JAMAL / DJAMEL: the list's other names have other vowels in its words too)
-            self._add_fold_typos(token, found, how, vowel_only=token in self.postings)
+            if token in self.postings:
+                self._add_fold_vowel_variants(token, found, how)
+            else:
+                self._add_fold_typos(token, found, how)
         return found
 
     def _offer(
@@ -453,21 +465,47 @@ class NameIndex:
             if listed not in found and listed in postings:
                 found[listed], how[listed] = similarity, method
 
-    def probe(self, token: str, reading: str = "") -> TokenProbe:
-        """The token's expansions, their postings and the token's weight (cached)."""
+    def probe(self, token: str, reading: str = "", cut: bool = False) -> TokenProbe:
+        """The token's expansions, their postings and the token's weight (cached). cut: the token
+        ends a name that may have been cut short at a field's width, and stands for the listed words
+        it begins too (DEVELOPM for DEVELOPMENT)."""
         cache_key = f"{token}\x00{reading}" if reading else token
+        if cut:
+            cache_key += "\x00cut"
         cached = self._probes.get(cache_key)
         if cached is None:
-            methods: dict[str, str] = {}
-            expansions = self.expand(token, reading, methods)
-            listed = tuple(expansions)
-            postings = tuple(self.postings[word] for word in listed)
+            if cut:
+                cached = self._cut_probe(token, self.probe(token, reading))
+            else:
+                methods: dict[str, str] = {}
+                cached = self._new_probe(token, self.expand(token, reading, methods), methods)
             if len(self._probes) > _CACHE_LIMIT:
                 self._probes.clear()
-            weight = self._query_weight(token, expansions)
-            cached = TokenProbe(expansions, methods, listed, postings, sum(map(len, postings)), weight)
             self._probes[cache_key] = cached
         return cached
+
+    def _new_probe(self, token: str, expansions: dict[str, float], methods: dict[str, str]) -> TokenProbe:
+        listed = tuple(expansions)
+        postings = tuple(self.postings[word] for word in listed)
+        weight = self._query_weight(token, expansions)
+        return TokenProbe(expansions, methods, listed, postings, sum(map(len, postings)), weight)
+
+    def _cut_probe(self, token: str, whole: TokenProbe) -> TokenProbe:
+        """The probe of a word that may have been cut short: also every listed word it begins, if
+        found another way too (DEVELOPME is two letters from DEVELOPMENT), said cut short, as a word
+        cut short it most likely is."""
+        if len(token) < MIN_CUT_WORD:
+            return whole
+        listed = self.postings
+        begun = [word for word in self._prefixes.get(token[:MIN_CUT_WORD], ()) if word.startswith(token)]
+        begun = sorted(word for word in begun if word != token and word in listed)
+        if not begun:
+            return whole
+        expansions, methods = dict(whole.expansions), dict(whole.methods)
+        for word in begun:
+            expansions[word] = max(expansions.get(word, 0.0), SIM_CUT)
+            methods[word] = CUT_SHORT
+        return self._new_probe(token, expansions, methods)
 
     def regroupings(self, tokens: tuple[str, ...], syllabic: bool) -> list[tuple[tuple[str, ...], float, str]]:
         """Other ways to cut the query into listed words: (tokens, factor kept, what was done).
@@ -674,11 +712,9 @@ class NameIndex:
             if edits > 0 and listed[0] == first and listed in self.postings
         ]
 
-    def _add_fold_typos(self, token: str, found: dict[str, float], how: dict[str, str], vowel_only: bool) -> None:
+    def _add_fold_typos(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         """Listed words whose spelling fold is one letter from the token's (ABDOULAYE / ABDULAI, SEYDOU
-        / SAIDU): a romanisation variant and a letter more. vowel_only (the token is a listed word):
-        the letter more only a vowel for another vowel (JAMAL / DJAMEL), as a listed word's other
-        letters make other names too often (KAMEL, GHASSAN for HASAN, EIRIN for EYRIE)."""
+        / SAIDU): a romanisation variant and a letter more, for a word the list does not hold."""
         folded = fold(token)
         if len(folded) < _MIN_FOLD_TYPO_LEN:
             return
@@ -694,12 +730,24 @@ class NameIndex:
         for listed in near:  # (the order of expansions is not the order of anything the engine says)
             if listed in found or listed not in self.postings:
                 continue
-            their_fold = fold(listed)
-            if OSA.distance(folded, their_fold, score_cutoff=1) > 1:
+            if OSA.distance(folded, fold(listed), score_cutoff=1) <= 1:
+                found[listed], how[listed] = SIM_TWO_EDITS, FOLD_TYPO
+
+    def _add_fold_vowel_variants(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
+        """For a word the list holds, the listed words whose spelling fold is the token's with one vowel
+        for another (JAMAL / DJAMEL): a listed word's other letters make other names too often (KAMEL,
+        GHASSAN for HASAN, EIRIN for EYRIE)."""
+        folded = fold(token)
+        if len(folded) < _MIN_FOLD_TYPO_LEN:
+            return
+        for at, letter in enumerate(folded):
+            if letter not in _VOWEL_LETTERS:
                 continue
-            if vowel_only and not _one_vowel_apart(folded, their_fold):
-                continue
-            found[listed], how[listed] = SIM_TWO_EDITS, FOLD_TYPO
+            for other in _VOWELS_IN_ORDER:
+                words = self._folds.get(f"{folded[:at]}{other}{folded[at + 1 :]}") if other != letter else None
+                for listed in sorted(words or ()):
+                    if listed not in found and listed in self.postings:
+                        found[listed], how[listed] = SIM_TWO_EDITS, FOLD_TYPO
 
     def _add_vowel_variants(self, token: str, found: dict[str, float], how: dict[str, str]) -> None:
         """Listed words with the same consonants in the same places and other vowels at two places at
@@ -862,14 +910,6 @@ class NameIndex:
         for name_id, name in enumerate(self.names):
             if name is not None:
                 yield name_id, name
-
-
-def _one_vowel_apart(left: str, right: str) -> bool:
-    """Of one length, and apart at one place only, a vowel in both (JAMAL / JAMEL)."""
-    if len(left) != len(right):
-        return False
-    apart = [(mine, theirs) for mine, theirs in zip(left, right, strict=True) if mine != theirs]
-    return len(apart) == 1 and apart[0][0] in _VOWEL_LETTERS and apart[0][1] in _VOWEL_LETTERS
 
 
 def _probe_size(probe: TokenProbe) -> int:

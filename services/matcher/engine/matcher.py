@@ -19,9 +19,10 @@ from services.matcher.engine.identifiers import (
 )
 from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
 from services.matcher.engine.models import EntryMatch, ScreeningQuery, trusted
-from services.matcher.engine.normalize import lone_word, name_readings, unknown_kind_readings
+from services.matcher.engine.normalize import ends_with_word, lone_word, name_readings, unknown_kind_readings
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
+    MIN_CUT_WORD,
     SINGLE_TOKEN_CAP,
     NameComparison,
     compare_tokens,
@@ -41,6 +42,10 @@ NAME_CEILING = 0.95
 WEAK_ALIAS_FACTOR = 0.8
 #: corroboration only counts on top of a name that already resembles the listed one
 CORROBORATION_FLOOR = 0.7
+#: the shortest name that may have been cut short at a field's width: names are cut at 35 characters
+#: in UN/EDIFACT (CUSCAR's party names), at 30 or 40 in other systems; a name of fewer letters than
+#: this ending in the start of a listed word is written so on purpose, or mistyped
+MIN_CUT_LENGTH = 25
 
 _ID_STRENGTH: dict[IdentifierScheme, float] = {
     IdentifierScheme.IMO: 0.93,
@@ -218,9 +223,13 @@ class MatchingEngine:
         needed = self._needed_name_score(query)
         abjad = is_abjad(query.name)
         index = self._index
+        # a name this long may have been cut short at a field's width, in its last word as written (not
+        # a legal form or a branch the tokens leave out); not a syllabic name, whose words are syllables
+        long_enough = len(query.name) >= MIN_CUT_LENGTH
         for tokens, persons in _query_readings(query.name, query.kind):
             reading = _reading(tokens, abjad)
-            self._screen_tokens(tokens, reading, persons, needed, hits)
+            cut = long_enough and len(tokens) >= 2 and reading != SYLLABIC and ends_with_word(query.name, tokens[-1])
+            self._screen_tokens(tokens, reading, persons, needed, hits, cut=cut)
             if abjad:
                 regroupings = index.consonant_regroupings(tokens)
             else:
@@ -237,14 +246,18 @@ class MatchingEngine:
         hits: dict[str, _Hit],
         factor: float = 1.0,
         regrouped: str = "",
+        cut: bool = False,
     ) -> None:
         """Compare the listed names found through the index with these query tokens, read as reading
         says (see _reading; persons: only listed persons, or only the others); factor: what a score
-        keeps when the tokens are the query's words cut otherwise (see NameIndex.regroupings)."""
+        keeps when the tokens are the query's words cut otherwise (see NameIndex.regroupings); cut:
+        the last token may be a word cut short (see NameIndex.probe)."""
         if not tokens:
             return
         index = self._index
         probes = [index.probe(token, reading) for token in tokens]
+        if cut:
+            probes[-1] = index.probe(tokens[-1], reading, cut=True)
         weights = [probe.weight for probe in probes]
         inverse: dict[str, list[tuple[int, float]]] | None = None  # built for the first candidate, if any
         names = index.names
@@ -253,7 +266,7 @@ class MatchingEngine:
         # listed names often share their words ("CICOARMI S.A.", "CICOARMI LTDA."): compared once
         compared: dict[tuple[tuple[str, ...], bool], NameComparison] = {}
         candidates = index.candidates(
-            _without_initials(tokens, probes), lineage_coverage(tokens, min_query_coverage(needed_here)), two_words
+            _candidate_probes(tokens, probes, cut), lineage_coverage(tokens, min_query_coverage(needed_here)), two_words
         )
         found: Iterable[int] = candidates
         if len(tokens) >= 3:  # a listed name held whole among extra words (see NameIndex.held_whole)
@@ -269,7 +282,9 @@ class MatchingEngine:
             if comparison is None:
                 if inverse is None:
                     inverse = invert([probe.expansions for probe in probes])
-                comparison = self._compare(tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes)
+                comparison = self._compare(
+                    tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes, cut=cut
+                )
                 compared[name.tokens, is_person] = comparison
             if comparison.score < needed:
                 # the query's other words may be the entry's other names' (not kept: another entry
@@ -279,7 +294,7 @@ class MatchingEngine:
                 if kin is None or inverse is None or kin.isdisjoint(tokens):
                     continue
                 comparison = self._compare(
-                    tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes, kin
+                    tokens, inverse, weights, name_id, name, needed, factor, regrouped, probes, kin, cut
                 )
                 if comparison.score < needed:
                     continue
@@ -301,6 +316,7 @@ class MatchingEngine:
         regrouped: str,
         probes: list[TokenProbe],
         kin: frozenset[str] = frozenset(),
+        cut: bool = False,
     ) -> NameComparison:
         """The query tokens compared with this listed name (see compare_tokens), as found when the
         score reaches needed, _NOT_ENOUGH or no match otherwise."""
@@ -308,7 +324,7 @@ class MatchingEngine:
         listed_weights = self._index.name_weights(name_id, name.tokens)
         comparison = compare_tokens(
             tokens, inverse, weights, name.tokens, listed_weights, is_person, needed / factor, name.syllabic,
-            name.lone, needs_rarest=not is_person, kin=kin,
+            name.lone, needs_rarest=not is_person, kin=kin, cut=cut,
         )
         if comparison.score * factor >= needed:
             return _as_found(comparison, factor, regrouped, tokens, probes)
@@ -414,7 +430,7 @@ def _as_found(
     score = comparison.score * factor
     return NameComparison(
         score, comparison.matched, comparison.exact, comparison.pairs, regrouped, methods, comparison.kin,
-        comparison.initials,
+        comparison.initials, comparison.beyond_cut, comparison.cut_end,
     )
 
 
@@ -435,12 +451,17 @@ def _name_words(query_name: str, name: IndexedName, comparison: NameComparison) 
             else:
                 parts.append(f"{given.upper()}~{listed.upper()} ({method or f'{sim:.0%} similar'})")
         agreeing = {listed for _, listed, _ in comparison.pairs}
-        missing = [token.upper() for token in name.tokens if token not in agreeing]
+        beyond = set(comparison.beyond_cut)
+        missing = [token.upper() for token in name.tokens if token not in agreeing and token not in beyond]
         how = f"{reading}{comparison.matched} word(s) agree: {', '.join(parts)}"
         if missing:
             how += f"; listed words absent from the manifest: {', '.join(missing)}"
         if comparison.kin:
             how += f"; manifest words found in the entry's other names: {', '.join(w.upper() for w in comparison.kin)}"
+        if comparison.cut_end:
+            how += f"; the manifest's name cut short in a word, ending {comparison.cut_end.upper()}"
+        if comparison.beyond_cut:
+            how += f"; listed words after the cut: {', '.join(word.upper() for word in comparison.beyond_cut)}"
         if comparison.initials:
             initials = ", ".join(f"{initial.upper()} for {listed.upper()}" for initial, listed in comparison.initials)
             how += f"; initials of listed words left out: {initials}"
@@ -557,11 +578,14 @@ def _reading(tokens: tuple[str, ...], abjad: bool) -> str:
     return CONSONANTAL if abjad else SYLLABIC if is_syllabic_name(tokens) else ""
 
 
-def _without_initials(tokens: tuple[str, ...], probes: list[TokenProbe]) -> list[TokenProbe]:
-    """The probes of the query's words but its initials, if two words are left: an initial may stand
-    for a listed word left out (see scoring.compare_tokens), so a listed name need not meet it to
+def _candidate_probes(tokens: tuple[str, ...], probes: list[TokenProbe], cut: bool) -> list[TokenProbe]:
+    """The probes of the query's words but its initials and, when it may have been cut short, a last
+    word too short to look up (see scoring.MIN_CUT_WORD), if two words are left: those may stand for
+    listed words left out or cut (see scoring.compare_tokens), so a listed name need not meet them to
     cover the query."""
     kept = [probe for token, probe in zip(tokens, probes, strict=True) if len(token) > 1 or not token.isalpha()]
+    if cut and len(tokens[-1]) < MIN_CUT_WORD and len(tokens[-1]) > 1:
+        kept = kept[:-1]
     return kept if len(kept) >= 2 and len(kept) < len(probes) else probes
 
 

@@ -22,7 +22,7 @@ from rigour.names import (
 )
 from rigour.text import metaphone
 
-from services.matcher.engine.scripts import COUNTRY_NAMES, construct_reading, is_abjad, latin_readings
+from services.matcher.engine.scripts import COUNTRY_NAMES, construct_reading, is_abjad, latin_readings, scripts_in
 from services.shared.models.common import EntityKind
 
 # Particles carry no identity: "DE LA CRUZ" and "CRUZ" are the same surname on a manifest.
@@ -337,6 +337,25 @@ def _words(text: str) -> list[str]:
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_NON_ALNUM_TO_SPACE).decode("ascii").split()
     return _NON_ALNUM.sub(" ", text).split()
+
+
+def ends_with_word(name: str, token: str) -> bool:
+    """Whether a name written in Latin letters ends with this token as written, before a branch or a
+    legal form the tokens leave out: where a name cut short at a field's width was cut."""
+    if name.isascii():  # most names, without the normalisation (the token is lower case)
+        end = len(name.rstrip(_TRAILING_MARKS))
+        start = end - len(token)
+        if start < 0 or name[start:end].lower() != token:
+            return False
+        return start == 0 or not name[start - 1].isalnum()
+    if scripts_in(name):
+        return False
+    words = _words(_APOSTROPHES.sub("", latin_readings(name)[0]).lower())
+    return bool(words) and words[-1] == token
+
+
+#: what a reader may leave at the end of a name cut short: a stop, a comma, a bracket, a quote...
+_TRAILING_MARKS = " .,;:-_/&()[]'\"`"
 
 
 def is_person_kind(kind: EntityKind) -> bool:

@@ -27,6 +27,12 @@ MISSING_LISTED_DISCOUNT = 0.5
 LINEAGE_DISCOUNT = 0.5
 #: the words for "son of" and "daughter of" that start the lineage of an Arabic name (its nasab)
 LINEAGE_MARKERS: frozenset[str] = frozenset({"bin", "ibn", "ben", "bint", "ould"})
+#: the shortest end of a name cut short at a field's width looked up among the listed words it may
+#: begin (see NameIndex.probe); a shorter one begins too many, and is read against the next listed word
+MIN_CUT_WORD = 4
+#: what a score keeps when the query's last word is such an end, too short to pair: the listed word it
+#: begins is taken on the word of a letter or three
+SHORT_CUT_FACTOR = 0.95
 #: weight kept by query words absent from a listed name whose own words all matched: a second given
 #: name, a patronymic, a branch ("JOAQUIN ARCHIVALDO GUZMAN LOERA" for "JOAQUIN GUZMAN LOERA")
 EXTRA_QUERY_DISCOUNT = 0.5
@@ -42,6 +48,8 @@ class NameComparison:
     methods: tuple[str, ...] = ()  # how each pair's query word came to stand for its listed word
     kin: tuple[str, ...] = ()  # query words no listed word explains but the entry's other names do
     initials: tuple[tuple[str, str], ...] = ()  # (query initial, the listed word left out it stands for)
+    beyond_cut: tuple[str, ...] = ()  # the listed words after the one the query's name was cut short in
+    cut_end: str = ""  # the query's last word, when too short to pair and the start of the first of those
 
 
 def min_query_coverage(name_threshold: float) -> float:
@@ -98,6 +106,7 @@ def compare_tokens(
     lone: str | None = None,
     needs_rarest: bool = False,
     kin: Collection[str] = (),
+    cut: bool = False,
 ) -> NameComparison:
     """How well the listed name explains the query and the other way round; a score of 0 when it
     could not reach `at_least` anyway (decided before pairing the words up).
@@ -109,7 +118,9 @@ def compare_tokens(
     normalize.lone_word); needs_rarest: the listed name is a company's or a vessel's, which the
     query must name by its rarest word (PENTA OCEAN SHIP MANAGEMENT is not OCEAN SHIP MANAGEMENT);
     kin: the words of the entry's other names, which explain the query's other words (see
-    _kin_positions)."""
+    _kin_positions); cut: the query may have been cut short at a field's width, in its last word (see
+    _cut_place): the listed name is then compared as cut at the same place, the words after it
+    neither missing nor told apart (at best all of them, for the bound)."""
     # (-(weight * similarity), query position, listed position, similarity): pairs are taken
     # greedily, the heaviest first, each token of either side used once
     candidates: list[tuple[float, int, int, float]] = []
@@ -139,6 +150,11 @@ def compare_tokens(
     initials = _initial_positions(query_tokens, listed_tokens, explained | by_kin) if listed_is_person else []
     for i in initials:
         unexplained -= query_weights[i]
+    last = len(query_tokens) - 1
+    if cut:  # only where a listed word begins with the query's last word: the bound stays tight elsewhere
+        cut = _begins_a_word(query_tokens[last], listed_tokens)
+    if cut and last not in explained and last not in by_kin and last not in initials:
+        unexplained -= query_weights[last]  # the start of a listed word, at best
     lineage = lineage_start(query_tokens)
     if lineage < len(query_tokens):
         unexplained -= _lineage_relief(query_weights, explained | by_kin, lineage)
@@ -152,6 +168,8 @@ def compare_tokens(
     listed_lineage = lineage_start(listed_tokens) if discounted else len(listed_tokens)
     lineage_relief = (1.0 - LINEAGE_DISCOUNT) * sum(listed_weights[listed_lineage:-1])
     listed_sum = sum(listed_weights) - acronym
+    if cut:
+        listed_sum = min(listed_sum, explainable)
     if _best_possible(explainable, unexplained, listed_sum - lineage_relief, discounted) < at_least - 1e-9:
         return _NO_MATCH
     if len(candidates) > 1:
@@ -161,10 +179,13 @@ def compare_tokens(
     pairs: list[tuple[str, str, float]] = []
     matched_weight = 0.0  # similarity-weighted
     matched_plain = 0.0
+    cut_at = -1
     for _, i, j, sim in candidates:
         if query_used[i] or listed_used[j]:
             continue
         query_used[i] = listed_used[j] = True
+        if i == last:
+            cut_at = j
         weight = listed_weights[j]
         matched_weight += weight * sim
         matched_plain += weight
@@ -174,9 +195,12 @@ def compare_tokens(
     by_initial: dict[int, int] = {}
     if len(pairs) >= 2:  # and an initial stands for a word of it only then
         by_initial = _initials_left_out(query_tokens, listed_tokens, initials, query_used, listed_used)
+    listed_length, cut_word, fragment = len(listed_tokens), "", False
+    if cut and last not in by_initial:
+        listed_length, cut_word, fragment = _cut_place(query_tokens, listed_tokens, query_used, listed_used, cut_at)
     unmatched_query = 0.0
     for i, weight in enumerate(query_weights):
-        if not query_used[i] and i not in by_kin and i not in by_initial:
+        if not query_used[i] and i not in by_kin and i not in by_initial and not (fragment and i == last):
             unmatched_query += weight
     if lineage < len(query_tokens):
         accounted = {i for i, used in enumerate(query_used) if used} | by_kin | by_initial.keys()
@@ -189,6 +213,10 @@ def compare_tokens(
     listed_total = sum(listed_weights)
     if acronym and not listed_used[-1]:
         listed_total -= acronym  # the name's own initials, which a query writing the name leaves out
+    beyond = [j for j in range(listed_length, len(listed_tokens)) if not listed_used[j]]
+    for j in beyond:  # the listed name as cut where the query's was
+        listed_used[j] = True
+        listed_total -= listed_weights[j]
     western_order = syllabic and listed_is_person and _given_name_split(query_tokens, listed_tokens, pairs)
     if listed_is_person and (not syllabic or western_order) and unmatched_query == 0.0 and len(pairs) >= 2:
         # every word of the query is in the listed person's name: what the listed name has on top
@@ -213,10 +241,13 @@ def compare_tokens(
         score = min(score, SINGLE_TOKEN_CAP)
     if syllabic and not western_order and _syllable_left_out(listed_tokens, listed_used, by_initial.values()):
         score = min(score, SINGLE_TOKEN_CAP)
-    whole = len(pairs) == len(query_tokens) == len(listed_tokens)  # every word of either name paired
-    exact = whole and all(sim == 1.0 for *_, sim in pairs)
+    # every word of either name paired (but the end of a word the query was cut in)
+    whole = len(pairs) == len(query_tokens) - fragment == listed_length
+    if fragment:
+        score *= SHORT_CUT_FACTOR
+    exact = whole and not fragment and all(sim == 1.0 for *_, sim in pairs)
     if not exact:
-        if all(generic(listed) for _, listed, _ in pairs) and not (whole and _in_other_number(pairs)):
+        if all(generic(listed) for _, listed, _ in pairs) and not (whole and _in_other_number(pairs, cut_word)):
             # "GLOBAL SERVICES" is not "GLOBAL MARINE SERVICES": generic words alone prove nothing,
             # unless they are the listed name's very words, some in the other number (STATE
             # ENTERPRISE FOR AUTOMOTIVE INDUSTRIES for ... INDUSTRY)
@@ -229,7 +260,7 @@ def compare_tokens(
             # nor is a name resting on one short word a letter away: GEMMA is not EMMA, SIGMA not SIMA
             # (a word read from Arabic script is its consonants, which stand for the word itself)
             score = min(score, SHORT_SINGLE_NAME_CAP)
-        words_left_out = len(listed_tokens) > len(pairs)
+        words_left_out = listed_length > len(pairs)
         if needs_rarest and words_left_out and _rarest_left_out(listed_tokens, listed_weights, listed_used):
             score = min(score, SINGLE_TOKEN_CAP)
         if needs_rarest and words_left_out and all(generic_or_place(listed) for _, listed, _ in pairs):
@@ -248,7 +279,12 @@ def compare_tokens(
             score = min(score, SINGLE_TOKEN_CAP)
     kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
     initials_for = tuple((query_tokens[i], listed_tokens[j]) for i, j in sorted(by_initial.items()))
-    return NameComparison(score, len(pairs), exact, tuple(pairs), kin=kin_words, initials=initials_for)
+    beyond_cut = tuple(listed_tokens[j] for j in beyond)
+    cut_end = query_tokens[last] if fragment else ""
+    return NameComparison(
+        score, len(pairs), exact, tuple(pairs), kin=kin_words, initials=initials_for, beyond_cut=beyond_cut,
+        cut_end=cut_end,
+    )
 
 
 _NO_MATCH = NameComparison(0.0, 0, False, ())
@@ -305,9 +341,41 @@ def _spelled(token: str) -> bool:
     return any(letter in "aeiouy" for letter in token)
 
 
-def _in_other_number(pairs: list[tuple[str, str, float]]) -> bool:
-    """Whether each query word of the pairs is its listed word, or that word in the other number."""
-    return all(sim == 1.0 or listed in number_forms(given) for given, listed, sim in pairs)
+def _begins_a_word(given: str, listed_tokens: tuple[str, ...]) -> bool:
+    return any(listed.startswith(given) and listed != given for listed in listed_tokens)
+
+
+def _cut_place(
+    query_tokens: tuple[str, ...],
+    listed_tokens: tuple[str, ...],
+    query_used: list[bool],
+    listed_used: list[bool],
+    cut_at: int,
+) -> tuple[int, str, bool]:
+    """Where a query that may have been cut short at a field's width cuts the listed name: (the
+    listed words kept, the listed word its last word is the start of, whether its last word is an
+    end too short to pair, left as such). Its last word paired with a listed word it is the start of
+    (DEVELOPM for DEVELOPMENT), the listed name is cut after that word; its last word shorter than
+    MIN_CUT_WORD and the start of the listed word after the last one paired (CAJ in ... CREDITO CAJ
+    for ... CREDITO CAJA RURAL), before that word. The whole listed name otherwise."""
+    given = query_tokens[-1]
+    if cut_at >= 0:
+        listed = listed_tokens[cut_at]
+        if len(listed) > len(given) and listed.startswith(given):
+            return cut_at + 1, listed, False
+        return len(listed_tokens), "", False
+    if query_used[-1] or len(given) >= MIN_CUT_WORD:
+        return len(listed_tokens), "", False
+    after = max((j for j, used in enumerate(listed_used) if used), default=-1) + 1
+    if after < len(listed_tokens) and len(listed_tokens[after]) > len(given) and listed_tokens[after].startswith(given):
+        return after, "", True
+    return len(listed_tokens), "", False
+
+
+def _in_other_number(pairs: list[tuple[str, str, float]], cut_word: str = "") -> bool:
+    """Whether each query word of the pairs is its listed word, or that word in the other number,
+    or the start of cut_word, the listed word the query's name was cut short in."""
+    return all(sim == 1.0 or listed == cut_word or listed in number_forms(given) for given, listed, sim in pairs)
 
 
 def _acronym_weight(listed_tokens: tuple[str, ...], listed_weights: tuple[float, ...]) -> float:
