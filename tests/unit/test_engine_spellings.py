@@ -177,6 +177,7 @@ def firms() -> MatchingEngine:
         "naviera": "NAVIERA CENTROAMERICANA DE TRANSPORTES Y LOGISTICA S.A.",
         "carga": "NAVIERA CENTROAMERICANA DE CARGA S.A.",
         "caribe": "INVERSIONES AGROINDUSTRIALES DEL CARIBE S.A.S.",
+        "andes": "ANDES SHIPPING MANAGEMENT PRIVATE LIMITED",
     }
     engine.load([_entry(entry_id, EntityKind.ORGANIZATION, name) for entry_id, name in names.items()])
     return engine
@@ -193,6 +194,13 @@ def test_a_name_cut_after_a_letter_or_three_is_cut_before_the_listed_word_they_b
     found = _found(firms, "INVERSIONES AGROINDUSTRIALES DEL CAR", EntityKind.ORGANIZATION)
     assert "cut short in a word, ending CAR; listed words after the cut: CARIBE" in found["caribe"]
     assert "the same words" not in found["caribe"]  # not an exact match
+
+
+def test_a_name_cut_short_in_its_legal_form_is_the_name_without_it(firms: MatchingEngine) -> None:
+    found = _found(firms, "ANDES SHIPPING MANAGEMENT PRIVATE LIM", EntityKind.ORGANIZATION)
+    assert "words cut otherwise: PRIVATE LIM LEFT OUT, A LEGAL FORM CUT SHORT" in found["andes"]
+    assert normalize.cut_legal_form(("andes", "shipping", "open", "joint", "stock")) == 3  # two words short
+    assert normalize.cut_legal_form(("andes", "shipping", "private")) == 0  # one whole word may be a name's
 
 
 def test_a_short_name_or_one_ending_otherwise_is_not_taken_for_a_cut_one(firms: MatchingEngine) -> None:

@@ -19,7 +19,13 @@ from services.matcher.engine.identifiers import (
 )
 from services.matcher.engine.index import CONSONANTAL, SYLLABIC, IndexedName, NameIndex, TokenProbe
 from services.matcher.engine.models import EntryMatch, ScreeningQuery, trusted
-from services.matcher.engine.normalize import ends_with_word, lone_word, name_readings, unknown_kind_readings
+from services.matcher.engine.normalize import (
+    cut_legal_form,
+    ends_with_word,
+    lone_word,
+    name_readings,
+    unknown_kind_readings,
+)
 from services.matcher.engine.remarks import remark_aliases
 from services.matcher.engine.scoring import (
     MIN_CUT_WORD,
@@ -230,6 +236,9 @@ class MatchingEngine:
             reading = _reading(tokens, abjad)
             cut = long_enough and len(tokens) >= 2 and reading != SYLLABIC and ends_with_word(query.name, tokens[-1])
             self._screen_tokens(tokens, reading, persons, needed, hits, cut=cut)
+            if cut and (count := cut_legal_form(tokens)):  # BUSHRA SHIP MANAGEMENT PRIVATE LIMI
+                cut_off = f"{' '.join(tokens[-count:])} left out, a legal form cut short"
+                self._screen_tokens(tokens[:-count], reading, persons, needed, hits, 1.0, cut_off)
             if abjad:
                 regroupings = index.consonant_regroupings(tokens)
             else:

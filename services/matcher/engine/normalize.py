@@ -290,6 +290,23 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def cut_legal_form(tokens: tuple[str, ...]) -> int:
+    """How many of a name's last tokens are a legal form cut short, at least one token left before
+    them: its first words, the last of them cut (PRIVATE LIMI, CO LIMIT, COM) or two whole words or
+    more short of the form (OPEN JOINT STOCK): where a name cut at a field's width ended; 0 if none."""
+    longest = 0
+    for form in _TRAILING_LEGAL_FORMS:
+        for count in range(min(len(form), len(tokens) - 1), longest, -1):
+            tail = tokens[-count:]
+            if tail[:-1] != form[: count - 1]:
+                continue
+            word, last = form[count - 1], tail[-1]
+            if (last != word and len(last) >= 2 and word.startswith(last)) or (last == word and 2 <= count < len(form)):
+                longest = count
+                break
+    return longest
+
+
 def _regrouped_legal_form(tokens: list[str]) -> int:
     """How many of the last tokens, short all of them, spell a legal form's letters grouped otherwise
     (S DE PR DE RL DE CV), the most first, at least one token left; 0 if none do."""
