@@ -592,8 +592,11 @@ def _candidate_probes(tokens: tuple[str, ...], probes: list[TokenProbe], cut: bo
     word too short to look up (see scoring.MIN_CUT_WORD), if two words are left: those may stand for
     listed words left out or cut (see scoring.compare_tokens), so a listed name need not meet them to
     cover the query."""
+    short_end = cut and 1 < len(tokens[-1]) < MIN_CUT_WORD
+    if not short_end and min(map(len, tokens)) > 1:  # most queries: every probe
+        return probes
     kept = [probe for token, probe in zip(tokens, probes, strict=True) if len(token) > 1 or not token.isalpha()]
-    if cut and len(tokens[-1]) < MIN_CUT_WORD and len(tokens[-1]) > 1:
+    if short_end:
         kept = kept[:-1]
     return kept if len(kept) >= 2 and len(kept) < len(probes) else probes
 

@@ -290,10 +290,19 @@ def _strip_trailing_legal_forms(tokens: list[str]) -> list[str]:
     return tokens
 
 
+#: the legal forms' words and their starts of two letters or more: what a name cut in its legal form
+#: may end with (see cut_legal_form)
+_LEGAL_FORM_STARTS: frozenset[str] = frozenset(
+    word[:end] for form in _TRAILING_LEGAL_FORMS for word in form for end in range(min(2, len(word)), len(word) + 1)
+)
+
+
 def cut_legal_form(tokens: tuple[str, ...]) -> int:
     """How many of a name's last tokens are a legal form cut short, at least one token left before
     them: its first words, the last of them cut (PRIVATE LIMI, CO LIMIT, COM) or two whole words or
     more short of the form (OPEN JOINT STOCK): where a name cut at a field's width ended; 0 if none."""
+    if tokens[-1] not in _LEGAL_FORM_STARTS:  # most names: no legal form ends them, cut or not
+        return 0
     longest = 0
     for form in _TRAILING_LEGAL_FORMS:
         for count in range(min(len(form), len(tokens) - 1), longest, -1):

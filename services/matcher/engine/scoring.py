@@ -213,10 +213,12 @@ def compare_tokens(
     listed_total = sum(listed_weights)
     if acronym and not listed_used[-1]:
         listed_total -= acronym  # the name's own initials, which a query writing the name leaves out
-    beyond = [j for j in range(listed_length, len(listed_tokens)) if not listed_used[j]]
-    for j in beyond:  # the listed name as cut where the query's was
-        listed_used[j] = True
-        listed_total -= listed_weights[j]
+    beyond: list[int] = []
+    if listed_length < len(listed_tokens):  # the listed name as cut where the query's was
+        beyond = [j for j in range(listed_length, len(listed_tokens)) if not listed_used[j]]
+        for j in beyond:
+            listed_used[j] = True
+            listed_total -= listed_weights[j]
     western_order = syllabic and listed_is_person and _given_name_split(query_tokens, listed_tokens, pairs)
     if listed_is_person and (not syllabic or western_order) and unmatched_query == 0.0 and len(pairs) >= 2:
         # every word of the query is in the listed person's name: what the listed name has on top
@@ -278,8 +280,10 @@ def compare_tokens(
             # it or the query has words of its own: another company of that trade
             score = min(score, SINGLE_TOKEN_CAP)
     kin_words = tuple(query_tokens[i] for i in sorted(by_kin) if not query_used[i])
-    initials_for = tuple((query_tokens[i], listed_tokens[j]) for i, j in sorted(by_initial.items()))
-    beyond_cut = tuple(listed_tokens[j] for j in beyond)
+    initials_for: tuple[tuple[str, str], ...] = ()
+    if by_initial:
+        initials_for = tuple((query_tokens[i], listed_tokens[j]) for i, j in sorted(by_initial.items()))
+    beyond_cut = tuple(listed_tokens[j] for j in beyond) if beyond else ()
     cut_end = query_tokens[last] if fragment else ""
     return NameComparison(
         score, len(pairs), exact, tuple(pairs), kin=kin_words, initials=initials_for, beyond_cut=beyond_cut,
@@ -303,7 +307,7 @@ def _initial_positions(
 ) -> list[int]:
     """The query positions holding a single letter no listed word explains but that begins one
     (RAED M. HIJAZI for RAED MUHAMMAD HASAN MUHAMMAD HIJAZI)."""
-    if all(len(token) > 1 for token in query_tokens):  # most queries: nothing more to work out
+    if min(map(len, query_tokens)) > 1:  # most queries: nothing more to work out
         return []
     initials = {listed[0] for listed in listed_tokens if len(listed) > 1}
     return [
