@@ -26,7 +26,7 @@ skipped). The engine's figures on the same queries go beside it in the final sum
 
 `--json PATH` writes every figure (and the git commit, and whether services/matcher had uncommitted
 changes) to compare runs before and after a change. The whole run (both sources, default options:
-9,295 OFAC and 1,890 UN queries, every one through both engines) takes about 4.5 minutes on a shared
+9,875 OFAC and 1,880 UN queries, every one through both engines) takes about 4.5 minutes on a shared
 2-core machine, nearly all of them nomenklatura's; the engine takes about 0.1 ms a query
 (`--nomenklatura-per-kind 150`: about 1.8 minutes).
 """
