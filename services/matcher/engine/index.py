@@ -38,7 +38,7 @@ from services.matcher.engine.normalize import (
     vowel_mask,
     word_forms,
 )
-from services.matcher.engine.scoring import MIN_CUT_WORD
+from services.matcher.engine.scoring import MIN_CUT_WORD, begins
 from services.matcher.engine.syllables import syllable_key, syllable_words
 from services.shared.models.common import EntityKind
 from services.shared.models.watchlist import NameType
@@ -496,9 +496,8 @@ class NameIndex:
         cut short it most likely is."""
         if len(token) < MIN_CUT_WORD:
             return whole
-        listed = self.postings
-        begun = [word for word in self._prefixes.get(token[:MIN_CUT_WORD], ()) if word.startswith(token)]
-        begun = sorted(word for word in begun if word != token and word in listed)
+        starting = self._prefixes.get(token[:MIN_CUT_WORD], ())
+        begun = sorted(word for word in starting if begins(token, word) and word in self.postings)
         if not begun:
             return whole
         expansions, methods = dict(whole.expansions), dict(whole.methods)

@@ -345,8 +345,13 @@ def _spelled(token: str) -> bool:
     return any(letter in "aeiouy" for letter in token)
 
 
+def begins(given: str, listed: str) -> bool:
+    """Whether a query word is the start of a longer listed word (TRANSPOR of TRANSPORTES)."""
+    return len(listed) > len(given) and listed.startswith(given)
+
+
 def _begins_a_word(given: str, listed_tokens: tuple[str, ...]) -> bool:
-    return any(listed.startswith(given) and listed != given for listed in listed_tokens)
+    return any(begins(given, listed) for listed in listed_tokens)
 
 
 def _cut_place(
@@ -365,13 +370,13 @@ def _cut_place(
     given = query_tokens[-1]
     if cut_at >= 0:
         listed = listed_tokens[cut_at]
-        if len(listed) > len(given) and listed.startswith(given):
+        if begins(given, listed):
             return cut_at + 1, listed, False
         return len(listed_tokens), "", False
     if query_used[-1] or len(given) >= MIN_CUT_WORD:
         return len(listed_tokens), "", False
     after = max((j for j, used in enumerate(listed_used) if used), default=-1) + 1
-    if after < len(listed_tokens) and len(listed_tokens[after]) > len(given) and listed_tokens[after].startswith(given):
+    if after < len(listed_tokens) and begins(given, listed_tokens[after]):
         return after, "", True
     return len(listed_tokens), "", False
 
